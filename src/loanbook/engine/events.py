@@ -1,0 +1,52 @@
+"""Input events: what happened to a loan, as the book records it.
+
+Scheduled events (installments, interest payment dates, rate resets) come from the terms;
+these are the others: advances, payments, prepayments, acceleration, rate fixings, notices,
+fees. Each is immutable and carries a ``reference`` (the user's) and an idempotency ``key``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    ADVANCE = "advance"
+    PAYMENT = "payment"
+    PREPAYMENT = "prepayment"
+    ACCELERATION = "acceleration"
+    FIXING = "fixing"  # a rate index fixing: detail index=NAME, amount = rate in percent
+    NOTICE = "notice"  # e.g. overadvance notice; detail kind=...
+    FEE = "fee"  # a fee charged to the loan account
+    WAIVER = "waiver"  # a signed writing waiving a right (e.g. the overadvance rate)
+    CORRECTION = "correction"  # reverses an earlier event: detail reverses=KEY
+
+
+#: Kinds whose amount must be positive.
+MONEY_KINDS = frozenset(
+    {EventKind.ADVANCE, EventKind.PAYMENT, EventKind.PREPAYMENT, EventKind.FEE, EventKind.FIXING}
+)
+
+
+@dataclass(frozen=True)
+class LoanEvent:
+    """One dated event for one loan (or facility). ``detail`` holds kind-specific fields."""
+
+    date: date
+    loan: str
+    kind: EventKind
+    amount: Decimal | None = None
+    reference: str = ""
+    key: str = ""
+    detail: tuple[tuple[str, str], ...] = field(default=())
+
+    def get(self, name: str, default: str = "") -> str:
+        return dict(self.detail).get(name, default)
+
+    @property
+    def event_id(self) -> str:
+        """The id ledger lines name: the idempotency key, else kind/date/reference."""
+        return self.key or f"{self.kind.value}:{self.date.isoformat()}:{self.reference}"

@@ -1,0 +1,150 @@
+"""The terms of a loan as immutable values, each field traceable to its clause.
+
+These are the *resolved* terms: what is in force for one loan on one date, as known on one
+date (see ``terms.versioning``). Term files (``terms.files``) are parsed into documents of
+term assertions; resolving them yields these records. ``cites`` maps each field name to the
+citation of the clause that set it, so every amount the engine computes can name its source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
+
+from loanbook.time import BusinessDayConvention, Cycle, DayCount
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a term comes from: a document id and a section, e.g. ``003 ¶1``, ``000 §2(c)``."""
+
+    document: str
+    section: str = ""
+    assumption: str = ""  # non-empty when the value is assumed, with the reason
+
+    def __str__(self) -> str:
+        text = f"{self.document} {self.section}".strip()
+        return f"{text} [assumed]" if self.assumption else text
+
+    @classmethod
+    def parse(cls, text: str, assumption: str = "") -> Citation:
+        doc, _, section = text.strip().partition(" ")
+        return cls(doc, section.strip(), assumption)
+
+
+class RateReset(StrEnum):
+    PERIOD_START = "period_start"  # fixing in force at the start of each Interest Rate Period
+    DAILY = "daily"  # rate moves the day the index moves (Prime)
+    CYCLE = "cycle"  # reset on an explicit cycle (ACTUS RR)
+    FIXED = "fixed"  # no index
+
+
+class PeriodRule(StrEnum):
+    LOAN_DATE_MONTHLY = "loan_date_monthly"  # one-month periods from the loan date
+    MONTH_END = "month_end"  # 000 §2(b): first to the day before month-end, then month-end
+
+
+class AmortizationKind(StrEnum):
+    LEVEL_PRINCIPAL = "level_principal"
+    LEVEL_PAYMENT = "level_payment"  # annuity
+    BULLET = "bullet"
+    EXPLICIT = "explicit"
+    NEGATIVE = "negative"  # fixed payment, interest first; may capitalise (ACTUS NAM)
+
+
+class PrepaymentOrder(StrEnum):
+    INVERSE = "inverse"  # inverse order of maturity: the last installments first
+    DIRECT = "direct"  # the next installments first
+
+
+@dataclass(frozen=True)
+class RateSpec:
+    """Interest rate: ``fixed`` or ``multiplier x index + margin`` within floor and cap."""
+
+    index: str | None = None
+    margin: Decimal = Decimal(0)
+    fixed: Decimal | None = None
+    multiplier: Decimal = Decimal(1)
+    floor: Decimal | None = None
+    cap: Decimal | None = None
+    reset: RateReset = RateReset.FIXED
+    reset_cycle: Cycle | None = None
+    reset_anchor: date | None = None
+    fixing_lag_days: int = 0
+    initial: Decimal | None = None  # rate until the first reset (ACTUS nominalInterestRate)
+    next_reset_rate: Decimal | None = None  # ACTUS RRNXT: first reset uses this, no fixing
+
+
+@dataclass(frozen=True)
+class PaymentSchedule:
+    """Dates on a cycle from an anchor, adjusted by a business-day convention."""
+
+    anchor: date
+    cycle: Cycle
+    eom: bool = True
+    count: int | None = None
+    end: date | None = None
+    convention: BusinessDayConvention = BusinessDayConvention.UNADJUSTED
+    calendar: str = "none"
+
+
+@dataclass(frozen=True)
+class Amortization:
+    kind: AmortizationKind
+    schedule: PaymentSchedule | None = None  # principal due dates (None for a bullet)
+    installment: Decimal | None = None  # level principal amount / level payment amount
+    explicit: tuple[tuple[date, Decimal], ...] = ()
+
+
+@dataclass(frozen=True)
+class LateCharge:
+    """Late charges on amounts unpaid from their due date until paid."""
+
+    rate: Decimal  # per annum
+    day_count: DayCount = DayCount.ACT_360
+
+
+@dataclass(frozen=True)
+class Waterfall:
+    """Order in which a payment is applied, before and after the maturity of an installment."""
+
+    before_maturity: tuple[str, ...] = ("interest", "principal")
+    after_maturity: tuple[str, ...] = ("late_charge", "interest", "principal")
+
+
+@dataclass(frozen=True)
+class LoanTerms:
+    """Everything the engine needs to run one loan."""
+
+    id: str
+    facility: str
+    borrower: str
+    lender: str
+    principal: Decimal
+    start: date
+    day_count: DayCount
+    rate: RateSpec
+    interest_schedule: PaymentSchedule
+    amortization: Amortization
+    maturity: date | None = None
+    interest_rate_period: PeriodRule | None = None
+    late_charge: LateCharge | None = None
+    default_margin: Decimal | None = None
+    usury_max_rate: Decimal | None = None
+    waterfall: Waterfall = field(default_factory=Waterfall)
+    prepayment_order: PrepaymentOrder = PrepaymentOrder.INVERSE
+    currency: str = "USD"
+    cites: Mapping[str, Citation] = field(default_factory=lambda: MappingProxyType({}))
+
+    def cite(self, name: str) -> str:
+        """The citation of term ``name`` (a field of this record), or the loan's own."""
+        found = self.cites.get(name) or self.cites.get("loan")
+        return str(found) if found else ""
+
+    def term(self, name: str) -> str:
+        """The term path a ledger line names: ``loans.<id>.<name>``."""
+        return f"loans.{self.id}.{name}"

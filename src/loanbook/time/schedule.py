@@ -1,0 +1,100 @@
+"""Payment cycles and date schedules.
+
+A ``Cycle`` is an ISO-8601 period with a stub rule, as ACTUS writes it (``P1ML0``: one month,
+long final stub; ``P9DL1``: nine days, short final stub). Dates are generated from the anchor
+(anchor + i x cycle, never by repeated addition, so a 31st does not drift to the 28th), with
+the end-of-month rule: when the anchor is the last day of its month and ``eom`` is set, every
+month-based date is the last day of its month.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+
+class Stub(StrEnum):
+    SHORT = "short"  # ACTUS L1: the last period ends early at the end date
+    LONG = "long"  # ACTUS L0: the remainder joins the last full period
+
+
+_ISO = re.compile(r"^P(\d+)([DWMQHY])(L[01])?$")
+_NAMED = {
+    "daily": "P1DL1",
+    "weekly": "P1WL1",
+    "monthly": "P1ML1",
+    "quarterly": "P3ML1",
+    "semiannual": "P6ML1",
+    "annual": "P1YL1",
+}
+
+
+@dataclass(frozen=True)
+class Cycle:
+    months: int = 0
+    days: int = 0
+    stub: Stub = Stub.SHORT
+
+    @classmethod
+    def parse(cls, text: str) -> Cycle:
+        """``P1ML0``, ``P3M``, ``P27DL1``, ``P1Y`` or a name (monthly, quarterly, ...)."""
+        raw = _NAMED.get(text.strip().lower(), text.strip())
+        match = _ISO.match(raw)
+        if not match:
+            raise ValueError(f"cycle {text!r} is not an ISO period like P1ML0 or a known name")
+        n, unit, stub = int(match.group(1)), match.group(2), match.group(3)
+        if n <= 0:
+            raise ValueError(f"cycle {text!r} must be positive")
+        stub_kind = Stub.LONG if stub == "L0" else Stub.SHORT
+        months = {"M": n, "Q": 3 * n, "H": 6 * n, "Y": 12 * n}.get(unit, 0)
+        days = {"D": n, "W": 7 * n}.get(unit, 0)
+        return cls(months=months, days=days, stub=stub_kind)
+
+    def __str__(self) -> str:
+        tail = "L0" if self.stub is Stub.LONG else "L1"
+        return f"P{self.months}M{tail}" if self.months else f"P{self.days}D{tail}"
+
+
+def is_month_end(day: date) -> bool:
+    return day.day == _cal.monthrange(day.year, day.month)[1]
+
+
+def add_months(day: date, months: int, eom: bool = False) -> date:
+    """``day`` plus ``months``, clamped to the month's length; to month-end when ``eom``."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = _cal.monthrange(year, month + 1)[1]
+    return date(year, month + 1, last if eom else min(day.day, last))
+
+
+def add_cycle(anchor: date, cycle: Cycle, times: int, eom: bool = False) -> date:
+    """The ``times``-th date of a cycle from ``anchor`` (EOM applies when the anchor is a month-end)."""
+    if cycle.months:
+        return add_months(anchor, cycle.months * times, eom and is_month_end(anchor))
+    return anchor + timedelta(days=cycle.days * times)
+
+
+def generate(
+    anchor: date, cycle: Cycle, end: date, eom: bool = False, include_end: bool = True
+) -> tuple[date, ...]:
+    """Dates from ``anchor`` up to ``end`` with the cycle's stub rule; ``end`` included if asked."""
+    if end < anchor:
+        return ()
+    dates: list[date] = []
+    i = 0
+    while (d := add_cycle(anchor, cycle, i, eom)) < end:
+        dates.append(d)
+        i += 1
+    if cycle.stub is Stub.LONG and len(dates) > 1 and d != end:
+        dates.pop()  # the remainder joins the last full period
+    if include_end:
+        dates.append(end)
+    return tuple(dates)
+
+
+def generate_count(anchor: date, cycle: Cycle, count: int, eom: bool = False) -> tuple[date, ...]:
+    """``count`` dates from ``anchor`` (e.g. 48 month-ends from 1996-04-30)."""
+    return tuple(add_cycle(anchor, cycle, i, eom) for i in range(count))
