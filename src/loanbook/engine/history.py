@@ -1,0 +1,41 @@
+"""Terms over valid time: which version of a loan's terms is in force on each date."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from datetime import date
+
+from loanbook.terms.model import LoanTerms
+
+
+@dataclass(frozen=True)
+class TermsHistory:
+    """Versions of one loan's terms, each in force from its date until the next.
+
+    Structural terms (principal, schedules) come from the latest version; pricing terms (rate,
+    late charge, usury maximum) from the version in force on each day.
+    """
+
+    versions: tuple[tuple[date, LoanTerms], ...]
+
+    @classmethod
+    def single(cls, terms: LoanTerms) -> TermsHistory:
+        return cls(((terms.start, terms),))
+
+    def __post_init__(self) -> None:
+        if not self.versions:
+            raise ValueError("a terms history needs at least one version")
+        object.__setattr__(self, "versions", tuple(sorted(self.versions, key=lambda v: v[0])))
+
+    @property
+    def latest(self) -> LoanTerms:
+        return self.versions[-1][1]
+
+    def at(self, day: date) -> LoanTerms:
+        dates = [d for d, _ in self.versions]
+        pos = bisect.bisect_right(dates, day)
+        return self.versions[max(pos - 1, 0)][1]
+
+    def change_dates(self) -> tuple[date, ...]:
+        return tuple(d for d, _ in self.versions[1:])

@@ -1,0 +1,50 @@
+"""The interest rate in force: index + margin (x multiplier), floor and cap, with its source.
+
+Every rate carries a ``RateQuote`` saying how it was made (which fixing, which margin, which
+clause), so an accrual line can name the clause behind each day's rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from loanbook.rates import Market
+from loanbook.terms.model import LoanTerms, RateSpec
+
+
+@dataclass(frozen=True)
+class RateQuote:
+    rate: Decimal
+    basis: str  # e.g. "LIBOR-1M 5.43750% (fixing of 1996-01-31) + 3.00%"
+    cite: str
+
+
+def pct(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+def quote(
+    terms: LoanTerms, spec: RateSpec, market: Market, fixing_day: date, extra: Decimal = Decimal(0)
+) -> RateQuote:
+    """The rate of ``spec`` fixed on ``fixing_day`` (less the fixing lag), plus ``extra``."""
+    cite = terms.cite("rate")
+    if spec.index is None:
+        fixed = spec.fixed if spec.fixed is not None else spec.initial
+        if fixed is None:
+            raise ValueError(f"loan {terms.id}: the rate has neither an index nor a fixed value")
+        return RateQuote(fixed + extra, f"fixed {pct(fixed)}", cite)
+    fixing = market.index(spec.index).in_force(fixing_day - timedelta(days=spec.fixing_lag_days))
+    raw = spec.multiplier * fixing.rate + spec.margin
+    basis = f"{spec.index} {pct(fixing.rate)} (fixing of {fixing.date.isoformat()})"
+    if spec.multiplier != 1:
+        basis = f"{spec.multiplier} x {basis}"
+    basis += f" + {pct(spec.margin)}"
+    if spec.floor is not None and raw < spec.floor:
+        raw, basis = spec.floor, f"{basis}, floored at {pct(spec.floor)}"
+    if spec.cap is not None and raw > spec.cap:
+        raw, basis = spec.cap, f"{basis}, capped at {pct(spec.cap)}"
+    if extra:
+        basis += f" + {pct(extra)} default"
+    return RateQuote(raw + extra, basis, cite)
