@@ -8,6 +8,7 @@ acceleration, and last the rate reset that opens the next period.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import datetime as dt
 from datetime import date, timedelta
 from enum import IntEnum
 
@@ -44,7 +45,7 @@ class Step:
     event: LoanEvent | None = None
 
     @property
-    def order(self) -> tuple[date, int, int]:
+    def order(self) -> tuple[dt.date, int, int]:
         return (self.date, int(self.kind), self.seq)
 
 
