@@ -490,8 +490,11 @@ class _Run:
         self.rate = q
         irp = terms.rate.reset is RateReset.PERIOD_START and terms.interest_rate_period
         self.rate_cite = q.cite + (f"; {terms.cite('interest_rate_period')}" if irp else "")
-        if not self.segments or self.segments[-1][1] != q:
-            self.segments.append((step.date, replace(q, cite=self.rate_cite)))
+        cited = replace(q, cite=self.rate_cite)
+        if self.segments and self.segments[-1][0] == step.date:
+            self.segments.pop()  # a later reset the same day replaces the earlier one
+        if not self.segments or self.segments[-1][1] != cited:
+            self.segments.append((step.date, cited))
 
     # -- result --------------------------------------------------------------------------
     def _result(self, until: date) -> LoanResult:

@@ -1,0 +1,181 @@
+"""The Book: every term document, rate fixing and event of one loan book (pure, immutable).
+
+It answers the questions the CLI, the store and the API ask: which loans exist, their terms
+as of a date as known on a date, and the result of running a loan to a date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from loanbook.engine import LoanEvent, LoanResult, TermsHistory, run_loan
+from loanbook.engine.events import MONEY_KINDS, EventKind
+from loanbook.errors import Issue, LoanbookError
+from loanbook.rates import Fixing, Market
+from loanbook.terms.build import loan_terms, start_of
+from loanbook.terms.model import LoanTerms
+from loanbook.terms.schema import TermFileModel
+from loanbook.terms.versioning import Assertion, assertions_of, resolve
+
+FAR_FUTURE = date(9999, 12, 31)
+
+
+@dataclass(frozen=True)
+class TermDocument:
+    """A term file as recorded: where it came from, its text, and its parsed model."""
+
+    source: str
+    text: str
+    model: TermFileModel
+
+    @property
+    def id(self) -> str:
+        return self.model.document.id
+
+
+@dataclass(frozen=True)
+class Book:
+    documents: tuple[TermDocument, ...]
+    market: Market = field(default_factory=Market)
+    events: tuple[LoanEvent, ...] = ()
+
+    @cached_property
+    def assertions(self) -> tuple[Assertion, ...]:
+        out: list[Assertion] = []
+        for order, doc in enumerate(self.documents):
+            out.extend(assertions_of(doc.model, doc.source, order))
+        return tuple(out)
+
+    def state(self, as_of: date, known_on: date | None = None) -> dict[str, Any]:
+        """The resolved terms (nested dictionaries of cited terms)."""
+        return resolve(self.assertions, as_of, known_on)
+
+    def loan_ids(self, as_of: date = FAR_FUTURE, known_on: date | None = None) -> tuple[str, ...]:
+        return tuple(sorted(self.state(as_of, known_on)["loans"]))
+
+    def document(self, doc_id: str) -> TermDocument | None:
+        return next((d for d in self.documents if d.id == doc_id), None)
+
+    def loan_terms(self, loan: str, as_of: date, known_on: date | None = None) -> LoanTerms:
+        loans = self.state(as_of, known_on)["loans"]
+        if loan not in loans:
+            known = ", ".join(sorted(loans)) or "none"
+            raise LoanbookError(Issue("book", "loan", f"unknown loan {loan!r} (known: {known})"))
+        return loan_terms(loan, loans[loan], self._source_of(loan))
+
+    def _source_of(self, loan: str) -> str:
+        for a in self.assertions:
+            if a.path[:2] == ("loans", loan):
+                return a.source
+        return "book"
+
+    def history(self, loan: str, known_on: date | None = None) -> TermsHistory:
+        """Versions of the loan's terms at every date an assertion about it takes effect."""
+        final = self.state(FAR_FUTURE, known_on)["loans"]
+        if loan not in final:
+            self.loan_terms(loan, FAR_FUTURE, known_on)  # raises the unknown-loan error
+        start = start_of(final[loan]) or FAR_FUTURE
+        dates = {
+            max(a.effective, start)
+            for a in self.assertions
+            if a.path[:2] == ("loans", loan) and (known_on is None or a.recorded <= known_on)
+        }
+        return TermsHistory(tuple((d, self.loan_terms(loan, d, known_on)) for d in sorted(dates)))
+
+    def events_for(self, loan: str) -> tuple[LoanEvent, ...]:
+        return tuple(e for e in self.events if e.loan == loan and e.kind is not EventKind.FIXING)
+
+    def market_with_fixings(self) -> Market:
+        """The market plus fixings recorded as events (amount in percent)."""
+        recorded = [
+            Fixing(e.get("index"), e.date, e.amount / 100, e.event_id)
+            for e in self.events
+            if e.kind is EventKind.FIXING and e.amount is not None
+        ]
+        return self.market.merged(recorded) if recorded else self.market
+
+    def run(
+        self,
+        loan: str,
+        until: date,
+        known_on: date | None = None,
+        daily: bool = False,
+        assume_paid: bool = False,
+    ) -> LoanResult:
+        return run_loan(
+            self.history(loan, known_on),
+            self.events_for(loan),
+            self.market_with_fixings(),
+            until,
+            daily=daily,
+            assume_paid=assume_paid,
+        )
+
+    def with_events(self, events: tuple[LoanEvent, ...]) -> Book:
+        return Book(self.documents, self.market, self.events + events)
+
+    def check_event(self, event: LoanEvent, source: str = "event") -> list[Issue]:
+        """Why ``event`` cannot be recorded (empty when it can)."""
+        issues: list[Issue] = []
+        if event.kind in MONEY_KINDS and (event.amount is None or event.amount <= 0):
+            issues.append(Issue(source, "amount", f"must be positive, got {event.amount}"))
+        if event.kind is EventKind.FIXING:
+            if not event.get("index"):
+                issues.append(Issue(source, "index", "a fixing names its index"))
+            return issues
+        try:
+            terms = self.loan_terms(event.loan, FAR_FUTURE)
+        except LoanbookError as exc:
+            return issues + [Issue(source, "loan", i.reason) for i in exc.issues]
+        if event.date < terms.start:
+            issues.append(
+                Issue(
+                    source,
+                    "date",
+                    f"{event.date} is before loan {event.loan} starts "
+                    f"({terms.start}, {terms.cite('start')})",
+                )
+            )
+        if event.kind is EventKind.ADVANCE:
+            issues.append(
+                Issue(
+                    source,
+                    "kind",
+                    f"loan {event.loan} was advanced in full on {terms.start} "
+                    f"({terms.principal}, {terms.cite('principal')}); a new Loan under "
+                    f"facility {terms.facility} needs its own note",
+                )
+            )
+        if issues:
+            return issues
+        try:
+            self.with_events((event,)).run(event.loan, event.date)
+        except LoanbookError as exc:
+            issues.extend(Issue(source, i.field, i.reason) for i in exc.issues)
+        return issues
+
+    def validate(self) -> list[Issue]:
+        """Every loan's terms build at every version, and name indexes the market has."""
+        issues: list[Issue] = []
+        for loan in self.loan_ids():
+            try:
+                hist = self.history(loan)
+            except LoanbookError as exc:
+                issues.extend(exc.issues)
+                continue
+            for _, terms in hist.versions:
+                index = terms.rate.index
+                if index is not None and index not in self.market.indexes:
+                    known = ", ".join(sorted(self.market.indexes)) or "none loaded"
+                    issues.append(
+                        Issue(
+                            self._source_of(loan),
+                            f"loans.{loan}.rate.index",
+                            f"unknown index {index!r} (known: {known})",
+                        )
+                    )
+                    break
+        return issues

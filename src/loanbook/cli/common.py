@@ -1,0 +1,70 @@
+"""Shared CLI plumbing: loading a book, printing errors and JSON, parsing dates."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from loanbook.book import Book
+from loanbook.errors import LoanbookError
+from loanbook.loader import read_book
+
+console = Console()
+err_console = Console(stderr=True)
+T = TypeVar("T")
+
+
+def fail(exc: LoanbookError) -> NoReturn:
+    for issue in exc.issues:
+        err_console.print(str(issue), markup=False, highlight=False)
+    raise typer.Exit(1)
+
+
+def guarded(fn: Callable[[], T]) -> T:
+    """Run ``fn``; a LoanbookError becomes its issues on stderr and exit code 1."""
+    try:
+        return fn()
+    except LoanbookError as exc:
+        fail(exc)
+
+
+def parse_date(text: str, field: str = "date") -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        err_console.print(f"{field}: {text!r} is not a YYYY-MM-DD date")
+        raise typer.Exit(2) from None
+
+
+def opt_date(text: str | None, field: str) -> date | None:
+    return None if text is None else parse_date(text, field)
+
+
+def load_book(
+    path: Path, rates: list[Path] | None = None, events: list[Path] | None = None
+) -> Book:
+    return guarded(lambda: read_book(path, tuple(rates or ()), tuple(events or ())))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=_default) + "\n")
+
+
+def money(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:,.2f}"

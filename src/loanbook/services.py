@@ -1,0 +1,287 @@
+"""Use cases over a Book: schedule, statement, payoff, terms, commitment.
+
+One place that CLI, store and API all call, so each figure is computed one way. Results are
+immutable records with ``as_json()`` (amounts as decimal strings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from loanbook.book import FAR_FUTURE, Book
+from loanbook.engine.commitment import (
+    Commitment,
+    CommitmentPart,
+    CommitmentReport,
+    LoanMade,
+    part_amount,
+)
+from loanbook.engine.result import LoanResult, Position
+from loanbook.errors import Issue, LoanbookError, MissingFixingError
+from loanbook.ledger.lines import LedgerLine, LineKind
+from loanbook.money import ZERO, fmt
+from loanbook.terms.schema import FacilityModel
+
+
+def _s(value: Decimal) -> str:
+    return fmt(value)
+
+
+# -- schedule ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScheduleRow:
+    due_date: date
+    principal: Decimal
+    interest: Decimal | None
+    balance_after: Decimal
+    cite: str
+
+
+@dataclass(frozen=True)
+class Schedule:
+    loan: str
+    rows: tuple[ScheduleRow, ...]
+    interest_note: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "loan": self.loan,
+            "installments": [
+                {
+                    "due_date": r.due_date.isoformat(),
+                    "principal": _s(r.principal),
+                    "interest": None if r.interest is None else _s(r.interest),
+                    "balance_after": _s(r.balance_after),
+                    "cite": r.cite,
+                }
+                for r in self.rows
+            ],
+            "interest_note": self.interest_note,
+        }
+
+
+def schedule(book: Book, loan: str, known_on: date | None = None) -> Schedule:
+    """Contractual installments; interest where the rates are known (every payment on time)."""
+    hist = book.history(loan, known_on)
+    terms = hist.latest
+    last = max(i.due_date for i in _installments(book, loan, known_on))
+    interest: dict[date, Decimal] = {}
+    note = "interest assuming every amount is paid when due, at the fixings in the book"
+    try:
+        result = book.run(loan, last, known_on, assume_paid=True)
+        for line in result.lines:
+            if line.kind is LineKind.INTEREST_DUE:
+                interest[line.date] = interest.get(line.date, ZERO) + line.amount
+        installments = result.installments
+    except MissingFixingError as exc:
+        note = f"interest not shown: {exc.issues[0].reason}"
+        installments = _installments(book, loan, known_on)
+    rows = []
+    balance = terms.principal
+    for inst in installments:
+        amount = inst.amount or ZERO
+        balance -= amount
+        rows.append(
+            ScheduleRow(
+                inst.due_date,
+                amount,
+                interest.get(inst.due_date) if interest else None,
+                balance,
+                inst.cite,
+            )
+        )
+    return Schedule(loan, tuple(rows), note)
+
+
+def _installments(book: Book, loan: str, known_on: date | None) -> tuple[Any, ...]:
+    from loanbook.engine.installments import build_installments
+
+    return build_installments(book.history(loan, known_on).latest)
+
+
+# -- statement and payoff ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Statement:
+    loan: str
+    as_of: date
+    known_on: date | None
+    result: LoanResult
+
+    @property
+    def position(self) -> Position:
+        return self.result.position
+
+    def as_json(self) -> dict[str, Any]:
+        p = self.position
+        return {
+            "loan": self.loan,
+            "as_of": self.as_of.isoformat(),
+            "known_on": self.known_on.isoformat() if self.known_on else None,
+            "principal_outstanding": _s(p.principal_outstanding),
+            "principal_not_due": _s(p.principal_not_due),
+            "principal_due": _s(p.principal_due),
+            "interest_accrued": _s(p.interest_accrued),
+            "interest_due": _s(p.interest_due),
+            "late_charges": _s(p.late_charges),
+            "fees": _s(p.fees),
+            "unapplied": _s(p.unapplied),
+            "total_due": _s(p.total_due),
+            "overdue": [
+                {
+                    "component": d.component,
+                    "due_date": d.due_date.isoformat(),
+                    "amount": _s(d.amount),
+                    "cite": d.cite,
+                }
+                for d in p.dues
+                if d.due_date < self.as_of
+            ],
+            "rates": [
+                {
+                    "from": s.start.isoformat(),
+                    "to": s.end.isoformat(),
+                    "rate": _s(s.quote.rate),
+                    "basis": s.quote.basis,
+                    "cite": s.quote.cite,
+                }
+                for s in self.result.rates
+            ],
+            "lines": [line.as_dict() for line in self.result.lines],
+        }
+
+
+def statement(book: Book, loan: str, as_of: date, known_on: date | None = None) -> Statement:
+    return Statement(loan, as_of, known_on, book.run(loan, as_of, known_on))
+
+
+@dataclass(frozen=True)
+class Payoff:
+    loan: str
+    as_of: date
+    principal: Decimal
+    interest: Decimal
+    late_charges: Decimal
+    fees: Decimal
+    credits: Decimal
+    lines: tuple[LedgerLine, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.interest + self.late_charges + self.fees - self.credits
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "loan": self.loan,
+            "as_of": self.as_of.isoformat(),
+            "principal": _s(self.principal),
+            "interest": _s(self.interest),
+            "late_charges": _s(self.late_charges),
+            "fees": _s(self.fees),
+            "credits": _s(self.credits),
+            "total": _s(self.total),
+        }
+
+
+def payoff(book: Book, loan: str, as_of: date, known_on: date | None = None) -> Payoff:
+    """What pays the loan in full on ``as_of``: interest accrued to the day before."""
+    result = book.run(loan, as_of, known_on)
+    p = result.position
+    return Payoff(
+        loan,
+        as_of,
+        p.principal_outstanding,
+        p.interest_accrued + p.interest_due,
+        p.late_charges,
+        p.fees,
+        p.unapplied,
+        result.lines,
+    )
+
+
+# -- commitment ----------------------------------------------------------------------------
+def commitment(
+    book: Book, facility: str, as_of: date, known_on: date | None = None
+) -> CommitmentReport:
+    state = book.state(as_of, known_on)
+    raw = state["facilities"].get(facility)
+    if raw is None:
+        known = ", ".join(sorted(state["facilities"])) or "none"
+        raise LoanbookError(
+            Issue("book", "facility", f"unknown facility {facility!r} on {as_of} (known: {known})")
+        )
+    model = FacilityModel.model_validate(raw)
+    if model.commitment is None:
+        raise LoanbookError(
+            Issue(
+                "book",
+                f"facilities.{facility}.commitment",
+                f"no commitment terms in force on {as_of}",
+            )
+        )
+    c = model.commitment.value
+    parts = tuple(
+        CommitmentPart(
+            p.name,
+            p.description,
+            part_amount(p.basis, p.amount, p.percent, p.value),
+            p.cite,
+            p.assumption or "",
+        )
+        for p in c.formula
+    )
+    terms = Commitment(
+        facility,
+        c.fixed_cap,
+        parts,
+        c.minimum_loan,
+        c.maximum_loans,
+        c.termination,
+        model.commitment.cite,
+    )
+    made = []
+    for loan in book.loan_ids(FAR_FUTURE, known_on):
+        t = book.loan_terms(loan, FAR_FUTURE, known_on)
+        if t.facility == facility and t.start <= as_of:
+            made.append(LoanMade(loan, t.start, t.principal, t.cite("principal")))
+    return CommitmentReport(terms, as_of, tuple(sorted(made, key=lambda m: m.date)))
+
+
+def commitment_json(report: CommitmentReport) -> dict[str, Any]:
+    c = report.commitment
+    return {
+        "facility": c.facility,
+        "as_of": report.as_of.isoformat(),
+        "cap": _s(c.cap),
+        "fixed_cap": _s(c.fixed_cap),
+        "formula_total": _s(c.formula_total),
+        "parts": [
+            {
+                "name": p.name,
+                "description": p.description,
+                "amount": _s(p.amount),
+                "cite": p.cite,
+                "assumption": p.assumption or None,
+            }
+            for p in c.parts
+        ],
+        "minimum_loan": _s(c.minimum_loan) if c.minimum_loan is not None else None,
+        "maximum_loans": c.maximum_loans,
+        "termination": c.termination.isoformat() if c.termination else None,
+        "terminated": report.terminated,
+        "loans_made": [
+            {
+                "loan": m.loan,
+                "date": m.date.isoformat(),
+                "principal": _s(m.principal),
+                "cite": m.cite,
+            }
+            for m in report.loans_made
+        ],
+        "used": _s(report.used),
+        "loans_left": report.loans_left,
+        "room": _s(report.room),
+        "cite": c.cite,
+    }
