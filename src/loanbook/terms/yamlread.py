@@ -19,7 +19,7 @@ Path = tuple[str | int, ...]
 
 
 def _convert(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -> Any:
-    lines[path] = node.start_mark.line + 1
+    lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -33,6 +33,7 @@ def _convert(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -
                         key_node.start_mark.line + 1,
                     )
                 )
+            lines[(*path, key)] = key_node.start_mark.line + 1  # errors point at the key
             out[key] = _convert(value_node, (*path, key), lines, source)
         return out
     if isinstance(node, yaml.SequenceNode):
