@@ -6,13 +6,13 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from tests.conftest import cit_terms, flat_libor
 
 from loanbook.engine import EventKind, LoanEvent, TermsHistory, run_loan
 from loanbook.engine.installments import build_installments
 from loanbook.errors import MissingFixingError, RefusedError
 from loanbook.ledger import Account, LineKind, balances
 from loanbook.rates import Market
+from tests.conftest import cit_terms, flat_libor
 
 
 def pay(day: date, amount: str, kind: EventKind = EventKind.PAYMENT) -> LoanEvent:

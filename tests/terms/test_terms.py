@@ -8,7 +8,6 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from tests.conftest import EXAMPLE
 
 from loanbook import services
 from loanbook.book import Book
@@ -17,6 +16,7 @@ from loanbook.ledger import LineKind
 from loanbook.loader import read_book
 from loanbook.terms.files import parse_term_file
 from loanbook.terms.model import PeriodRule
+from tests.conftest import EXAMPLE
 
 
 def first_interest(book: Book, known_on: date | None) -> D:

@@ -22,9 +22,14 @@ err_console = Console(stderr=True)
 T = TypeVar("T")
 
 
-def fail(exc: LoanbookError) -> NoReturn:
+def print_issues(exc: LoanbookError) -> None:
+    """Each issue on its own unwrapped line (``file:line: field: reason``), for people and grep."""
     for issue in exc.issues:
-        err_console.print(str(issue), markup=False, highlight=False)
+        sys.stderr.write(f"{issue}\n")
+
+
+def fail(exc: LoanbookError) -> NoReturn:
+    print_issues(exc)
     raise typer.Exit(1)
 
 

@@ -16,12 +16,12 @@ from loanbook import services
 from loanbook.book import Book
 from loanbook.cli.common import (
     console,
-    err_console,
     guarded,
     load_book,
     money,
     opt_date,
     parse_date,
+    print_issues,
     print_json,
 )
 from loanbook.engine.commitment import check_advance
@@ -52,8 +52,7 @@ def validate(book: BookArg, as_json: JsonOpt = False) -> None:
         if as_json:
             print_json({"valid": False, "errors": [str(i) for i in exc.issues]})
         else:
-            for issue in exc.issues:
-                err_console.print(str(issue), markup=False, highlight=False)
+            print_issues(exc)
         raise typer.Exit(1) from None
     if as_json:
         print_json(
@@ -321,7 +320,7 @@ def commitment(
         table.add_row("room left", money(report.room), "")
         console.print(table)
         for r in refusals:
-            console.print(f"refused: {r}", markup=False)
+            console.print(f"refused: {r}", markup=False, soft_wrap=True)
     if refusals:
         raise typer.Exit(1)
 

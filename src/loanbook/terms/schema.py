@@ -7,6 +7,7 @@ with a ``%`` sign ("3%"), amounts as decimals; floats never reach the model.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from datetime import date
 from decimal import Decimal
@@ -109,7 +110,7 @@ class ScheduleModel(_Model):
 
 
 class ExplicitInstallment(_Model):
-    date: date
+    date: dt.date
     amount: PositiveAmount
 
 
@@ -189,9 +190,9 @@ class DocumentModel(_Model):
     id: str = Field(min_length=1)
     title: str
     kind: Literal["note", "agreement", "amendment", "consent", "waiver"]
-    date: date
-    effective: date | None = Field(None, description="valid time; defaults to the date")
-    recorded: date | None = Field(None, description="record time; defaults to the date")
+    date: dt.date
+    effective: dt.date | None = Field(None, description="valid time; defaults to the date")
+    recorded: dt.date | None = Field(None, description="record time; defaults to the date")
     source: str | None = Field(None, description="the document's text, relative to the book")
     amends: list[str] = []
     note: str | None = None

@@ -43,10 +43,10 @@ def _convert(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -
     if tag == "tag:yaml.org,2002:float":
         return Decimal(text.replace("_", ""))
     if tag == "tag:yaml.org,2002:timestamp":
-        value = yaml.SafeLoader(text).construct_yaml_timestamp(node)  # type: ignore[no-untyped-call]
+        value = yaml.SafeLoader(text).construct_yaml_timestamp(node)
         return value.date() if isinstance(value, datetime) else value
     if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"):
-        return yaml.SafeLoader(text).construct_object(node)  # type: ignore[no-untyped-call]
+        return yaml.SafeLoader(text).construct_object(node)
     return text
 
 
