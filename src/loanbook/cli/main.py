@@ -161,6 +161,41 @@ def terms(
         )
 
 
+@app.command("history")
+def term_history(
+    book: BookArg,
+    path: Annotated[str, typer.Option("--path", help="term path prefix, e.g. loans.cit-note")] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Who changed what: every assertion about a term, with its document, clause and dates."""
+    loaded = load_book(book)
+    changes = history(loaded.assertions, path)
+    if as_json:
+        print_json(
+            [
+                {
+                    "path": c.path,
+                    "op": c.op,
+                    "effective": c.effective.isoformat(),
+                    "recorded": c.recorded.isoformat(),
+                    "document": c.document,
+                    "cite": c.cite,
+                    "value": _jsonable(c.value),
+                }
+                for c in changes
+            ]
+        )
+        return
+    table = Table(title=f"History of {path or 'every term'}")
+    for col in ("term", "op", "effective", "recorded", "document", "cite"):
+        table.add_column(col, overflow="fold")
+    for c in changes:
+        table.add_row(
+            c.path, c.op, c.effective.isoformat(), c.recorded.isoformat(), c.document, c.cite
+        )
+    console.print(table)
+
+
 @app.command()
 def schedule(
     book: BookArg,
@@ -220,15 +255,14 @@ def statement(
 
 def print_statement(st: services.Statement) -> None:
     table = Table(title=f"Statement of {st.loan} as of {st.as_of}")
-    for col in ("date", "kind", "amount", "debit", "credit", "cite", "detail"):
+    for col in ("date", "line", "amount", "clause", "detail"):
         table.add_column(col, justify="right" if col == "amount" else "left", overflow="fold")
+    table.columns[0].no_wrap = table.columns[2].no_wrap = True
     for line in st.result.lines:
         table.add_row(
             line.date.isoformat(),
-            line.kind.value,
+            line.kind.value.replace("_", " "),
             money(line.amount),
-            line.debit.value,
-            line.credit.value,
             line.cite,
             line.memo,
         )

@@ -7,8 +7,8 @@ acceleration, and last the rate reset that opens the next period.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import datetime as dt
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cache
 
 import holidays
 
@@ -26,9 +26,9 @@ class BusinessCalendar:
 _NAMES = ("none", "weekdays", "US", "NYSE")
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_calendar(name: str) -> BusinessCalendar:
-    """A calendar by name: ``none`` (ACTUS NC), ``weekdays`` (ACTUS MF), ``US`` (federal), ``NYSE``."""
+    """A calendar by name: ``none`` (ACTUS NC), ``weekdays`` (MF), ``US`` (federal), ``NYSE``."""
     key = name.strip()
     if key in ("none", "NC", "NOC"):
         return BusinessCalendar("none", weekends=False)

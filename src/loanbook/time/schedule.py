@@ -71,7 +71,7 @@ def add_months(day: date, months: int, eom: bool = False) -> date:
 
 
 def add_cycle(anchor: date, cycle: Cycle, times: int, eom: bool = False) -> date:
-    """The ``times``-th date of a cycle from ``anchor`` (EOM applies when the anchor is a month-end)."""
+    """The ``times``-th date of a cycle from ``anchor`` (EOM applies to a month-end anchor)."""
     if cycle.months:
         return add_months(anchor, cycle.months * times, eom and is_month_end(anchor))
     return anchor + timedelta(days=cycle.days * times)
