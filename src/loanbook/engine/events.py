@@ -23,6 +23,8 @@ class EventKind(StrEnum):
     FEE = "fee"  # a fee charged to the loan account
     WAIVER = "waiver"  # a signed writing waiving a right (e.g. the overadvance rate)
     CORRECTION = "correction"  # reverses an earlier event: detail reverses=KEY
+    PURCHASE = "purchase"  # the holder buys the loan: amount = clean price (ACTUS PRD)
+    TERMINATION = "termination"  # the holder sells or closes it: amount = clean price (ACTUS TD)
 
 
 #: Kinds whose amount must be positive.

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 from loanbook.money import ZERO, to_cents
-from loanbook.terms.model import AmortizationKind, LoanTerms, PrepaymentOrder
+from loanbook.terms.model import AmortizationKind, LoanTerms, PaymentSchedule, PrepaymentOrder
 from loanbook.time import adjust, generate, generate_count, get_calendar
 
 
@@ -26,54 +26,85 @@ class Installment:
     amount: Decimal | None
     cite: str
     term: str
+    calc_date: date | None = None  # the date amounts are calculated to, when not ``due_date``
 
 
-def principal_dates(terms: LoanTerms) -> tuple[date, ...]:
-    """The due dates of principal, business-day adjusted."""
+def schedule_dates(
+    sched: PaymentSchedule, end: date | None, include_end: bool = True
+) -> tuple[tuple[date, date], ...]:
+    """(due date, calculation date) pairs of a schedule: the dates from its anchor on its
+    cycle (``count`` of them, or up to ``end`` with the cycle's stub rule), moved to business
+    days by its convention. Amounts are calculated to the adjusted dates unless the schedule
+    says to calculate to the unadjusted ones (ACTUS calculate-shift)."""
+    if sched.count is not None:
+        raw = generate_count(sched.anchor, sched.cycle, sched.count, sched.eom)
+    else:
+        stop = sched.end or end
+        if stop is None:
+            raise ValueError("a schedule needs a count or an end date")
+        raw = generate(sched.anchor, sched.cycle, stop, sched.eom, include_end=include_end)
+    cal = get_calendar(sched.calendar)
+    out = []
+    for d in raw:
+        moved = adjust(d, sched.convention, cal)
+        out.append((moved, d if sched.calc_unadjusted else moved))
+    return tuple(out)
+
+
+def principal_schedule(terms: LoanTerms) -> tuple[tuple[date, date], ...]:
+    """(due date, calculation date) of each principal installment."""
     amort = terms.amortization
     if amort.kind is AmortizationKind.BULLET:
         if terms.maturity is None:
             raise ValueError(f"loan {terms.id}: a bullet loan needs a maturity date")
-        return (terms.maturity,)
+        return ((terms.maturity, terms.maturity),)
     if amort.kind is AmortizationKind.EXPLICIT:
-        return tuple(d for d, _ in amort.explicit)
+        return tuple((d, d) for d, _ in amort.explicit)
     sched = amort.schedule
     if sched is None:
         raise ValueError(f"loan {terms.id}: amortization {amort.kind} needs a schedule")
-    if sched.count is not None:
-        raw = generate_count(sched.anchor, sched.cycle, sched.count, sched.eom)
-    else:
-        end = sched.end or terms.maturity
-        if end is None:
-            raise ValueError(f"loan {terms.id}: the principal schedule needs a count or an end")
-        raw = generate(sched.anchor, sched.cycle, end, sched.eom)
-    cal = get_calendar(sched.calendar)
-    return tuple(adjust(d, sched.convention, cal) for d in raw)
+    if sched.count is None and (sched.end or terms.maturity) is None:
+        raise ValueError(f"loan {terms.id}: the principal schedule needs a count or an end")
+    return schedule_dates(sched, terms.maturity)
 
 
-def build_installments(terms: LoanTerms) -> tuple[Installment, ...]:
-    """The principal schedule; level principal rounds each installment to the cent and puts
-    any remainder in the last, so the installments always sum to the principal."""
+def principal_dates(terms: LoanTerms) -> tuple[date, ...]:
+    """The due dates of principal, business-day adjusted."""
+    return tuple(d for d, _ in principal_schedule(terms))
+
+
+def build_installments(terms: LoanTerms, *, rounding: bool = True) -> tuple[Installment, ...]:
+    """The principal schedule; level principal rounds each installment to the cent (unless
+    ``rounding`` is off) and puts any remainder in the last, so the installments always sum
+    to the principal."""
     amort = terms.amortization
-    dates = principal_dates(terms)
+    sched = principal_schedule(terms)
     cite, term = terms.cite("amortization"), terms.term("amortization")
+
+    def calc(d: date, c: date) -> date | None:
+        return c if c != d else None
+
     if amort.kind is AmortizationKind.EXPLICIT:
         return tuple(
             Installment(i + 1, d, a, cite, term) for i, (d, a) in enumerate(amort.explicit)
         )
     if amort.kind is AmortizationKind.BULLET:
-        return (Installment(1, dates[0], terms.principal, cite, term),)
+        d, c = sched[0]
+        return (Installment(1, d, terms.principal, cite, term, calc(d, c)),)
     if amort.kind is AmortizationKind.LEVEL_PRINCIPAL:
-        each = amort.installment or to_cents(terms.principal / len(dates))
+        share = terms.principal / len(sched)
+        each = amort.installment or (to_cents(share) if rounding else share)
         out: list[Installment] = []
         left = terms.principal
-        for i, d in enumerate(dates):
-            amount = left if i == len(dates) - 1 else min(each, left)
-            out.append(Installment(i + 1, d, amount, cite, term))
+        for i, (d, c) in enumerate(sched):
+            amount = left if i == len(sched) - 1 else min(each, left)
+            out.append(Installment(i + 1, d, amount, cite, term, calc(d, c)))
             left -= amount
         return tuple(out)
     # level payment / negative amortization: principal is the payment less interest, at the date
-    return tuple(Installment(i + 1, d, None, cite, term) for i, d in enumerate(dates))
+    return tuple(
+        Installment(i + 1, d, None, cite, term, calc(d, c)) for i, (d, c) in enumerate(sched)
+    )
 
 
 def apply_prepayment(

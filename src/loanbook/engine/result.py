@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from loanbook.engine.installments import Installment
 from loanbook.engine.rate import RateQuote
+from loanbook.engine.steps import StepKind
 from loanbook.ledger.lines import LedgerLine
 
 
@@ -68,6 +69,27 @@ class Position:
 
 
 @dataclass(frozen=True)
+class StepState:
+    """The loan just after one step of the run (ACTUS's post-event state).
+
+    ``principal`` is the principal outstanding, ``accrued`` the interest accrued and not yet
+    due (before scaling), ``payment`` the level payment in force (None when there is none).
+    Amounts are exact when the run does not round, else as posted.
+    """
+
+    date: date
+    kind: StepKind
+    event: str  # the step's event id, as its ledger lines name it
+    principal: Decimal
+    rate: Decimal
+    accrued: Decimal
+    interest_base: Decimal
+    payment: Decimal | None = None
+    interest_multiplier: Decimal = Decimal(1)
+    principal_multiplier: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
 class LoanResult:
     loan: str
     lines: tuple[LedgerLine, ...]
@@ -75,3 +97,4 @@ class LoanResult:
     scheduled: tuple[Installment, ...]  # as first scheduled
     position: Position
     rates: tuple[RateSegment, ...]
+    states: tuple[StepState, ...] = ()  # the state after each step, in order

@@ -13,18 +13,24 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from itertools import pairwise
 
 from loanbook.engine.events import LoanEvent
 from loanbook.engine.history import TermsHistory
-from loanbook.engine.installments import Installment, apply_prepayment, build_installments
+from loanbook.engine.installments import (
+    Installment,
+    apply_prepayment,
+    build_installments,
+    schedule_dates,
+)
 from loanbook.engine.rate import RateQuote, pct, quote
-from loanbook.engine.result import DueItem, LoanResult, Position, RateSegment
+from loanbook.engine.result import DueItem, LoanResult, Position, RateSegment, StepState
 from loanbook.engine.steps import Step, StepKind, build_steps
 from loanbook.errors import Issue, RefusedError
 from loanbook.ledger.lines import Account, LedgerLine, LineKind
 from loanbook.money import ZERO, frac, to_cents, to_decimal
 from loanbook.rates import Market
-from loanbook.terms.model import AmortizationKind, RateReset
+from loanbook.terms.model import AmortizationKind, InterestBase, RateReset
 from loanbook.time import year_fraction
 
 _DUE_ACCOUNT = {
@@ -32,8 +38,10 @@ _DUE_ACCOUNT = {
     "interest": Account.INTEREST_DUE,
     "late_charge": Account.LATE_CHARGE_RECEIVABLE,
     "fee": Account.FEE_RECEIVABLE,
+    "indexation": Account.INDEXATION_RECEIVABLE,
 }
-_DEFAULT_ORDER = ("late_charge", "fee", "interest", "principal")
+_DEFAULT_ORDER = ("late_charge", "fee", "interest", "principal", "indexation")
+_LEVEL = (AmortizationKind.LEVEL_PAYMENT, AmortizationKind.NEGATIVE)
 
 
 @dataclass
@@ -95,9 +103,16 @@ class _Run:
         self.segments: list[tuple[date, RateQuote]] = []
         self.accrued_to: date | None = None
         self.accelerated: date | None = None
-        self.scheduled = build_installments(self.terms)
+        self.scheduled = build_installments(self.terms, rounding=rounding)
         self.amounts: list[Decimal | None] = [i.amount for i in self.scheduled]
         self.next_installment = 0
+        amort = self.terms.amortization
+        self.payment = amort.installment if amort.kind in _LEVEL else None
+        self.base = ZERO  # the interest base when it is not the principal outstanding
+        self.interest_multiplier = Fraction(1)  # scaling of interest payments
+        self.principal_multiplier = Fraction(1)  # scaling of principal payments
+        self.closed = False  # terminated: nothing happens after
+        self.states: list[StepState] = []
 
     # -- helpers -------------------------------------------------------------------------
     def _round(self, value: Fraction) -> Decimal:
@@ -130,6 +145,12 @@ class _Run:
         due = sum((d.remaining for d in self.dues if d.component == "principal"), ZERO)
         return self.principal_not_due + due
 
+    def _interest_base(self) -> Decimal:
+        """What interest accrues on: the principal outstanding, or a base kept apart."""
+        if self.terms.interest_base is InterestBase.OUTSTANDING:
+            return self._principal_outstanding()
+        return self.base
+
     # -- accrual -------------------------------------------------------------------------
     def _accrue(self, to: date, event: str) -> None:
         """Accrue interest and late charges from ``accrued_to`` to ``to`` and post them."""
@@ -137,7 +158,7 @@ class _Run:
         if start is None or to <= start:
             return
         terms = self.history.at(start)
-        balance = self._principal_outstanding()
+        balance = self._interest_base()
         if self.rate is not None and balance:
             yf = year_fraction(terms.day_count, start, to)
             self.accrued += frac(balance) * frac(self.rate.rate) * yf
@@ -205,13 +226,16 @@ class _Run:
         extra = self.history.change_dates()
         steps = build_steps(self.terms, self.scheduled, events, self.market, until, extra)
         for step in steps:
+            if self.closed:
+                break
             if self.accrued_to is not None:
                 if self.daily:
                     self._accrue_daily(step.date)
-                self._accrue(step.date, step.event_id)
+                self._accrue(step.calc, step.event_id)
             self._apply(step)
             self._settle(step.date, step.event_id)
-        if self.accrued_to is not None:
+            self._record(step)
+        if self.accrued_to is not None and not self.closed:
             if self.daily:
                 self._accrue_daily(until)
             end_id = f"{self.terms.id}/as-of/{until.isoformat()}"
@@ -230,14 +254,24 @@ class _Run:
             StepKind.PREPAYMENT: self._prepayment,
             StepKind.ACCELERATION: self._acceleration,
             StepKind.RATE_RESET: self._rate_reset,
+            StepKind.RATE_SET: self._rate_set,
+            StepKind.PAYMENT_RECALC: self._payment_recalc,
+            StepKind.CAPITALIZATION: self._capitalize,
+            StepKind.PURCHASE: self._purchase,
+            StepKind.TERMINATION: self._terminate,
+            StepKind.SCALING: self._rescale,
+            StepKind.INTEREST_BASE: self._reset_base,
+            StepKind.MATURITY: self._principal_due,
         }.get(step.kind)
         if handler is not None:
             handler(step)
 
     def _advance(self, step: Step) -> None:
-        amount = step.event.amount if step.event and step.event.amount else self.terms.principal
-        if self.accrued_to is None:
-            self.accrued_to = step.date
+        terms = self.terms
+        amount = step.event.amount if step.event and step.event.amount else terms.principal
+        first = self.accrued_to is None
+        if first:
+            self.accrued_to = step.calc
         self.principal_not_due += amount
         self._post(
             step.date,
@@ -246,13 +280,53 @@ class _Run:
             Account.PRINCIPAL_RECEIVABLE,
             Account.CASH,
             step.event_id,
-            self.terms.term("principal"),
-            self.terms.cite("principal"),
+            terms.term("principal"),
+            terms.cite("principal"),
             "principal",
             "Advance",
         )
+        if terms.interest_base is InterestBase.AT_ADVANCE:
+            self.base += amount
+        if not first:
+            return
+        if terms.interest_base is InterestBase.LAGGED:
+            self.base = terms.interest_base_amount or amount
+        if terms.premium_discount:
+            self._post(
+                step.date,
+                LineKind.PREMIUM_DISCOUNT,
+                terms.premium_discount,
+                Account.TRADING,
+                Account.CASH,
+                step.event_id,
+                terms.term("premium_discount"),
+                terms.cite("premium_discount"),
+                "price",
+                "premium paid with the advance" if terms.premium_discount > 0 else "discount",
+            )
+        if terms.accrued_at_start:
+            self.accrued += frac(terms.accrued_at_start)
+            posted = self._round(self.accrued) - self.accrued_posted
+            self.accrued_posted += posted
+            self._post(
+                step.date,
+                LineKind.ACCRUAL,
+                posted,
+                Account.INTEREST_ACCRUED,
+                Account.INTEREST_INCOME,
+                step.event_id,
+                terms.term("accrued_at_start"),
+                terms.cite("accrued_at_start"),
+                "interest",
+                "interest accrued before the start",
+            )
         if self.rate is None:
-            self._rate_reset(replace(step, kind=StepKind.RATE_RESET))
+            spec = terms.rate
+            if spec.initial is not None and spec.index is not None:
+                q = RateQuote(spec.initial, f"initial {pct(spec.initial)}", terms.cite("rate"))
+                self._set_rate(step.date, q)
+            else:
+                self._rate_reset(replace(step, kind=StepKind.RATE_RESET))
 
     def _principal_due(self, step: Step) -> None:
         inst = step.installment
@@ -263,8 +337,11 @@ class _Run:
             return
         amount = self.amounts[index]
         if amount is None:  # level payment: the payment less the interest then accrued
-            payment = self.terms.amortization.installment or ZERO
-            amount = max(payment - self._round(self.accrued), ZERO)
+            if self.payment is None:
+                self._payment_recalc(step)
+            amount = (self.payment or ZERO) - self._round(self.accrued)
+            if self.terms.amortization.kind is not AmortizationKind.NEGATIVE:
+                amount = max(amount, ZERO)  # negative amortization adds the shortfall
         if index == len(self.scheduled) - 1 or amount > self.principal_not_due:
             amount = self.principal_not_due  # the last installment takes what is left
         self.amounts[index] = amount
@@ -282,10 +359,14 @@ class _Run:
             f"Installment {inst.number} of {len(self.scheduled)}",
         )
         self._add_due("principal", step.date, amount, step.event_id, inst.cite, inst.term)
+        if self.terms.scaling is not None and self.terms.scaling.principal:
+            self._index(step, amount, self.principal_multiplier, "principal")
 
     def _interest_due(self, step: Step) -> None:
         terms = self.history.at(step.date)
         amount = self._round(self.accrued)
+        if terms.scaling is not None and terms.scaling.interest:
+            self._index(step, amount, self.interest_multiplier, "interest")
         excess = self._round(self.usury_excess) if self.usury_excess else ZERO
         cite, term = terms.cite("interest_schedule"), terms.term("interest_schedule")
         self._post(
@@ -338,7 +419,9 @@ class _Run:
     def _add_due(
         self, component: str, day: date, amount: Decimal, event: str, cite: str, term: str
     ) -> None:
-        if amount > 0:
+        """An amount due; a negative one is owed to the borrower (negative interest, the
+        shortfall of a negative-amortization payment)."""
+        if amount != 0:
             self.dues.append(_Due(component, day, amount, event, cite, term))
 
     def _payment(self, step: Step) -> None:
@@ -398,7 +481,31 @@ class _Run:
         return left
 
     def _settle(self, day: date, event: str) -> None:
-        """Pay what is due from unapplied funds, or (ACTUS view) as it falls due."""
+        """Pay what is due from unapplied funds, or (ACTUS view) as it falls due. What is
+        owed to the borrower is paid out (ACTUS view) or held for them as unapplied funds."""
+        if not self.dues:
+            return
+        owed = [d for d in self.dues if d.remaining < 0]
+        for due in owed:
+            source = Account.CASH if self.assume_paid else Account.UNAPPLIED_FUNDS
+            self._post(
+                day,
+                LineKind.PAYMENT_APPLIED,
+                due.remaining,
+                source,
+                _DUE_ACCOUNT[due.component],
+                event,
+                self.terms.term("waterfall"),
+                self.terms.cite("waterfall"),
+                due.component,
+                f"{due.component} due {due.due_date.isoformat()} ({due.event}),"
+                " owed to the borrower",
+            )
+            if not self.assume_paid:
+                self.unapplied -= due.remaining
+            due.remaining = ZERO
+        if owed:
+            self.dues = [d for d in self.dues if d.remaining != 0]
         if not self.dues:
             return
         if self.assume_paid:
@@ -486,15 +593,177 @@ class _Run:
     def _rate_reset(self, step: Step) -> None:
         terms = self.history.at(step.date)
         extra = terms.default_margin if (self.accelerated and terms.default_margin) else ZERO
-        q = quote(terms, terms.rate, self.market, step.date, extra or ZERO)
+        self._set_rate(step.date, quote(terms, terms.rate, self.market, step.date, extra or ZERO))
+
+    def _rate_set(self, step: Step) -> None:
+        """A reset to the rate agreed in advance for it (ACTUS RRF)."""
+        terms = self.history.at(step.date)
+        agreed = terms.rate.next_reset_rate
+        if agreed is None:
+            self._rate_reset(step)
+            return
+        self._set_rate(step.date, RateQuote(agreed, f"agreed {pct(agreed)}", terms.cite("rate")))
+
+    def _set_rate(self, day: date, q: RateQuote) -> None:
+        terms = self.history.at(day)
         self.rate = q
         irp = terms.rate.reset is RateReset.PERIOD_START and terms.interest_rate_period
         self.rate_cite = q.cite + (f"; {terms.cite('interest_rate_period')}" if irp else "")
         cited = replace(q, cite=self.rate_cite)
-        if self.segments and self.segments[-1][0] == step.date:
+        if self.segments and self.segments[-1][0] == day:
             self.segments.pop()  # a later reset the same day replaces the earlier one
         if not self.segments or self.segments[-1][1] != cited:
-            self.segments.append((step.date, cited))
+            self.segments.append((day, cited))
+
+    # -- capitalisation, level payments, scaling, the interest base -------------------------
+    def _capitalize(self, step: Step) -> None:
+        """Interest accrued is added to principal instead of falling due (ACTUS IPCI)."""
+        terms = self.history.at(step.date)
+        amount = self._round(self.accrued)
+        self._post(
+            step.date,
+            LineKind.CAPITALIZATION,
+            amount,
+            Account.PRINCIPAL_RECEIVABLE,
+            Account.INTEREST_ACCRUED,
+            step.event_id,
+            terms.term("capitalize_until"),
+            terms.cite("capitalize_until"),
+            "interest",
+            "interest added to principal",
+        )
+        self.principal_not_due += amount
+        self.accrued, self.accrued_posted, self.usury_excess = Fraction(0), ZERO, Fraction(0)
+
+    def _payment_recalc(self, step: Step) -> None:
+        """The level payment that repays the principal outstanding and the interest accrued
+        to the next principal date in equal payments on the remaining principal dates up to
+        the horizon, at the rate in force (ACTUS annuity formula, PRF)."""
+        terms = self.history.at(step.date)
+        amort = terms.amortization
+        horizon = amort.horizon or terms.maturity
+        if amort.schedule is None or horizon is None or self.rate is None:
+            return
+        dates = [c for d, c in schedule_dates(amort.schedule, horizon) if d > step.date]
+        if terms.maturity_end_of_day and dates and dates[-1] == terms.maturity:
+            dates[-1] = dates[-1] + timedelta(days=1)
+        balance = frac(self._principal_outstanding())
+        rate = frac(self.rate.rate)
+        if not dates:
+            self.payment = self._round(balance + self.accrued)
+            return
+        since = self.accrued_to or step.calc
+        accrued = self.accrued + frac(self._interest_base()) * rate * year_fraction(
+            terms.day_count, since, dates[0]
+        )
+        factors = [1 + rate * year_fraction(terms.day_count, a, b) for a, b in pairwise(dates)]
+        total, running = Fraction(0), Fraction(1)
+        for f in reversed(factors):
+            running *= f
+            total += running
+        self.payment = self._round((balance + accrued) * running / (1 + total))
+
+    def _index(self, step: Step, amount: Decimal, multiplier: Fraction, component: str) -> None:
+        """The indexed part of a scaled payment: ``amount`` x (multiplier - 1), due with it."""
+        extra = self._round(frac(amount) * multiplier) - amount
+        if not extra:
+            return
+        scaling = self.terms.scaling
+        assert scaling is not None
+        cite, term = self.terms.cite("scaling"), self.terms.term("scaling")
+        self._post(
+            step.date,
+            LineKind.INDEXATION,
+            extra,
+            Account.INDEXATION_RECEIVABLE,
+            Account.INDEXATION_INCOME,
+            step.event_id,
+            term,
+            cite,
+            "indexation",
+            f"{component} {amount} scaled by {scaling.index} x {to_decimal(multiplier)}",
+        )
+        self._add_due("indexation", step.date, extra, step.event_id, cite, term)
+
+    def _rescale(self, step: Step) -> None:
+        """Read the scaling index: multipliers are its value over the base (ACTUS SC)."""
+        scaling = self.terms.scaling
+        if scaling is None:
+            return
+        value = self.market.index(scaling.index).in_force(step.date).rate
+        multiplier = frac(value) / frac(scaling.base)
+        if scaling.interest:
+            self.interest_multiplier = multiplier
+        if scaling.principal:
+            self.principal_multiplier = multiplier
+
+    def _reset_base(self, step: Step) -> None:
+        """A lagged interest base catches up with the principal outstanding (ACTUS IPCB)."""
+        self.base = self._principal_outstanding()
+
+    # -- purchase and termination ----------------------------------------------------------
+    def _trade_lines(self, step: Step, kind: LineKind, sign: int) -> None:
+        """Price and accrued interest exchanged when the loan is bought (sign -1: paid) or
+        sold (+1: received); the accrued interest goes with the loan."""
+        ev = step.event
+        assert ev is not None
+        price = ev.amount or ZERO
+        cite, term = ev.get("cite") or self.terms.cite("loan"), ev.get("term") or ""
+        accrued = self.accrued_posted
+        for amount, component, memo in (
+            (price, "price", "clean price"),
+            (accrued, "interest", "interest accrued to the date"),
+        ):
+            debit, credit = (
+                (Account.CASH, Account.TRADING) if sign > 0 else (Account.TRADING, Account.CASH)
+            )
+            if component == "interest" and sign > 0:
+                credit = Account.INTEREST_ACCRUED
+            self._post(
+                step.date, kind, amount, debit, credit, step.event_id, term, cite, component, memo
+            )
+
+    def _purchase(self, step: Step) -> None:
+        """The holder buys the loan at a clean price plus the interest accrued (ACTUS PRD)."""
+        self._trade_lines(step, LineKind.PURCHASE, -1)
+
+    def _terminate(self, step: Step) -> None:
+        """The holder sells (or closes) the loan at a clean price plus the interest accrued;
+        the principal leaves the book and nothing happens after (ACTUS TD)."""
+        self._trade_lines(step, LineKind.TERMINATION, 1)
+        ev = step.event
+        assert ev is not None
+        self._post(
+            step.date,
+            LineKind.TERMINATION,
+            self.principal_not_due,
+            Account.TRADING,
+            Account.PRINCIPAL_RECEIVABLE,
+            step.event_id,
+            ev.get("term") or "",
+            ev.get("cite") or self.terms.cite("loan"),
+            "principal",
+            "principal outstanding delivered",
+        )
+        self.principal_not_due = ZERO
+        self.accrued, self.accrued_posted, self.usury_excess = Fraction(0), ZERO, Fraction(0)
+        self.closed = True
+
+    def _record(self, step: Step) -> None:
+        self.states.append(
+            StepState(
+                step.date,
+                step.kind,
+                step.event_id,
+                self._principal_outstanding(),
+                self.rate.rate if self.rate is not None else ZERO,
+                self._round(self.accrued),
+                self._interest_base(),
+                self.payment,
+                to_decimal(self.interest_multiplier),
+                to_decimal(self.principal_multiplier),
+            )
+        )
 
     # -- result --------------------------------------------------------------------------
     def _result(self, until: date) -> LoanResult:
@@ -524,5 +793,11 @@ class _Run:
         if self.terms.amortization.kind is AmortizationKind.LEVEL_PAYMENT:
             pass  # amounts not yet reached stay None: they depend on interest at their date
         return LoanResult(
-            self.terms.id, tuple(self.lines), tuple(current), self.scheduled, position, segments
+            self.terms.id,
+            tuple(self.lines),
+            tuple(current),
+            self.scheduled,
+            position,
+            segments,
+            tuple(self.states),
         )

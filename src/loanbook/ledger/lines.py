@@ -27,6 +27,9 @@ class Account(StrEnum):
     FEE_RECEIVABLE = "fee_receivable"
     FEE_INCOME = "fee_income"
     UNAPPLIED_FUNDS = "unapplied_funds"  # received, not yet applied (owed to the borrower)
+    INDEXATION_RECEIVABLE = "indexation_receivable"  # indexed part of payments, due and unpaid
+    INDEXATION_INCOME = "indexation_income"
+    TRADING = "loan_trading"  # prices paid and received when the loan is bought or sold
 
 
 class LineKind(StrEnum):
@@ -44,6 +47,8 @@ class LineKind(StrEnum):
     UNAPPLIED = "unapplied"
     PURCHASE = "purchase"
     TERMINATION = "termination"
+    PREMIUM_DISCOUNT = "premium_discount"
+    INDEXATION = "indexation"
 
 
 @dataclass(frozen=True)

@@ -56,9 +56,34 @@ class AmortizationKind(StrEnum):
     NEGATIVE = "negative"  # fixed payment, interest first; may capitalise (ACTUS NAM)
 
 
+class InterestBase(StrEnum):
+    """The amount interest accrues on (ACTUS interestCalculationBase)."""
+
+    OUTSTANDING = "outstanding"  # the principal outstanding (ACTUS NT)
+    AT_ADVANCE = "at_advance"  # the principal advanced, never adjusted (ACTUS NTIED)
+    LAGGED = "lagged"  # a base amount reset to the outstanding on its own cycle (ACTUS NTL)
+
+
 class PrepaymentOrder(StrEnum):
     INVERSE = "inverse"  # inverse order of maturity: the last installments first
     DIRECT = "direct"  # the next installments first
+
+
+@dataclass(frozen=True)
+class PaymentSchedule:
+    """Dates on a cycle from an anchor, adjusted by a business-day convention."""
+
+    anchor: date
+    cycle: Cycle
+    eom: bool = True
+    count: int | None = None
+    end: date | None = None
+    convention: BusinessDayConvention = BusinessDayConvention.UNADJUSTED
+    calendar: str = "none"
+    # Amounts are calculated to the unadjusted dates and only paid on the adjusted ones
+    # (ACTUS "calculate-shift" CS* conventions); by default they are calculated to the adjusted
+    # dates (ACTUS "shift-calculate" SC*).
+    calc_unadjusted: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,19 +102,9 @@ class RateSpec:
     fixing_lag_days: int = 0
     initial: Decimal | None = None  # rate until the first reset (ACTUS nominalInterestRate)
     next_reset_rate: Decimal | None = None  # ACTUS RRNXT: first reset uses this, no fixing
-
-
-@dataclass(frozen=True)
-class PaymentSchedule:
-    """Dates on a cycle from an anchor, adjusted by a business-day convention."""
-
-    anchor: date
-    cycle: Cycle
-    eom: bool = True
-    count: int | None = None
-    end: date | None = None
-    convention: BusinessDayConvention = BusinessDayConvention.UNADJUSTED
-    calendar: str = "none"
+    # The reset dates of a ``CYCLE`` reset with their end-of-month rule and business days;
+    # when None they are ``reset_cycle`` from ``reset_anchor`` (end-of-month when it is one).
+    reset_schedule: PaymentSchedule | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +113,23 @@ class Amortization:
     schedule: PaymentSchedule | None = None  # principal due dates (None for a bullet)
     installment: Decimal | None = None  # level principal amount / level payment amount
     explicit: tuple[tuple[date, Decimal], ...] = ()
+    # Level payment: the date by which the payments would repay the loan (ACTUS amortization
+    # date); a balance left at an earlier maturity is due then. None: the maturity.
+    horizon: date | None = None
+    # Level payment: compute the payment again after every rate reset (ACTUS ANN's PRF).
+    recalculate_on_reset: bool = False
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Payments indexed to a scaling index (e.g. CPI): each multiplier is the index value on
+    the schedule's dates over ``base`` (ACTUS SC events, scalingEffect I/N)."""
+
+    index: str
+    base: Decimal  # the index value the multipliers are relative to
+    schedule: PaymentSchedule
+    interest: bool = True  # interest payments are scaled
+    principal: bool = False  # principal payments are scaled
 
 
 @dataclass(frozen=True)
@@ -138,6 +170,15 @@ class LoanTerms:
     waterfall: Waterfall = field(default_factory=Waterfall)
     prepayment_order: PrepaymentOrder = PrepaymentOrder.INVERSE
     currency: str = "USD"
+    accrued_at_start: Decimal = Decimal(0)  # interest accrued before ``start`` (a taken-on loan)
+    premium_discount: Decimal = Decimal(0)  # paid with the advance: premium (+), discount (-)
+    capitalize_until: date | None = None  # interest is added to principal up to this date
+    interest_base: InterestBase = InterestBase.OUTSTANDING
+    interest_base_amount: Decimal | None = None  # the starting base of a lagged base
+    interest_base_schedule: PaymentSchedule | None = None  # when a lagged base is reset
+    scaling: Scaling | None = None
+    # The loan matures at the end of its maturity date, so that day accrues interest too.
+    maturity_end_of_day: bool = False
     cites: Mapping[str, Citation] = field(default_factory=lambda: MappingProxyType({}))
 
     def cite(self, name: str) -> str:

@@ -1,0 +1,1 @@
+"""Adapters: outside formats mapped onto the domain core (which never imports them)."""
