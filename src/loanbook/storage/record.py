@@ -1,0 +1,305 @@
+"""Recording events into the log: validated first, idempotent by key, all or nothing.
+
+Every event gets an idempotency key (given, or derived from its content, so that running the
+same command twice records it once). An event whose key is already in the log is accepted
+again only with the same content; changing a recorded event takes a correction event.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from loanbook.engine.events import EventKind, LoanEvent
+from loanbook.errors import Issue, LoanbookError, ValidationError
+from loanbook.loader import parse_events_csv
+from loanbook.storage.schema import EventRow
+from loanbook.storage.store import Store, StoredEvent, effective_events, event_of, now
+from loanbook.storage.view import BookView
+
+#: Kinds whose validity depends on the loan's earlier events (the rest are checked alone).
+HISTORY_KINDS = frozenset(
+    {EventKind.PREPAYMENT, EventKind.ADVANCE, EventKind.ACCELERATION, EventKind.CORRECTION}
+)
+MAX_KEY = 200
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An event to record, where it came from (file and row, or ``cli``), and optionally
+    when the book learned of it (default: now)."""
+
+    event: LoanEvent
+    source: str = "cli"
+    line: int | None = None
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """Keys newly recorded, and keys that were already in the log with the same content."""
+
+    added: tuple[str, ...]
+    existing: tuple[str, ...]
+
+
+def derive_key(ev: LoanEvent) -> str:
+    """A key from the content: the same event recorded twice is one event."""
+    amount = "" if ev.amount is None else format(ev.amount.normalize(), "f")
+    parts = [ev.loan, ev.kind.value, ev.date.isoformat(), amount, ev.reference]
+    parts += [f"{k}={v}" for k, v in sorted(ev.detail)]
+    text = "/".join(parts)
+    if len(text) <= MAX_KEY:
+        return text
+    return f"{ev.loan[:80]}/{ev.kind.value}/{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+
+
+def with_key(ev: LoanEvent) -> LoanEvent:
+    return ev if ev.key else replace(ev, key=derive_key(ev))
+
+
+def same_content(a: LoanEvent, b: LoanEvent) -> bool:
+    return (a.loan, a.kind, a.date, a.amount, a.reference, sorted(a.detail)) == (
+        b.loan,
+        b.kind,
+        b.date,
+        b.amount,
+        b.reference,
+        sorted(b.detail),
+    )
+
+
+def describe_event(ev: LoanEvent) -> str:
+    amount = "" if ev.amount is None else f" {ev.amount}"
+    return f"{ev.kind.value}{amount} on {ev.date} for {ev.loan or '-'}"
+
+
+# -- the events CSV ----------------------------------------------------------------------
+def parse_events_file(text: str, source: str) -> list[Incoming]:
+    """The core's events CSV (``date,loan,kind,amount,reference[,key]``, more columns become
+    details) plus an optional ``recorded`` column (when the book learned of the event)."""
+    events = parse_events_csv(text, source)
+    lines = _row_numbers(text)
+    issues: list[Issue] = []
+    out: list[Incoming] = []
+    for ev, line in zip(events, lines, strict=True):
+        detail = dict(ev.detail)
+        recorded_text = detail.pop("recorded", "")
+        recorded_at = None
+        if recorded_text:
+            try:
+                recorded_at = parse_instant(recorded_text)
+            except ValueError as exc:
+                issues.append(Issue(source, "recorded", str(exc), line))
+                continue
+        ev = replace(ev, detail=tuple(detail.items()))
+        out.append(Incoming(ev, source, line, recorded_at))
+    if issues:
+        raise ValidationError(issues)
+    return out
+
+
+def _row_numbers(text: str) -> list[int]:
+    """Row numbers of the non-blank data rows, counted as ``parse_events_csv`` counts them."""
+    reader = csv.reader(io.StringIO(text))
+    next(reader, None)
+    return [n for n, row in enumerate(reader, start=2) if row and any(c.strip() for c in row)]
+
+
+def parse_instant(text: str) -> datetime:
+    """``YYYY-MM-DD`` (midnight UTC) or an ISO timestamp (UTC unless it says otherwise)."""
+    try:
+        if len(text.strip()) == 10:
+            return datetime.combine(date.fromisoformat(text.strip()), datetime.min.time(), UTC)
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date or ISO timestamp") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# -- validation ----------------------------------------------------------------------------
+def check_events(
+    conn: Connection, store: Store, view: BookView, items: Sequence[Incoming]
+) -> tuple[list[Incoming], list[str], list[Issue]]:
+    """Which items are new, which are already recorded (same key, same content), and every
+    problem, each naming its file, row and field. Nothing is written."""
+    items = [replace(i, event=with_key(i.event)) for i in items]
+    existing = _existing(conn, [i.event.key for i in items])
+    new: list[Incoming] = []
+    same: list[str] = []
+    issues: list[Issue] = []
+    batch: dict[str, Incoming] = {}
+    history: dict[str, list[LoanEvent]] = {}
+    for item in items:
+        ev = item.event
+        found = existing.get(ev.key) or (batch[ev.key].event if ev.key in batch else None)
+        if found is not None:
+            if same_content(found, ev):
+                same.append(ev.key)
+            else:
+                issues.append(
+                    _issue(
+                        item,
+                        "key",
+                        f"{ev.key!r} is already recorded as {describe_event(found)}; "
+                        "record a correction to change it",
+                    )
+                )
+            continue
+        problems = _check_one(conn, store, view, item, history, batch, existing)
+        if problems:
+            issues.extend(problems)
+            continue
+        batch[ev.key] = item
+        history.setdefault(ev.loan, []).append(ev)
+        new.append(item)
+    return new, same, issues
+
+
+def _issue(item: Incoming, field: str, reason: str) -> Issue:
+    return Issue(item.source, field, reason, item.line)
+
+
+def _check_one(
+    conn: Connection,
+    store: Store,
+    view: BookView,
+    item: Incoming,
+    history: dict[str, list[LoanEvent]],
+    batch: dict[str, Incoming],
+    existing: dict[str, LoanEvent],
+) -> list[Issue]:
+    ev = item.event
+    if ev.kind is EventKind.CORRECTION:
+        return _check_correction(conn, store, item, batch)
+    if ev.kind is not EventKind.FIXING and ev.loan not in view.loans:
+        known = ", ".join(view.loans) or "none"
+        return [_issue(item, "loan", f"unknown loan {ev.loan!r} (known: {known})")]
+    prior: tuple[LoanEvent, ...] = ()
+    if ev.kind in HISTORY_KINDS:
+        stored = store.stored_events(conn, loans=(ev.loan,))
+        prior = effective_events(stored) + tuple(history.get(ev.loan, ()))
+    book = view.loan_book(ev.loan, prior) if ev.kind is not EventKind.FIXING else view.book
+    try:
+        found = book.check_event(ev, item.source)
+    except LoanbookError as exc:  # the earlier events themselves no longer run
+        found = list(exc.issues)
+    return [Issue(item.source, i.field, i.reason, item.line) for i in found]
+
+
+def _check_correction(
+    conn: Connection, store: Store, item: Incoming, batch: dict[str, Incoming]
+) -> list[Issue]:
+    ev = item.event
+    target_key = ev.get("reverses")
+    if not target_key:
+        return [_issue(item, "reverses", "a correction names the key of the event it reverses")]
+    stored = {s.event.key: s for s in store.stored_events(conn, loans=(ev.loan,))}
+    target = stored[target_key].event if target_key in stored else None
+    if target is None and target_key in batch:
+        target = batch[target_key].event
+    if target is None:
+        return [_issue(item, "reverses", f"no event with key {target_key!r} for loan {ev.loan}")]
+    if target.kind is EventKind.CORRECTION:
+        return [_issue(item, "reverses", f"{target_key!r} is itself a correction")]
+    already = [
+        s.event.key
+        for s in stored.values()
+        if s.event.kind is EventKind.CORRECTION and s.event.get("reverses") == target_key
+    ] + [
+        k
+        for k, i in batch.items()
+        if i.event.kind is EventKind.CORRECTION and i.event.get("reverses") == target_key
+    ]
+    if already:
+        return [_issue(item, "reverses", f"{target_key!r} is already reversed by {already[0]!r}")]
+    return []
+
+
+def _existing(conn: Connection, keys: list[str]) -> dict[str, LoanEvent]:
+    out: dict[str, LoanEvent] = {}
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        for row in conn.execute(select(EventRow).where(EventRow.key.in_(chunk))):
+            out[row.key] = event_of(row).event
+    return out
+
+
+# -- writing -------------------------------------------------------------------------------
+def _insert_ignoring_duplicates(conn: Connection) -> Insert:
+    table: Any = EventRow.__table__
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["key"])
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=["key"])
+
+
+def insert_events(
+    conn: Connection, items: Sequence[Incoming], recorded_at: datetime | None = None
+) -> tuple[list[str], list[str]]:
+    """Insert; a key another writer stored meanwhile is kept once (and must match)."""
+    stmt = _insert_ignoring_duplicates(conn)
+    stamp = recorded_at or now()
+    added: list[str] = []
+    same: list[str] = []
+    for item in items:
+        ev = item.event
+        row = {
+            "key": ev.key,
+            "loan": ev.loan,
+            "kind": ev.kind.value,
+            "date": ev.date,
+            "amount": ev.amount,
+            "reference": ev.reference,
+            "detail": json.dumps([list(p) for p in ev.detail]),
+            "recorded_at": item.recorded_at or stamp,
+            "source": item.source if item.line is None else f"{item.source}:{item.line}",
+        }
+        if conn.execute(stmt, row).rowcount == 1:
+            added.append(ev.key)
+            continue
+        other = _existing(conn, [ev.key])[ev.key]
+        if not same_content(other, ev):
+            raise ValidationError(
+                _issue(
+                    item,
+                    "key",
+                    f"{ev.key!r} was just recorded by another writer as {describe_event(other)}",
+                )
+            )
+        same.append(ev.key)
+    return added, same
+
+
+def record_events(
+    store: Store, items: Sequence[Incoming], recorded_at: datetime | None = None
+) -> Recorded:
+    """Validate every event, then record the new ones in one transaction (or none of them).
+
+    Raises ``ValidationError`` listing every problem (file, row, field, reason)."""
+    with store.write() as conn:
+        view = store.view(conn, with_events=False)
+        new, same, issues = check_events(conn, store, view, items)
+        if issues:
+            raise ValidationError(issues)
+        added, raced = insert_events(conn, new, recorded_at)
+    return Recorded(tuple(added), tuple(same + raced))
+
+
+def record_event(store: Store, event: LoanEvent, recorded_at: datetime | None = None) -> Recorded:
+    return record_events(store, [Incoming(event)], recorded_at)
+
+
+def log(store: Store, loan: str | None = None) -> list[StoredEvent]:
+    """The event log (of one loan), in the order the book learned of the events."""
+    with store.read() as conn:
+        return store.stored_events(conn, loans=None if loan is None else (loan,))
