@@ -75,7 +75,7 @@ from loanbook.terms.model import (
     RateSpec,
     Scaling,
 )
-from loanbook.time import BusinessDayConvention, Cycle, DayCount
+from loanbook.time import BusinessDayConvention, Cycle, DayCount, adjust, get_calendar
 from loanbook.time.schedule import add_cycle
 
 ABS_TOL = Decimal("1e-6")
@@ -472,7 +472,8 @@ def map_case(case: Mapping[str, Any]) -> Mapped:
         maturity_end_of_day=end_of_day,
     )
     events: list[LoanEvent] = []
-    until = maturity
+    convention, _ = _convention(t)
+    until = max(maturity, adjust(maturity, convention, get_calendar(_calendar(t))))
     if t.has("purchaseDate"):
         price = t.req_dec("priceAtPurchaseDate")
         events.append(

@@ -112,6 +112,7 @@ class _Run:
         self.interest_multiplier = Fraction(1)  # scaling of interest payments
         self.principal_multiplier = Fraction(1)  # scaling of principal payments
         self.closed = False  # terminated: nothing happens after
+        self.principal_done: date | None = None  # the date of the last installment reached
         self.states: list[StepState] = []
 
     # -- helpers -------------------------------------------------------------------------
@@ -334,6 +335,7 @@ class _Run:
         index = inst.number - 1
         self.next_installment = index + 1
         if self.accelerated is not None or self.principal_not_due <= 0:
+            self.principal_done = step.date
             return
         amount = self.amounts[index]
         if amount is None:  # level payment: the payment less the interest then accrued
@@ -345,6 +347,7 @@ class _Run:
         if index == len(self.scheduled) - 1 or amount > self.principal_not_due:
             amount = self.principal_not_due  # the last installment takes what is left
         self.amounts[index] = amount
+        self.principal_done = step.date
         self.principal_not_due -= amount
         self._post(
             step.date,
@@ -644,7 +647,12 @@ class _Run:
         horizon = amort.horizon or terms.maturity
         if amort.schedule is None or horizon is None or self.rate is None:
             return
-        dates = [c for d, c in schedule_dates(amort.schedule, horizon) if d > step.date]
+        done = self.principal_done
+        dates = [
+            c
+            for d, c in schedule_dates(amort.schedule, horizon)
+            if d >= step.date and (done is None or d > done)
+        ]
         if terms.maturity_end_of_day and dates and dates[-1] == terms.maturity:
             dates[-1] = dates[-1] + timedelta(days=1)
         balance = frac(self._principal_outstanding())
