@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
+from hypothesis import settings
 
 from loanbook.book import Book
 from loanbook.loader import read_book
@@ -24,6 +26,11 @@ from loanbook.terms.model import (
     RateSpec,
 )
 from loanbook.time import Cycle, DayCount
+
+# CI runs the same examples every time (reproducible); local runs keep exploring.
+settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "lexington"
