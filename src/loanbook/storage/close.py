@@ -119,8 +119,7 @@ class RunReport:
             "reversals": self.reversals,
             "corrected_loans": list(self.corrected_loans),
             "failures": [
-                {"loan": loan, "errors": [str(i) for i in issues]}
-                for loan, issues in self.failures
+                {"loan": loan, "errors": [str(i) for i in issues]} for loan, issues in self.failures
             ],
             "seconds": round(self.seconds, 3),
         }
@@ -178,8 +177,7 @@ def last_closes(conn: Connection) -> dict[str, LoanState]:
     sub = latest.subquery()
     rows = conn.execute(select(CloseRow).join(sub, CloseRow.id == sub.c.id)).all()
     return {
-        r.loan: LoanState(r.day, Knowledge(*(getattr(r, name) for name in FIELDS)))
-        for r in rows
+        r.loan: LoanState(r.day, Knowledge(*(getattr(r, name) for name in FIELDS))) for r in rows
     }
 
 
@@ -262,9 +260,7 @@ def close_of_business(
         failures: list[tuple[str, tuple[Issue, ...]]] = []
         for loan in loans if loans is not None else view.loans:
             try:
-                plan = _plan_loan(
-                    conn, view, loan, to, per_loan.get(loan, base), states.get(loan)
-                )
+                plan = _plan_loan(conn, view, loan, to, per_loan.get(loan, base), states.get(loan))
             except LoanbookError as exc:
                 failures.append((loan, exc.issues))
                 continue

@@ -141,7 +141,9 @@ def import_folder(store: Store, folder: Path, recorded_at: datetime | None = Non
         if issues:
             raise ValidationError(issues)
         stored = [d for _, d in store.document_rows(conn)]
-        fixing_events = effective_events(store.stored_events(conn, kinds=(EventKind.FIXING, EventKind.CORRECTION)))
+        fixing_events = effective_events(
+            store.stored_events(conn, kinds=(EventKind.FIXING, EventKind.CORRECTION))
+        )
         market = Market.of([*store.fixings(conn), *(f for _, f, _ in new_fixings)])
         view = BookView(tuple(stored + [d for _, d in new_docs]), market, fixing_events, ())
         touched = _loans_of([d for _, d in new_docs])

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from loanbook.engine.events import EventKind, LoanEvent
+from loanbook.engine.events import MONEY_KINDS, EventKind, LoanEvent
 from loanbook.errors import Issue, LoanbookError, ValidationError
 from loanbook.loader import parse_events_csv
 from loanbook.storage.schema import EventRow
@@ -183,7 +183,10 @@ def _check_one(
         return _check_correction(conn, store, item, batch)
     if ev.kind is not EventKind.FIXING and ev.loan not in view.loans:
         known = ", ".join(view.loans) or "none"
-        return [_issue(item, "loan", f"unknown loan {ev.loan!r} (known: {known})")]
+        found = [_issue(item, "loan", f"unknown loan {ev.loan!r} (known: {known})")]
+        if ev.kind in MONEY_KINDS and (ev.amount is None or ev.amount <= 0):
+            found.append(_issue(item, "amount", f"must be positive, got {ev.amount}"))
+        return found
     prior: tuple[LoanEvent, ...] = ()
     if ev.kind in HISTORY_KINDS:
         stored = store.stored_events(conn, loans=(ev.loan,))

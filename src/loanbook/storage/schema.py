@@ -7,7 +7,7 @@ reversal posting plus a new one.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -51,8 +51,8 @@ class DocumentRow(Base):
     source: Mapped[str] = mapped_column(String(500))  # file name within the book folder
     text: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
-    record_date: Mapped[date] = mapped_column(Date)  # the document's record time (its own)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when this book learned of it
+    record_date: Mapped[dt.date] = mapped_column(Date)  # the document's record time (its own)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # when this book learned of it
     model_json: Mapped[str | None] = mapped_column(Text, nullable=True)  # parsed, if exact
 
 
@@ -64,10 +64,10 @@ class FixingRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     index_name: Mapped[str] = mapped_column(String(100))
-    date: Mapped[date] = mapped_column(Date)
+    date: Mapped[dt.date] = mapped_column(Date)
     rate_percent: Mapped[Decimal] = mapped_column(DecimalText)
     source: Mapped[str] = mapped_column(String(500))  # file:line
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class EventRow(Base):
@@ -79,11 +79,11 @@ class EventRow(Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)  # the idempotency key
     loan: Mapped[str] = mapped_column(String(200), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    date: Mapped[date] = mapped_column(Date)  # valid time: when it takes effect
+    date: Mapped[dt.date] = mapped_column(Date)  # valid time: when it takes effect
     amount: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
     reference: Mapped[str] = mapped_column(String(500), default="")
     detail: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of [name, value]
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # record time
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)  # record time
     source: Mapped[str] = mapped_column(String(500), default="")  # cli | file:row
 
 
@@ -98,18 +98,18 @@ class PostingRow(Base):
     __tablename__ = "postings"
 
     loan: Mapped[str] = mapped_column(String(200), primary_key=True)
-    posted_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    posted_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
-    date: Mapped[date] = mapped_column(Date)
+    date: Mapped[dt.date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(30))
     event: Mapped[str] = mapped_column(String(300))
     term: Mapped[str] = mapped_column(String(300))
     cite: Mapped[str] = mapped_column(String(300))
     component: Mapped[str] = mapped_column(String(30), default="")
     memo: Mapped[str] = mapped_column(Text, default="")
-    reverses_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reverses_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     reverses_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    posted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class EntryRow(Base):
@@ -125,7 +125,7 @@ class EntryRow(Base):
     )
 
     loan: Mapped[str] = mapped_column(String(200), primary_key=True)
-    posted_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    posted_on: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     leg: Mapped[int] = mapped_column(Integer, primary_key=True)
     side: Mapped[str] = mapped_column(String(6))
@@ -150,7 +150,7 @@ class CloseRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     loan: Mapped[str] = mapped_column(String(200))
-    day: Mapped[date] = mapped_column(Date)
+    day: Mapped[dt.date] = mapped_column(Date)
     events_upto: Mapped[int] = mapped_column(Integer)
     loan_events: Mapped[int] = mapped_column(Integer)
     loan_events_max: Mapped[int] = mapped_column(Integer)
@@ -160,4 +160,4 @@ class CloseRow(Base):
     documents_max: Mapped[int] = mapped_column(Integer)
     fixings: Mapped[int] = mapped_column(Integer)
     fixings_max: Mapped[int] = mapped_column(Integer)
-    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -71,9 +71,7 @@ def event_of(row: Any) -> StoredEvent:
 def effective_events(stored: Iterable[StoredEvent]) -> tuple[LoanEvent, ...]:
     """The events in force: corrections remove the events they reverse (and themselves)."""
     items = list(stored)
-    reversed_keys = {
-        s.event.get("reverses") for s in items if s.event.kind is EventKind.CORRECTION
-    }
+    reversed_keys = {s.event.get("reverses") for s in items if s.event.kind is EventKind.CORRECTION}
     return tuple(
         s.event
         for s in items

@@ -50,4 +50,5 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if isinstance(value, str):  # pragma: no cover - SQLite returns datetime already
             value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC)
+        instant: datetime = value.replace(tzinfo=UTC)
+        return instant
