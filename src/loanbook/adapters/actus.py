@@ -20,7 +20,8 @@ Mapping (ACTUS term -> Loanbook):
   dates) with F, MF, P, MP; ``endOfMonthConvention`` EOM/SD; cycles ``PnXL0``/``PnXL1``.
 * ``nominalInterestRate`` is the rate until the first reset; resets are ``rateMultiplier`` x
   the observed ``marketObjectCodeOfRateReset`` + ``rateSpread`` within ``lifeFloor`` /
-  ``lifeCap``; ``nextResetRate`` fixes the first reset (RRF). ``fixingDays``: the observations
+  ``lifeCap``, each change held within ``periodCap`` (rise) and ``periodFloor`` (fall);
+  ``nextResetRate`` fixes the first reset (RRF). ``fixingDays``: the observations
   in the test data are keyed by the date the rate applies (lam14, ann16 and nam13 have P2D with
   observations only on reset dates), so each is recorded as fixed ``fixingDays`` earlier and
   the engine looks it up that many days before the reset.
@@ -29,9 +30,11 @@ Mapping (ACTUS term -> Loanbook):
   principal outstanding too, because the reference computes it so (lam18: interest on 4,500
   after the first redemption of its 5,000).
 * ``scalingEffect`` I/N -> interest / principal payments scaled by the scaling index over
-  ``scalingIndexAtContractDealDate`` (SC). ``premiumDiscountAtIED`` -> paid with the advance;
-  ``accruedInterest`` -> interest accrued at the start; ``purchaseDate``/``priceAtPurchaseDate``
-  and ``terminationDate``/``priceAtTerminationDate`` -> purchase and termination events.
+  ``scalingIndexAtContractDealDate`` (SC), from ``interestScalingMultiplier`` /
+  ``notionalScalingMultiplier`` before the first scaling date. ``premiumDiscountAtIED`` ->
+  paid with the advance; ``accruedInterest`` -> interest accrued at the start;
+  ``purchaseDate``/``priceAtPurchaseDate`` and ``terminationDate``/``priceAtTerminationDate``
+  -> purchase and termination events.
 * An initial exchange on or before ``statusDate`` is a loan taken on at the status date (with
   ``accruedInterest`` accrued); ACTUS reports no event on or before the status date, and none
   before a purchase. A maturity without ``maturityDate`` is ACTUS's: the principal anchor plus
@@ -78,6 +81,7 @@ from loanbook.terms.model import (
 from loanbook.time import BusinessDayConvention, Cycle, DayCount, adjust, get_calendar
 from loanbook.time.schedule import add_cycle
 
+_ONCE = Cycle(months=12 * 1000)  # an anchor without a cycle: that date only
 ABS_TOL = Decimal("1e-6")
 REL_TOL = Decimal("1e-8")
 FIELDS = (
@@ -153,6 +157,8 @@ _SUPPORTED = frozenset(
         "nominalInterestRate",
         "notionalPrincipal",
         "notionalScalingMultiplier",
+        "periodCap",
+        "periodFloor",
         "premiumDiscountAtIED",
         "priceAtPurchaseDate",
         "priceAtTerminationDate",
@@ -314,12 +320,11 @@ def _schedule(t: _Terms, anchor: date, cycle: Cycle) -> PaymentSchedule:
 
 
 def _anchored(t: _Terms, anchor: str, cycle: str, start: date) -> tuple[date, Cycle] | None:
-    """A cycle's anchor and cycle; the anchor defaults to the start plus one cycle."""
+    """A cycle's anchor and cycle; the anchor defaults to the start plus one cycle, and an
+    anchor without a cycle is a single date (a cycle longer than any loan)."""
     cyc = t.cycle(cycle)
     if cyc is None:
-        if t.has(anchor):
-            raise Unsupported(f"{anchor} without {cycle}")
-        return None
+        return (t.req_day(anchor), _ONCE) if t.has(anchor) else None
     first = t.day(anchor) or add_cycle(start, cyc, 1)
     return first, cyc
 
@@ -362,6 +367,8 @@ def _rate(t: _Terms, ied: date) -> tuple[RateSpec, int]:
         multiplier=t.dec("rateMultiplier", Decimal(1)) or Decimal(0),
         floor=t.dec("lifeFloor"),
         cap=t.dec("lifeCap"),
+        period_cap=t.dec("periodCap"),
+        period_floor=t.dec("periodFloor"),
         reset=RateReset.CYCLE,
         reset_cycle=cycle,
         reset_anchor=anchor,
@@ -407,7 +414,15 @@ def _scaling(t: _Terms, ied: date) -> Scaling | None:
     base = t.dec("scalingIndexAtContractDealDate")
     if not base:
         raise Unsupported("scaling without scalingIndexAtContractDealDate")
-    return Scaling(code, base, _schedule(t, *anchored), interest=interest, principal=principal)
+    return Scaling(
+        code,
+        base,
+        _schedule(t, *anchored),
+        interest=interest,
+        principal=principal,
+        initial_interest=t.dec("interestScalingMultiplier", Decimal(1)) or Decimal(0),
+        initial_principal=t.dec("notionalScalingMultiplier", Decimal(1)) or Decimal(0),
+    )
 
 
 def _interest_base(t: _Terms, ied: date) -> tuple[InterestBase, Decimal | None, Any]:

@@ -26,9 +26,15 @@ def pct(rate: Decimal) -> str:
 
 
 def quote(
-    terms: LoanTerms, spec: RateSpec, market: Market, fixing_day: date, extra: Decimal = Decimal(0)
+    terms: LoanTerms,
+    spec: RateSpec,
+    market: Market,
+    fixing_day: date,
+    extra: Decimal = Decimal(0),
+    previous: Decimal | None = None,
 ) -> RateQuote:
-    """The rate of ``spec`` fixed on ``fixing_day`` (less the fixing lag), plus ``extra``."""
+    """The rate of ``spec`` fixed on ``fixing_day`` (less the fixing lag), plus ``extra``.
+    With the ``previous`` rate, the change is first held within the period cap and floor."""
     cite = terms.cite("rate")
     if spec.index is None:
         fixed = spec.fixed if spec.fixed is not None else spec.initial
@@ -41,6 +47,12 @@ def quote(
     if spec.multiplier != 1:
         basis = f"{spec.multiplier} x {basis}"
     basis += f" + {pct(spec.margin)}"
+    if previous is not None and spec.period_cap is not None and raw > previous + spec.period_cap:
+        raw = previous + spec.period_cap
+        basis = f"{basis}, rise held to {pct(spec.period_cap)}"
+    low = None if previous is None or spec.period_floor is None else previous - spec.period_floor
+    if low is not None and raw < low:
+        raw, basis = low, f"{basis}, fall held to {pct(spec.period_floor or low)}"
     if spec.floor is not None and raw < spec.floor:
         raw, basis = spec.floor, f"{basis}, floored at {pct(spec.floor)}"
     if spec.cap is not None and raw > spec.cap:

@@ -109,8 +109,10 @@ class _Run:
         amort = self.terms.amortization
         self.payment = amort.installment if amort.kind in _LEVEL else None
         self.base = ZERO  # the interest base when it is not the principal outstanding
-        self.interest_multiplier = Fraction(1)  # scaling of interest payments
-        self.principal_multiplier = Fraction(1)  # scaling of principal payments
+        scaling = self.terms.scaling
+        # scaling of interest and principal payments
+        self.interest_multiplier = frac(scaling.initial_interest) if scaling else Fraction(1)
+        self.principal_multiplier = frac(scaling.initial_principal) if scaling else Fraction(1)
         self.closed = False  # terminated: nothing happens after
         self.principal_done: date | None = None  # the date of the last installment reached
         self.states: list[StepState] = []
@@ -596,7 +598,9 @@ class _Run:
     def _rate_reset(self, step: Step) -> None:
         terms = self.history.at(step.date)
         extra = terms.default_margin if (self.accelerated and terms.default_margin) else ZERO
-        self._set_rate(step.date, quote(terms, terms.rate, self.market, step.date, extra or ZERO))
+        previous = self.rate.rate if self.rate is not None and step.date > terms.start else None
+        q = quote(terms, terms.rate, self.market, step.date, extra or ZERO, previous)
+        self._set_rate(step.date, q)
 
     def _rate_set(self, step: Step) -> None:
         """A reset to the rate agreed in advance for it (ACTUS RRF)."""

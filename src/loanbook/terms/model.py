@@ -105,6 +105,8 @@ class RateSpec:
     # The reset dates of a ``CYCLE`` reset with their end-of-month rule and business days;
     # when None they are ``reset_cycle`` from ``reset_anchor`` (end-of-month when it is one).
     reset_schedule: PaymentSchedule | None = None
+    period_cap: Decimal | None = None  # the most the rate may rise at one reset (ACTUS RRPC)
+    period_floor: Decimal | None = None  # the most it may fall at one reset (ACTUS RRPF)
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,8 @@ class Scaling:
     schedule: PaymentSchedule
     interest: bool = True  # interest payments are scaled
     principal: bool = False  # principal payments are scaled
+    initial_interest: Decimal = Decimal(1)  # the multipliers before the first scaling date
+    initial_principal: Decimal = Decimal(1)
 
 
 @dataclass(frozen=True)
