@@ -628,6 +628,8 @@ def run_case(case_id: str, case: Mapping[str, Any]) -> CaseResult:
     except (Unsupported, LoanbookError, ValueError, KeyError) as exc:
         reason = "; ".join(str(i) for i in exc.issues) if isinstance(exc, LoanbookError) else exc
         return CaseResult(case_id, False, (f"cannot represent: {reason}",))
+    except Exception as exc:  # one case crashing fails that case, not the whole file
+        return CaseResult(case_id, False, (f"error: {type(exc).__name__}: {exc}",))
     problems = compare(expected, got)
     return CaseResult(case_id, not problems, tuple(problems), tuple(got))
 
