@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -114,12 +114,22 @@ def read_folder(folder: Path) -> _Folder:
         if text is None:
             continue
         try:
-            events.extend(parse_events_file(text, str(path)))
+            parsed = parse_events_file(text, str(path))
         except LoanbookError as exc:
             issues.extend(exc.issues)
+            continue
+        events.extend(parsed)
     if issues:
         raise ValidationError(issues)
     return _Folder(docs, fixings, events)
+
+
+def _relative(source: str, folder: Path) -> str:
+    """Where a row came from, as a path inside the book folder (errors name the full path)."""
+    try:
+        return Path(source).relative_to(folder).as_posix()
+    except ValueError:
+        return source
 
 
 def _read(path: Path, issues: list[Issue]) -> str | None:
@@ -158,7 +168,8 @@ def import_folder(store: Store, folder: Path, recorded_at: datetime | None = Non
             raise ValidationError(event_issues)
         _insert_documents(conn, new_docs, stamp)
         _insert_fixings(conn, new_fixings, stamp)
-        added, raced = insert_events(conn, events, stamp)
+        stored_as = [replace(i, source=_relative(i.source, folder)) for i in events]
+        added, raced = insert_events(conn, stored_as, stamp)
     return ImportReport(
         tuple(d.id for _, d in new_docs),
         tuple(same_docs),

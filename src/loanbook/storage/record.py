@@ -246,6 +246,10 @@ def _insert_ignoring_duplicates(conn: Connection) -> Insert:
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=["key"])
 
 
+def table_id() -> Any:
+    return EventRow.__table__.c.id
+
+
 def insert_events(
     conn: Connection, items: Sequence[Incoming], recorded_at: datetime | None = None
 ) -> tuple[list[str], list[str]]:
@@ -267,7 +271,7 @@ def insert_events(
             "recorded_at": item.recorded_at or stamp,
             "source": item.source if item.line is None else f"{item.source}:{item.line}",
         }
-        if conn.execute(stmt, row).rowcount == 1:
+        if conn.execute(stmt.returning(table_id()), row).first() is not None:
             added.append(ev.key)
             continue
         other = _existing(conn, [ev.key])[ev.key]

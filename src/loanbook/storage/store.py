@@ -208,15 +208,15 @@ class Store:
         """The book as known on ``known_on`` (every document, fixing and event recorded by
         then; documents by their own record date), ready to run loan by loan. ``upto``
         limits it to what a past computation read."""
-        last = upto or Watermark(2**62, 2**62, 2**62)
-        docs = tuple(d for i, d in self.document_rows(conn) if i <= last.documents)
+        last_event = upto.events if upto else None
+        docs = tuple(d for i, d in self.document_rows(conn) if not upto or i <= upto.documents)
         market_kinds = (EventKind.FIXING, EventKind.CORRECTION)
-        stored = self.stored_events(conn, known_on, kinds=market_kinds, upto=last.events)
+        stored = self.stored_events(conn, known_on, kinds=market_kinds, upto=last_event)
         fixing_events = tuple(e for e in effective_events(stored) if e.kind is EventKind.FIXING)
         events: tuple[LoanEvent, ...] = ()
         if with_events:
-            events = effective_events(self.stored_events(conn, known_on, upto=last.events))
-        market = Market.of(f for i, f in self.fixing_rows(conn) if i <= last.fixings)
+            events = effective_events(self.stored_events(conn, known_on, upto=last_event))
+        market = Market.of(f for i, f in self.fixing_rows(conn) if not upto or i <= upto.fixings)
         return BookView(docs, market, fixing_events, events, known_date(known_on))
 
     def book(self, known_on: KnownOn = None) -> Book:

@@ -1,0 +1,78 @@
+"""Fixtures: every storage test runs on SQLite (a temporary file) and on PostgreSQL (a fresh
+schema per test, dropped afterwards, so tests are isolated and run in parallel).
+
+PostgreSQL comes from ``LOANBOOK_TEST_POSTGRES_URL`` (CI sets it; default: the machine's
+server at 127.0.0.1:5432, database ``test``). If it is unreachable the PostgreSQL variants
+are skipped, unless the variable is set, in which case they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
+
+from loanbook.storage.store import Store
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_URL = os.environ.get("LOANBOOK_TEST_POSTGRES_URL", DEFAULT_PG)
+
+
+def with_search_path(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'book.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"), poolclass=NullPool)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        if "LOANBOOK_TEST_POSTGRES_URL" in os.environ:
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc.orig}")
+    try:
+        yield with_search_path(PG_URL, schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    with Store.open(db_url) as opened:
+        yield opened
+
+
+TABLES = ("documents", "fixings", "events", "postings", "entries", "closes")
+
+
+def dump(store: Store, volatile: bool = True) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, sorted; without ``volatile`` the wall-clock columns
+    (``posted_at``, ``closed_at``, ids of closes) are left out, to compare two runs."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    drop = set() if volatile else {"posted_at", "closed_at", "recorded_at"}
+    with store.read() as conn:
+        for table in TABLES:
+            rows = conn.execute(text(f"SELECT * FROM {table}")).mappings().all()
+            out[table] = sorted(
+                (tuple((k, str(v)) for k, v in row.items() if k not in drop) for row in rows),
+            )
+    if not volatile:
+        out["closes"] = sorted(tuple(p for p in r if p[0] != "id") for r in out["closes"])
+    return out
