@@ -4,7 +4,12 @@ A ``Cycle`` is an ISO-8601 period with a stub rule, as ACTUS writes it (``P1ML0`
 long final stub; ``P9DL1``: nine days, short final stub). Dates are generated from the anchor
 (anchor + i x cycle, never by repeated addition, so a 31st does not drift to the 28th), with
 the end-of-month rule: when the anchor is the last day of its month and ``eom`` is set, every
-month-based date is the last day of its month.
+month-based date is the last day of its month. Dates are generated unadjusted; moving them to
+business days is ``adjust``'s job, date by date (ACTUS generates, then shifts).
+
+These are the rules of QuantLib's forward ``Schedule`` on a ``NullCalendar`` (unadjusted) and of
+``NullCalendar().advance(anchor, i x period, Unadjusted, endOfMonth)``; the test suite checks
+the two agree on random schedules (tests/time/test_quantlib.py).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ class Stub(StrEnum):
     LONG = "long"  # ACTUS L0: the remainder joins the last full period
 
 
-_ISO = re.compile(r"^P(\d+)([DWMQHY])(L[01])?$")
+_ISO = re.compile(r"^P([0-9]+)([DWMQHY])(L[01])?$")
 _NAMED = {
     "daily": "P1DL1",
     "weekly": "P1WL1",
@@ -34,20 +39,34 @@ _NAMED = {
 
 @dataclass(frozen=True)
 class Cycle:
+    """A period of whole months or whole days (exactly one of them positive) and a stub rule."""
+
     months: int = 0
     days: int = 0
     stub: Stub = Stub.SHORT
 
+    def __post_init__(self) -> None:
+        if self.months < 0 or self.days < 0 or (self.months > 0) == (self.days > 0):
+            raise ValueError(
+                f"a cycle is a positive number of months or of days, not both "
+                f"(got months={self.months}, days={self.days})"
+            )
+
     @classmethod
     def parse(cls, text: str) -> Cycle:
-        """``P1ML0``, ``P3M``, ``P27DL1``, ``P1Y`` or a name (monthly, quarterly, ...)."""
-        raw = _NAMED.get(text.strip().lower(), text.strip())
+        """``P1ML0``, ``P3M``, ``P27DL1``, ``P1Y`` or a name (monthly, quarterly, ...).
+
+        Units: D(ay), W(eek), M(onth), Q(uarter), H(alf-year), Y(ear); ``L0`` a long final
+        stub, ``L1`` (the default) a short one.
+        """
+        raw = _NAMED.get(text.strip().lower(), text.strip().upper())
         match = _ISO.match(raw)
-        if not match:
-            raise ValueError(f"cycle {text!r} is not an ISO period like P1ML0 or a known name")
+        if not match or int(match.group(1)) <= 0:
+            raise ValueError(
+                f"malformed cycle {text!r}: expected an ISO period P<n><D|W|M|Q|H|Y>[L0|L1] "
+                f"with n > 0, like P1ML0 or P9DL1, or a name ({', '.join(_NAMED)})"
+            )
         n, unit, stub = int(match.group(1)), match.group(2), match.group(3)
-        if n <= 0:
-            raise ValueError(f"cycle {text!r} must be positive")
         stub_kind = Stub.LONG if stub == "L0" else Stub.SHORT
         months = {"M": n, "Q": 3 * n, "H": 6 * n, "Y": 12 * n}.get(unit, 0)
         days = {"D": n, "W": 7 * n}.get(unit, 0)
@@ -80,7 +99,13 @@ def add_cycle(anchor: date, cycle: Cycle, times: int, eom: bool = False) -> date
 def generate(
     anchor: date, cycle: Cycle, end: date, eom: bool = False, include_end: bool = True
 ) -> tuple[date, ...]:
-    """Dates from ``anchor`` up to ``end`` with the cycle's stub rule; ``end`` included if asked."""
+    """Dates from ``anchor`` up to ``end`` with the cycle's stub rule; ``end`` included if asked.
+
+    The cycle dates before ``end``, then ``end``. When ``end`` is not itself a cycle date the
+    last period is a stub: short (L1), from the last cycle date to ``end``; or long (L0), the
+    last cycle date dropped so the remainder joins the last full period (unless that would
+    drop the anchor). ``include_end=False`` leaves ``end`` out of either.
+    """
     if end < anchor:
         return ()
     dates: list[date] = []
@@ -96,5 +121,7 @@ def generate(
 
 
 def generate_count(anchor: date, cycle: Cycle, count: int, eom: bool = False) -> tuple[date, ...]:
-    """``count`` dates from ``anchor`` (e.g. 48 month-ends from 1996-04-30)."""
+    """``count`` dates from ``anchor``, the anchor first (e.g. 48 month-ends from 1996-04-30)."""
+    if count < 0:
+        raise ValueError(f"a schedule needs a count of zero or more dates (got {count})")
     return tuple(add_cycle(anchor, cycle, i, eom) for i in range(count))
