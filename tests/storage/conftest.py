@@ -36,7 +36,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'book.db'}"
         return
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://"), poolclass=NullPool)
+    admin = create_engine(
+        PG_URL.replace("postgresql://", "postgresql+psycopg://"), poolclass=NullPool
+    )
     try:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))

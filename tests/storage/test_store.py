@@ -68,6 +68,7 @@ def test_export_rebuilds_the_folder(store: Store, tmp_path: Path) -> None:
     # and importing the rebuilt folder into a new book gives the same book
     copy = Store.open(f"sqlite:///{tmp_path / 'copy.db'}")
     import_folder(copy, out)
+
     def events(book: Store) -> list[tuple[object, ...]]:
         return [tuple(c for c in row if c[0] != "source") for row in dump(book)["events"]]
 
