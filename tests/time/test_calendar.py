@@ -3,8 +3,9 @@
 ``US`` (federal holidays, from the ``holidays`` package) is compared with QuantLib's
 ``UnitedStates(Settlement)``, which also follows the federal holidays with their Saturday ->
 Friday and Sunday -> Monday observance; ``NYSE`` with ``UnitedStates(NYSE)``. Over 1996-2003
-they agree on every day. Over 1971-2060 the few dates where the two libraries disagree are
-listed below with the reason, not hidden; in each case our calendar follows the law.
+they agree on every day. Over 1971-2070 the few dates where the two libraries disagree are
+listed in tests/time/quantlib_ref.py with the reason, not hidden; in each case our calendar
+follows the law.
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ import pytest
 import QuantLib as ql
 
 from loanbook.time import get_calendar
+from tests.time.quantlib_ref import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    NYSE_VS_QUANTLIB_NYSE,
+    US_VS_QUANTLIB_SETTLEMENT,
+    qd,
+    quantlib_calendar,
+    reconciled_calendar,
+)
 
 D = date
-
-
-def qd(d: date) -> ql.Date:
-    return ql.Date(d.day, d.month, d.year)
 
 
 def disagreements(name: str, qcal: ql.Calendar, first: date, last: date) -> dict[date, bool]:
@@ -36,20 +42,6 @@ def disagreements(name: str, qcal: ql.Calendar, first: date, last: date) -> dict
     return out
 
 
-# Days where the holidays package and QuantLib 1.44 disagree on US federal holidays, 1971-2060,
-# and whether the day is a business day in our calendar.
-US_VS_QUANTLIB_SETTLEMENT = {
-    # Martin Luther King Jr. Day: signed into law in 1983, first observed on 20 January 1986
-    # (Pub. L. 98-144). QuantLib's Settlement calendar has it from 1983.
-    D(1983, 1, 17): True,
-    D(1984, 1, 16): True,
-    D(1985, 1, 21): True,
-    # Juneteenth: enacted 17 June 2021; that year's holiday (Saturday 19 June) was observed on
-    # Friday 18 June by federal offices. QuantLib's Settlement calendar starts it in 2022.
-    D(2021, 6, 18): False,
-}
-
-
 def test_us_federal_matches_quantlib_settlement_1996_to_2003_exactly() -> None:
     us = ql.UnitedStates(ql.UnitedStates.Settlement)
     assert disagreements("US", us, D(1996, 1, 1), D(2003, 12, 31)) == {}
@@ -60,14 +52,24 @@ def test_nyse_matches_quantlib_nyse_1996_to_2003_exactly() -> None:
     assert disagreements("NYSE", nyse, D(1996, 1, 1), D(2003, 12, 31)) == {}
 
 
-def test_us_federal_vs_quantlib_settlement_1971_to_2060_only_known_differences() -> None:
-    us = ql.UnitedStates(ql.UnitedStates.Settlement)
-    assert disagreements("US", us, D(1971, 1, 1), D(2060, 12, 31)) == US_VS_QUANTLIB_SETTLEMENT
+FIRST, LAST = D(FIRST_YEAR, 1, 1), D(LAST_YEAR, 12, 31)
 
 
-def test_nyse_vs_quantlib_nyse_1971_to_2060_agree() -> None:
-    nyse = ql.UnitedStates(ql.UnitedStates.NYSE)
-    assert disagreements("NYSE", nyse, D(1971, 1, 1), D(2060, 12, 31)) == {}
+@pytest.mark.parametrize(
+    ("name", "differences"), [("US", US_VS_QUANTLIB_SETTLEMENT), ("NYSE", NYSE_VS_QUANTLIB_NYSE)]
+)
+def test_only_the_documented_differences_from_quantlib(
+    name: str, differences: dict[date, bool]
+) -> None:
+    assert disagreements(name, quantlib_calendar(name), FIRST, LAST) == differences
+    # With them applied, QuantLib's calendar is ours day for day (the schedule cross-check
+    # rolls dates on it).
+    assert disagreements(name, reconciled_calendar(name), FIRST, LAST) == {}
+
+
+@pytest.mark.parametrize("name", ["none", "weekdays"])
+def test_plain_calendars_match_quantlib(name: str) -> None:
+    assert disagreements(name, quantlib_calendar(name), FIRST, LAST) == {}
 
 
 def test_government_bond_market_is_not_the_federal_calendar() -> None:
