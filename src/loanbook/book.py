@@ -139,16 +139,8 @@ class Book:
                     f"({terms.start}, {terms.cite('start')})",
                 )
             )
-        if event.kind is EventKind.ADVANCE:
-            issues.append(
-                Issue(
-                    source,
-                    "kind",
-                    f"loan {event.loan} was advanced in full on {terms.start} "
-                    f"({terms.principal}, {terms.cite('principal')}); a new Loan under "
-                    f"facility {terms.facility} needs its own note",
-                )
-            )
+        if event.kind is EventKind.ADVANCE and event.amount is not None:
+            issues.extend(self._check_advance(event, terms, source))
         if issues:
             return issues
         try:
@@ -156,6 +148,38 @@ class Book:
         except LoanbookError as exc:
             issues.extend(Issue(source, i.field, i.reason) for i in exc.issues)
         return issues
+
+    def _check_advance(self, event: LoanEvent, terms: LoanTerms, source: str) -> list[Issue]:
+        """Advances on a note may not exceed its principal sum, nor come after the
+        facility's commitment has terminated."""
+        assert event.amount is not None
+        out: list[Issue] = []
+        advanced = sum(
+            (e.amount or 0 for e in self.events_for(event.loan) if e.kind is EventKind.ADVANCE),
+            event.amount,
+        )
+        if advanced > terms.principal:
+            out.append(
+                Issue(
+                    source,
+                    "amount",
+                    f"advances of {advanced} would exceed the principal sum "
+                    f"{terms.principal} of loan {event.loan} ({terms.cite('principal')})",
+                )
+            )
+        facility = self.state(event.date)["facilities"].get(terms.facility, {})
+        commitment = facility.get("commitment", {})
+        end = commitment.get("value", {}).get("termination")
+        if isinstance(end, date) and event.date > end:
+            out.append(
+                Issue(
+                    source,
+                    "date",
+                    f"the commitment of facility {terms.facility} terminated "
+                    f"on {end} ({commitment.get('cite', '')}); no advance after it",
+                )
+            )
+        return out
 
     def validate(self) -> list[Issue]:
         """Every loan's terms build at every version, and name indexes the market has."""

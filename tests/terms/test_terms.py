@@ -165,3 +165,21 @@ def test_malformed_event_row_names_file_and_line(tmp_path: Path) -> None:
         read_book(book)
     issue = exc.value.issues[0]
     assert issue.file.endswith("bad.csv") and issue.line == 2 and issue.field == "amount"
+
+
+def test_advance_events_replace_the_advance_from_the_terms(example_book: Book) -> None:
+    from loanbook.engine import EventKind, LoanEvent
+
+    first = LoanEvent(date(1996, 1, 17), "cit-note", EventKind.ADVANCE, D("4000000.00"), "a1")
+    assert example_book.check_event(first) == []
+    book = example_book.with_events((first,))
+    result = book.run("cit-note", date(1996, 2, 1))
+    assert result.position.principal_outstanding == D("4000000.00")
+    too_much = LoanEvent(date(1996, 2, 1), "cit-note", EventKind.ADVANCE, D("600000.00"), "a2")
+    issues = book.check_event(too_much)
+    assert [i.field for i in issues] == ["amount"]
+    assert "exceed the principal sum 4554900.00 of loan cit-note (003 ¶1)" in issues[0].reason
+    late = LoanEvent(date(1996, 8, 1), "cit-note", EventKind.ADVANCE, D("100000.00"), "a3")
+    issues = book.check_event(late)
+    assert [i.field for i in issues] == ["date"]
+    assert "terminated on 1996-07-31 (000 §2(c))" in issues[0].reason
