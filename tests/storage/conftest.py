@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from loanbook.storage.store import Store
+from loanbook.storage.url import database_url
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-PG_URL = os.environ.get("LOANBOOK_TEST_POSTGRES_URL", DEFAULT_PG)
+PG_URL = database_url(os.environ.get("LOANBOOK_TEST_POSTGRES_URL", DEFAULT_PG))
 
 
 def with_search_path(url: str, schema: str) -> str:
@@ -30,15 +32,14 @@ def with_search_path(url: str, schema: str) -> str:
     return f"{url}{sep}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'book.db'}"
+@contextmanager
+def fresh_db(kind: str, folder: Path) -> Iterator[str]:
+    """A new, empty database of ``kind``: a SQLite file in ``folder`` or a PostgreSQL schema."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / f'book-{uuid.uuid4().hex[:8]}.db'}"
         return
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(
-        PG_URL.replace("postgresql://", "postgresql+psycopg://"), poolclass=NullPool
-    )
+    admin = create_engine(PG_URL, poolclass=NullPool)
     try:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -53,6 +54,18 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_kind(request: pytest.FixtureRequest) -> str:
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture
+def db_url(db_kind: str, tmp_path: Path) -> Iterator[str]:
+    with fresh_db(db_kind, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def test_database_url_choice(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_schema_is_created_on_first_use_at_head(store: Store) -> None:
-    assert migrate.current(store.engine) == migrate.head() == "0001"
+    assert migrate.current(store.engine) == migrate.head() == migrate.HEAD == "0001"
     assert migrate.upgrade(store.engine) == "0001"  # running it again changes nothing
 
 
