@@ -18,6 +18,7 @@ from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.engine.result import LoanResult
 from loanbook.errors import Issue
 from loanbook.rates import Market
+from loanbook.terms.build import start_of
 from loanbook.terms.versioning import Assertion
 
 
@@ -74,9 +75,15 @@ class BookView:
                 out[a.path[1]].append(a)
         return {loan: tuple(found) for loan, found in out.items()}
 
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {d.id: n for n, d in enumerate(self.documents)}
+
     def _documents_of(self, assertions: tuple[Assertion, ...]) -> tuple[TermDocument, ...]:
-        ids = {a.document for a in assertions}
-        return tuple(d for d in self.documents if d.id in ids)
+        found = sorted(
+            {self._position[a.document] for a in assertions if a.document in self._position}
+        )
+        return tuple(self.documents[n] for n in found)
 
     @cached_property
     def loans(self) -> tuple[str, ...]:
@@ -98,7 +105,11 @@ class BookView:
         return tuple(self._by_loan.get(loan, ()))
 
     def start_of(self, loan: str) -> date:
-        return self.loan_book(loan).loan_terms(loan, FAR_FUTURE, self.known_on).start
+        """The day the loan starts (as its latest terms say)."""
+        book = self.loan_book(loan)
+        raw = book.state(FAR_FUTURE, self.known_on)["loans"].get(loan)
+        day = start_of(raw) if raw is not None else None
+        return day if day is not None else book.loan_terms(loan, FAR_FUTURE, self.known_on).start
 
     def run(self, loan: str, until: date, daily: bool = False) -> LoanResult:
         return self.loan_book(loan).run(loan, until, self.known_on, daily=daily)

@@ -1,0 +1,267 @@
+"""Close of business for a generated book: 10,000 loans over 30 days, SQLite and PostgreSQL.
+
+Reproduce (from the repository root)::
+
+    make bench                                  # both databases, 10,000 loans, 30 days
+    .venv/bin/python benchmarks/run.py --loans 10000 --days 30 --db sqlite
+    .venv/bin/python benchmarks/run.py --db postgresql --pg postgresql://postgres@127.0.0.1/test
+
+Each loan is its own note (one term file, as a real book of notes is): level principal,
+actual/360, a monthly index + margin fixed at the start of each Interest Rate Period, advanced
+on day 1, with its first installment and interest payable on the last day and a payment
+recorded for it. ``loanbook run`` closes the 30 days: daily accruals, interest and principal
+due, payments applied, each loan-day committed with its postings.
+
+Reported, from the same run on the same machine:
+- events/s: distinct events posted (each day's accrual, advance, dues, payments) per second;
+- postings/s: postings (each a balanced debit and credit entry) per second;
+- peers: the raw INSERT rate of the same database (rows of the same width, in transactions of
+  the same size) and the engine alone (no database), so that the ratios say where time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from loanbook.storage.close import close_of_business
+from loanbook.storage.importer import import_folder
+from loanbook.storage.store import Store
+from loanbook.storage.url import database_url
+
+START = date(2025, 1, 2)
+NOTE = """\
+document:
+  id: "{doc}"
+  title: Benchmark note {n} (generated)
+  kind: note
+  date: {start}
+
+loans:
+  {loan}:
+    facility: {{value: bench-facility, cite: "{doc} ¶2"}}
+    borrower: {{value: borrower-{n}, cite: "{doc} ¶1"}}
+    lender: {{value: bench-bank, cite: "{doc} ¶1"}}
+    principal: {{value: {principal}, cite: "{doc} ¶1"}}
+    start: {{value: {start}, cite: "{doc} ¶1"}}
+    maturity: {{value: {maturity}, cite: "{doc} ¶1"}}
+    day_count: {{value: actual/360, cite: "{doc} ¶1"}}
+    rate:
+      value: {{index: BENCH-1M, margin: {margin}%, reset: period_start}}
+      cite: "{doc} ¶1"
+    interest_rate_period: {{value: month_end, cite: "{doc} ¶1"}}
+    interest_schedule:
+      value: {{anchor: {first_due}, cycle: monthly, eom: true}}
+      cite: "{doc} ¶1"
+    amortization:
+      value:
+        kind: level_principal
+        installment: {installment}
+        schedule: {{anchor: {first_due}, cycle: monthly, eom: true, count: 60}}
+      cite: "{doc} ¶1"
+    waterfall:
+      value:
+        before_maturity: [interest, principal]
+        after_maturity: [late_charge, interest, principal]
+      cite: "{doc} ¶1"
+    late_charge:
+      value: {{rate: 18%, day_count: actual/360}}
+      cite: "{doc} ¶1"
+"""
+
+
+def generate(folder: Path, loans: int, days: int) -> date:
+    """Write the book folder; return the last day to close."""
+    last = START + timedelta(days=days - 1)
+    (folder / "rates").mkdir(parents=True)
+    (folder / "events").mkdir()
+    fixings = ["index,date,rate_percent"]
+    day, pct = START - timedelta(days=40), Decimal("4.30000")
+    while day <= last + timedelta(days=40):
+        fixings.append(f"BENCH-1M,{day.isoformat()},{pct}")
+        day, pct = day + timedelta(days=7), pct + Decimal("0.01250")
+    (folder / "rates" / "bench-1m.csv").write_text("\n".join(fixings) + "\n")
+    events = ["date,loan,kind,amount,reference,key"]
+    for n in range(1, loans + 1):
+        loan, doc = f"bench-{n:05d}", f"N{n:05d}"
+        principal = Decimal(600_000 + 600 * (n % 997))
+        installment = principal / 60
+        (folder / f"{doc}.yaml").write_text(
+            NOTE.format(
+                doc=doc,
+                n=n,
+                loan=loan,
+                principal=f"{principal:.2f}",
+                start=START.isoformat(),
+                maturity=(START + timedelta(days=5 * 366)).isoformat(),
+                margin=Decimal("2.00") + Decimal(n % 8) / 4,
+                first_due=last.isoformat(),
+                installment=f"{installment:.2f}",
+            )
+        )
+        # the installment plus an estimate of the interest: what is over stays unapplied
+        paid = installment + (principal * Decimal("0.07") * days / 360).quantize(Decimal("1"))
+        events.append(f"{last.isoformat()},{loan},payment,{paid:.2f},remittance,pay-{n}")
+    (folder / "events" / "payments.csv").write_text("\n".join(events) + "\n")
+    return last
+
+
+@contextmanager
+def database(kind: str, pg_url: str, workdir: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(database_url(pg_url), poolclass=NullPool)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        sep = "&" if "?" in pg_url else "?"
+        yield database_url(f"{pg_url}{sep}options=-csearch_path%3D{schema}")
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def raw_insert_rate(store: Store, rows: int, per_transaction: int) -> float:
+    """The peer: plain INSERTs of posting-sized rows, executemany, same transaction size."""
+    with store.write() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE bench_raw (loan VARCHAR(200), posted_on DATE, seq INTEGER, "
+                "kind VARCHAR(30), event VARCHAR(300), cite VARCHAR(300), amount BIGINT)"
+            )
+        )
+    batch = [
+        {
+            "loan": f"bench-{i % 10000:05d}",
+            "posted_on": START,
+            "seq": i,
+            "kind": "accrual",
+            "event": f"bench-{i:05d}/accrual/2025-01-03",
+            "cite": "N00001 ¶1",
+            "amount": 12345,
+        }
+        for i in range(per_transaction)
+    ]
+    stmt = text(
+        "INSERT INTO bench_raw VALUES (:loan, :posted_on, :seq, :kind, :event, :cite, :amount)"
+    )
+    started, done = time.perf_counter(), 0
+    while done < rows:
+        with store.write() as conn:
+            conn.execute(stmt, batch)
+        done += len(batch)
+    return done / (time.perf_counter() - started)
+
+
+def engine_rate(store: Store, last: date) -> tuple[float, int]:
+    """The peer: the engine alone (no database), every loan run daily to the last day."""
+    with store.read() as conn:
+        view = store.view(conn)
+    started, lines = time.perf_counter(), 0
+    for loan in view.loans:
+        lines += len(view.run(loan, last, daily=True).lines)
+    return lines / (time.perf_counter() - started), lines
+
+
+def bench(kind: str, pg_url: str, loans: int, days: int) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="loanbook-bench-"))
+    try:
+        t0 = time.perf_counter()
+        last = generate(workdir / "book", loans, days)
+        with database(kind, pg_url, workdir) as url, Store.open(url) as store:
+            t1 = time.perf_counter()
+            imported = import_folder(store, workdir / "book")
+            t2 = time.perf_counter()
+            report = close_of_business(store, last)
+            t3 = time.perf_counter()
+            with store.read() as conn:
+                events = conn.execute(
+                    text("SELECT count(*) FROM (SELECT DISTINCT loan, event FROM postings) e")
+                ).scalar_one()
+                entries = conn.execute(text("SELECT count(*) FROM entries")).scalar_one()
+            seconds = t3 - t2
+            per_txn = max(1, report.postings // max(1, report.loan_days // 500))
+            raw = raw_insert_rate(store, report.postings, per_txn)
+            engine_lines_s, engine_lines = engine_rate(store, last)
+        return {
+            "database": kind,
+            "loans": loans,
+            "days": days,
+            "loan_days": report.loan_days,
+            "events": int(events),
+            "postings": report.postings,
+            "entries": int(entries),
+            "seconds": round(seconds, 2),
+            "events_per_s": round(events / seconds),
+            "postings_per_s": round(report.postings / seconds),
+            "loan_days_per_s": round(report.loan_days / seconds),
+            "peer_raw_insert_rows_per_s": round(raw),
+            "peer_engine_lines_per_s": round(engine_lines_s),
+            "postings_vs_raw_insert": round(report.postings / seconds / raw, 3),
+            "postings_vs_engine": round(report.postings / seconds / engine_lines_s, 3),
+            "engine_lines": engine_lines,
+            "setup": {
+                "generate_s": round(t1 - t0, 2),
+                "import_s": round(t2 - t1, 2),
+                "documents": len(imported.documents_added),
+                "payments": len(imported.events.added),
+            },
+        }
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--loans", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get(
+            "LOANBOOK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+        help="PostgreSQL URL (a scratch schema is created and dropped)",
+    )
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    results = []
+    for kind in kinds:
+        print(f"{kind}: {args.loans} loans x {args.days} days ...", file=sys.stderr, flush=True)
+        results.append(bench(kind, args.pg, args.loans, args.days))
+        r = results[-1]
+        print(
+            f"{kind:>10}: {r['loan_days']} loan-days in {r['seconds']}s: "
+            f"{r['events_per_s']} events/s, {r['postings_per_s']} postings/s "
+            f"({r['postings_vs_raw_insert']:.1%} of raw INSERT {r['peer_raw_insert_rows_per_s']}"
+            f" rows/s; engine alone {r['peer_engine_lines_per_s']} lines/s)",
+            flush=True,
+        )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    else:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
