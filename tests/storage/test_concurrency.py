@@ -28,7 +28,8 @@ from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.storage.record import record_event
 from loanbook.storage.store import Store
 
-url, prefix, n, shared, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5])
+url, prefix, go = sys.argv[1], sys.argv[2], Path(sys.argv[5])
+n, shared = int(sys.argv[3]), int(sys.argv[4])
 store = Store.open(url)
 while not go.exists():
     time.sleep(0.001)

@@ -416,13 +416,16 @@ def check(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(data)
     else:
+        sign = "=" if data["debits"] == data["credits"] else "!="
         console.print(
-            f"{report.postings} postings; debits {data['debits']} = credits {data['credits']}"
-            f"; {report.loans_checked} loans replayed",
+            f"{report.postings} postings; debits {data['debits']} {sign} credits "
+            f"{data['credits']}; {report.loans_checked} loans replayed",
             markup=False,
         )
-        for line in report.unbalanced + report.bad_reversals:
-            console.print(f"  {line}", markup=False)
+        for line in report.unbalanced:
+            console.print(f"  unbalanced: {line}", markup=False)
+        for line in report.bad_reversals:
+            console.print(f"  bad reversal: {line}", markup=False)
         for name, diffs in report.replay_mismatches.items():
             for d in diffs:
                 console.print(f"  {name}: {d}", markup=False)

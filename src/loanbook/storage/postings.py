@@ -115,7 +115,8 @@ def load_postings(
     posted_before: datetime | None = None,
 ) -> list[StoredPosting]:
     """Postings in ledger order (loan, posted_on, seq), optionally of some loans, posted on
-    business days up to ``posted_through``, stored up to ``posted_before``."""
+    business days up to ``posted_through``, stored up to ``posted_before``. A posting without
+    both a debit and a credit entry cannot be read as a line and is left out."""
     query = select(PostingRow).order_by(PostingRow.loan, PostingRow.posted_on, PostingRow.seq)
     entries = select(EntryRow)
     if loans is not None:
@@ -132,7 +133,9 @@ def load_postings(
         legs.setdefault((e.loan, e.posted_on, e.seq), {})[e.side] = (e.account, e.amount_cents)
     out: list[StoredPosting] = []
     for p in conn.execute(query):
-        leg = legs[(p.loan, p.posted_on, p.seq)]
+        leg = legs.get((p.loan, p.posted_on, p.seq), {})
+        if "debit" not in leg or "credit" not in leg:
+            continue  # a damaged posting: ``check`` reports it as unbalanced
         debit, amount = leg["debit"]
         credit, _ = leg["credit"]
         line = LedgerLine(
