@@ -28,6 +28,7 @@ from loanbook.storage.record import (
     Recorded,
     check_events,
     insert_events,
+    lock_loans,
     parse_events_file,
 )
 from loanbook.storage.schema import DocumentRow, FixingRow
@@ -145,6 +146,7 @@ def import_folder(store: Store, folder: Path, recorded_at: datetime | None = Non
     parsed = read_folder(folder)
     stamp = recorded_at or now()
     with store.write() as conn:
+        lock_loans(conn, parsed.events)
         issues: list[Issue] = []
         new_docs, same_docs = _new_documents(conn, parsed, issues)
         new_fixings, same_fixings = _new_fixings(conn, parsed, issues)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, select
+from sqlalchemy import Connection, Insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from loanbook.engine.events import MONEY_KINDS, EventKind, LoanEvent
@@ -287,6 +287,15 @@ def insert_events(
     return added, same
 
 
+def lock_loans(conn: Connection, items: Sequence[Incoming]) -> None:
+    """Serialize writers of history-dependent events per loan (two prepayments checked at
+    once could together exceed the principal). SQLite writers are serialized already."""
+    if conn.dialect.name != "postgresql":
+        return
+    for loan in sorted({i.event.loan for i in items if i.event.kind in HISTORY_KINDS}):
+        conn.execute(text("SELECT pg_advisory_xact_lock(727003, hashtext(:loan))"), {"loan": loan})
+
+
 def record_events(
     store: Store, items: Sequence[Incoming], recorded_at: datetime | None = None
 ) -> Recorded:
@@ -294,6 +303,7 @@ def record_events(
 
     Raises ``ValidationError`` listing every problem (file, row, field, reason)."""
     with store.write() as conn:
+        lock_loans(conn, items)
         view = store.view(conn, with_events=False)
         new, same, issues = check_events(conn, store, view, items)
         if issues:
