@@ -19,6 +19,7 @@ from loanbook.engine.commitment import (
     LoanMade,
     part_amount,
 )
+from loanbook.engine.installments import Installment, build_installments
 from loanbook.engine.result import LoanResult, Position
 from loanbook.errors import Issue, LoanbookError, MissingFixingError
 from loanbook.ledger.lines import LedgerLine, LineKind
@@ -96,9 +97,7 @@ def schedule(book: Book, loan: str, known_on: date | None = None) -> Schedule:
     return Schedule(loan, tuple(rows), note)
 
 
-def _installments(book: Book, loan: str, known_on: date | None) -> tuple[Any, ...]:
-    from loanbook.engine.installments import build_installments
-
+def _installments(book: Book, loan: str, known_on: date | None) -> tuple[Installment, ...]:
     return build_installments(book.history(loan, known_on).latest)
 
 
