@@ -234,9 +234,10 @@ def _event_from_options(
         else:
             pairs.append(("reverses", reverses))
             target = _find(store, reverses)
-            if target is not None:
-                loan = loan or target.loan
-                day = target.date
+            if target is None:
+                fail(ValidationError(Issue("--reverses", "reverses", f"no event {reverses!r}")))
+            loan = loan or target.loan
+            day = target.date
     if event_kind is EventKind.FIXING:
         if not index:
             issues.append(Issue("--index", "index", "a fixing names its index"))
