@@ -12,8 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+DB ?= loanbook.db
+TO ?= 1996-12-31
+
+# The main job: load the example book into SQLite, close business day by day, print every
+# loan's status. Running it again reuses the file and posts nothing twice.
 demo: $(STAMP)
-	$(BIN)/loanbook demo examples/lexington
+	$(BIN)/loanbook import examples/lexington --db $(DB)
+	$(BIN)/loanbook run --to $(TO) --db $(DB)
+	$(BIN)/loanbook status --as-of $(TO) --db $(DB)
 
 test: $(STAMP)
 	$(BIN)/pytest -n 2

@@ -120,3 +120,17 @@ def test_schema_is_json_schema() -> None:
 def test_unknown_loan_is_an_error() -> None:
     result = call("statement", str(EXAMPLE), "--loan", "nope", "--as-of", "1996-05-01", code=1)
     assert "unknown loan 'nope'" in result.stderr
+
+
+def test_core_commands_take_a_stored_book(tmp_path: Path) -> None:
+    db = str(tmp_path / "book.db")
+    call("import", str(EXAMPLE), "--db", db)
+    stored = call("payoff", "--db", db, "--loan", "cit-note", "--as-of", "1996-11-05", "--json")
+    folder = call("payoff", str(EXAMPLE), "--loan", "cit-note", "--as-of", "1996-11-05", "--json")
+    assert stored == folder
+    sched = call("schedule", "--db", db, "--loan", "cit-note", "--json")
+    assert sched["installments"][0]["interest"] == "110874.46"
+    result = call(
+        "payoff", str(EXAMPLE), "--db", db, "--loan", "cit-note", "--as-of", "1996-11-05", code=2
+    )
+    assert "not both" in result.stderr

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.table import Table
@@ -37,6 +38,12 @@ app = typer.Typer(
 )
 
 BookArg = Annotated[Path, typer.Argument(help="book folder (term files, rates/, events/)")]
+BookOrDb = Annotated[
+    Path | None, typer.Argument(help="book folder (or give --db for a stored book)")
+]
+DbOpt = Annotated[
+    str | None, typer.Option("--db", help="a stored book (path or URL) in place of BOOK")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 RatesOpt = Annotated[list[Path] | None, typer.Option("--rates", help="extra fixings CSV")]
 EventsOpt = Annotated[list[Path] | None, typer.Option("--events", help="extra events CSV")]
@@ -75,6 +82,30 @@ def schema() -> None:
     print_json(json_schema())
 
 
+def _open(
+    book: Path | None,
+    db: str | None,
+    rates: list[Path] | None = None,
+    events: list[Path] | None = None,
+) -> Book:
+    """The book from a folder, or the stored book with ``--db`` (not both)."""
+    if db is None and book is not None:
+        return load_book(book, rates, events)
+    if book is not None or rates or events:
+        raise_usage(
+            "give a BOOK folder or --db, not both; with --db, record events and "
+            "fixings with `loanbook record`"
+        )
+    from loanbook.cli.store import book_from_db
+
+    return book_from_db(db)
+
+
+def raise_usage(message: str) -> NoReturn:
+    sys.stderr.write(f"{message}\n")
+    raise typer.Exit(2)
+
+
 def _term_rows(kind: str, item_id: str, terms: dict[str, Any]) -> list[tuple[str, str, str]]:
     rows = []
     for name, term in terms.items():
@@ -109,13 +140,14 @@ def _jsonable(value: Any) -> Any:
 
 @app.command()
 def terms(
-    book: BookArg,
     as_of: Annotated[str, typer.Option("--as-of", help="terms in force on (YYYY-MM-DD)")],
     known_on: KnownOpt = None,
     as_json: JsonOpt = False,
+    book: BookOrDb = None,
+    db: DbOpt = None,
 ) -> None:
     """The terms in force on a date, as known on a date, each with its citation."""
-    loaded = load_book(book)
+    loaded = _open(book, db)
     day, known = parse_date(as_of, "--as-of"), opt_date(known_on, "--known-on")
     state = loaded.state(day, known)
     changes = [
@@ -198,14 +230,15 @@ def term_history(
 
 @app.command()
 def schedule(
-    book: BookArg,
     loan: Annotated[str, typer.Option("--loan")],
     rates: RatesOpt = None,
     known_on: KnownOpt = None,
     as_json: JsonOpt = False,
+    book: BookOrDb = None,
+    db: DbOpt = None,
 ) -> None:
     """Installments: due date, principal, interest (where rates are known), balance after."""
-    loaded = load_book(book, rates)
+    loaded = _open(book, db, rates)
     sched = guarded(lambda: services.schedule(loaded, loan, opt_date(known_on, "--known-on")))
     if as_json:
         print_json(sched.as_json())
@@ -232,16 +265,17 @@ def print_schedule(sched: services.Schedule, rows: slice | None = None) -> None:
 
 @app.command()
 def statement(
-    book: BookArg,
     loan: Annotated[str, typer.Option("--loan")],
     as_of: Annotated[str, typer.Option("--as-of")],
     rates: RatesOpt = None,
     events: EventsOpt = None,
     known_on: KnownOpt = None,
     as_json: JsonOpt = False,
+    book: BookOrDb = None,
+    db: DbOpt = None,
 ) -> None:
     """What is due, paid, overdue and accrued on a date, line by line with clauses."""
-    loaded = load_book(book, rates, events)
+    loaded = _open(book, db, rates, events)
     st = guarded(
         lambda: services.statement(
             loaded, loan, parse_date(as_of, "--as-of"), opt_date(known_on, "--known-on")
@@ -287,16 +321,17 @@ def print_statement(st: services.Statement) -> None:
 
 @app.command()
 def payoff(
-    book: BookArg,
     loan: Annotated[str, typer.Option("--loan")],
     as_of: Annotated[str, typer.Option("--as-of")],
     rates: RatesOpt = None,
     events: EventsOpt = None,
     known_on: KnownOpt = None,
     as_json: JsonOpt = False,
+    book: BookOrDb = None,
+    db: DbOpt = None,
 ) -> None:
     """The amount that pays the loan in full on a date, by component."""
-    loaded = load_book(book, rates, events)
+    loaded = _open(book, db, rates, events)
     quote = guarded(
         lambda: services.payoff(
             loaded, loan, parse_date(as_of, "--as-of"), opt_date(known_on, "--known-on")
@@ -316,15 +351,16 @@ def payoff(
 
 @app.command()
 def commitment(
-    book: BookArg,
     facility: Annotated[str, typer.Option("--facility")],
     as_of: Annotated[str, typer.Option("--as-of")],
     advance: Annotated[str | None, typer.Option(help="test an advance of this amount")] = None,
     known_on: KnownOpt = None,
     as_json: JsonOpt = False,
+    book: BookOrDb = None,
+    db: DbOpt = None,
 ) -> None:
     """The commitment cap, each part of its formula, the loans made and the room left."""
-    loaded = load_book(book)
+    loaded = _open(book, db)
     day = parse_date(as_of, "--as-of")
     report = guarded(
         lambda: services.commitment(loaded, facility, day, opt_date(known_on, "--known-on"))
