@@ -202,12 +202,49 @@ class ChangeModel(_Model):
     """An amendment's change to one term (or part of one), from ``effective``."""
 
     op: Literal["set", "replace", "delete"]
-    path: str = Field(pattern=r"^(loans|facilities|parties|defined_terms)\.[^.]+(\.[^.]+)*$")
+    path: str = Field(
+        pattern=r"^(loans|facilities|revolvers|parties|defined_terms)\.[^.]+(\.[^.]+)*$"
+    )
     value: Any = None
     effective: date
     cite: str
     assumption: str | None = None
     note: str | None = None
+
+
+class EligibilityRuleModel(_Model):
+    """A rule that makes collateral ineligible for the borrowing base."""
+
+    rule: Literal["excluded_location", "max_age_days", "ineligible_type"]
+    collateral: list[Literal["accounts", "inventory", "equipment"]]
+    locations: list[str] = []
+    days: int | None = Field(None, gt=0)
+    types: list[str] = []
+    cite: str
+    note: str | None = None
+
+
+class RevolverModel(_Model):
+    """A revolving credit facility with a borrowing base (e.g. the Congress facility)."""
+
+    lender: Cited[str]
+    accounts: Cited[dict[str, str]]  # borrower id -> revolving loan account id
+    maximum_credit: Cited[PositiveAmount]
+    start: Cited[date]
+    term_end: Cited[date]
+    day_count: Cited[DayCountText]
+    prime_index: Cited[str]
+    prime_margin: Cited[Rate]
+    eurodollar_margin: Cited[Rate] | None = None
+    eurodollar_allowed: Cited[bool]
+    default_margin: Cited[Rate]
+    overadvance_margin: Cited[Rate]
+    overadvance_notice_days: Cited[int]
+    advance_rates: Cited[dict[str, Rate]]
+    sublimits: Cited[dict[str, PositiveAmount]] | None = None
+    reserves: Cited[PositiveAmount] | None = None
+    locations: Cited[list[str]]
+    eligibility: Cited[list[EligibilityRuleModel]]
 
 
 class TermFileModel(_Model):
@@ -218,6 +255,7 @@ class TermFileModel(_Model):
     defined_terms: dict[str, Cited[str]] = {}
     facilities: dict[str, FacilityModel] = {}
     loans: dict[str, LoanModel] = {}
+    revolvers: dict[str, RevolverModel] = {}
     changes: list[ChangeModel] = []
 
 

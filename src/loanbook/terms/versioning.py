@@ -18,7 +18,8 @@ from typing import Any
 from loanbook.errors import Issue, ValidationError
 from loanbook.terms.schema import TermFileModel
 
-TOP_LEVEL = ("parties", "defined_terms", "facilities", "loans")
+TOP_LEVEL = ("parties", "defined_terms", "facilities", "loans", "revolvers")
+CITED = ("loans", "facilities", "revolvers")  # sections whose items are maps of cited terms
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def assertions_of(doc: TermFileModel, source: str, order: int) -> list[Assertion
 
 def _wrap(a: Assertion) -> Any:
     """A change at term level gives a bare value; store it as a cited term."""
-    if a.is_change and len(a.path) == 3 and a.path[0] in ("loans", "facilities"):
+    if a.is_change and len(a.path) == 3 and a.path[0] in CITED:
         value: dict[str, Any] = {"value": a.value, "cite": a.cite}
         if a.assumption:
             value["assumption"] = a.assumption
@@ -143,7 +144,7 @@ def _apply(state: dict[str, Any], a: Assertion) -> None:
     node: Any = state
     # Descend; below a cited term, the path continues inside its value.
     for i, key in enumerate(path[:-1]):
-        if i == 2 and path[0] in ("loans", "facilities"):
+        if i == 2 and path[0] in CITED:
             term = node.get(key)
             if term is None:
                 raise ValidationError(
