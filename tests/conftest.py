@@ -34,6 +34,7 @@ if os.environ.get("CI"):
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "lexington"
+CIT_BOOK = ROOT / "tests" / "data" / "cit-book"  # the CIT note alone, for storage tests
 
 
 @pytest.fixture(scope="session")

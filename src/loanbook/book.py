@@ -7,7 +7,7 @@ as of a date as known on a date, and the result of running a loan to a date.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -15,6 +15,9 @@ from loanbook.engine import LoanEvent, LoanResult, TermsHistory, run_loan
 from loanbook.engine.events import MONEY_KINDS, EventKind
 from loanbook.errors import Issue, LoanbookError
 from loanbook.rates import Fixing, Market
+from loanbook.revolving.account import RevolverHistory, run_facility
+from loanbook.revolving.borrowing_base import Certificate, CertificateItem, check_certificate
+from loanbook.revolving.terms import RevolverTerms, revolver_terms
 from loanbook.terms.build import loan_terms, start_of
 from loanbook.terms.model import LoanTerms
 from loanbook.terms.schema import TermFileModel
@@ -54,7 +57,80 @@ class Book:
         return resolve(self.assertions, as_of, known_on)
 
     def loan_ids(self, as_of: date = FAR_FUTURE, known_on: date | None = None) -> tuple[str, ...]:
-        return tuple(sorted(self.state(as_of, known_on)["loans"]))
+        """Term loans and revolving loan accounts."""
+        state = self.state(as_of, known_on)
+        accounts = {
+            account
+            for revolver in state["revolvers"].values()
+            for account in revolver.get("accounts", {}).get("value", {}).values()
+        }
+        return tuple(sorted(set(state["loans"]) | accounts))
+
+    # -- revolving credit ------------------------------------------------------------------
+    def revolver_of(self, account: str, known_on: date | None = None) -> str | None:
+        """The facility whose revolving loan account ``account`` is (None for a term loan)."""
+        for facility, raw in self.state(FAR_FUTURE, known_on)["revolvers"].items():
+            if account in raw.get("accounts", {}).get("value", {}).values():
+                return str(facility)
+        return None
+
+    def revolver_terms(
+        self, facility: str, as_of: date, known_on: date | None = None
+    ) -> RevolverTerms:
+        found = self.state(as_of, known_on)["revolvers"]
+        if facility not in found:
+            known = ", ".join(sorted(found)) or "none"
+            raise LoanbookError(
+                Issue(
+                    "book",
+                    "facility",
+                    f"unknown revolving facility {facility!r} on {as_of} (known: {known})",
+                )
+            )
+        return revolver_terms(facility, found[facility])
+
+    def revolver_history(self, facility: str, known_on: date | None = None) -> RevolverHistory:
+        start = self.revolver_terms(facility, FAR_FUTURE, known_on).start
+        dates = {
+            max(a.effective, start)
+            for a in self.assertions
+            if a.path[:2] == ("revolvers", facility)
+            and (known_on is None or a.recorded <= known_on)
+        }
+        return RevolverHistory(
+            tuple((d, self.revolver_terms(facility, d, known_on)) for d in sorted(dates))
+        )
+
+    def certificates(self, known_on: date | None = None) -> tuple[Certificate, ...]:
+        """Borrowing-base certificates delivered (recorded) on or before ``known_on``."""
+        out = []
+        for doc in self.documents:
+            cert = doc.model.certificate
+            recorded = doc.model.document.recorded or doc.model.document.date
+            if cert is None or (known_on is not None and recorded > known_on):
+                continue
+            items = tuple(
+                CertificateItem(
+                    i.id,
+                    i.description,
+                    i.collateral,
+                    i.location,
+                    i.value,
+                    i.eligible,
+                    i.borrower,
+                    i.age_days,
+                    i.type,
+                )
+                for i in cert.items
+            )
+            out.append(Certificate(cert.facility, cert.as_of, items, doc.source))
+        return tuple(sorted(out, key=lambda c: c.as_of))
+
+    def start_of(self, loan: str, known_on: date | None = None) -> date:
+        facility = self.revolver_of(loan, known_on)
+        if facility is not None:
+            return self.revolver_terms(facility, FAR_FUTURE, known_on).start
+        return self.loan_terms(loan, FAR_FUTURE, known_on).start
 
     def document(self, doc_id: str) -> TermDocument | None:
         return next((d for d in self.documents if d.id == doc_id), None)
@@ -105,6 +181,15 @@ class Book:
         daily: bool = False,
         assume_paid: bool = False,
     ) -> LoanResult:
+        facility = self.revolver_of(loan, known_on)
+        if facility is not None:  # revolving loan accounts run daily, facility-wide
+            hist = self.revolver_history(facility, known_on)
+            accounts = set(hist.latest.accounts.values())
+            events = tuple(e for e in self.events if e.loan in accounts)
+            results = run_facility(
+                hist, self.certificates(known_on), events, self.market_with_fixings(), until
+            )
+            return results[loan]
         return run_loan(
             self.history(loan, known_on),
             self.events_for(loan),
@@ -126,6 +211,8 @@ class Book:
             if not event.get("index"):
                 issues.append(Issue(source, "index", "a fixing names its index"))
             return issues
+        if self.revolver_of(event.loan) is not None:
+            return issues or self._check_revolving(event, source)
         try:
             terms = self.loan_terms(event.loan, FAR_FUTURE)
         except LoanbookError as exc:
@@ -148,6 +235,56 @@ class Book:
         except LoanbookError as exc:
             issues.extend(Issue(source, i.field, i.reason) for i in exc.issues)
         return issues
+
+    def check_events(self, events: tuple[LoanEvent, ...], source: str = "events") -> list[Issue]:
+        """Why ``events`` cannot all be recorded: each checked on its own fields, then one run
+        per loan (or facility) with all of them, so a book loads in linear time."""
+        issues: list[Issue] = []
+        for ev in events:
+            where = ev.reference or ev.event_id
+            if ev.kind in MONEY_KINDS and (ev.amount is None or ev.amount <= 0):
+                issues.append(Issue(where, "amount", f"must be positive, got {ev.amount}"))
+            elif ev.kind is not EventKind.FIXING and ev.loan not in self.loan_ids():
+                known = ", ".join(self.loan_ids())
+                issues.append(Issue(where, "loan", f"unknown loan {ev.loan!r} (known: {known})"))
+            elif ev.kind is not EventKind.FIXING and ev.date < self.start_of(ev.loan):
+                issues.append(Issue(where, "date", self._before_start(ev)))
+        if issues:
+            return issues
+        book = self.with_events(events)
+        runs: dict[str, date] = {}
+        for ev in events:
+            if ev.kind is EventKind.FIXING:
+                continue
+            facility = self.revolver_of(ev.loan)
+            key = (
+                ev.loan
+                if facility is None
+                else next(iter(self.revolver_terms(facility, FAR_FUTURE).accounts.values()))
+            )
+            runs[key] = max(runs.get(key, ev.date), ev.date)
+        for loan, last in runs.items():
+            try:
+                book.run(loan, last + timedelta(days=1))
+            except LoanbookError as exc:
+                issues.extend(exc.issues)
+        return issues
+
+    def _before_start(self, ev: LoanEvent) -> str:
+        if self.revolver_of(ev.loan) is not None:
+            return f"{ev.date} is before the facility starts ({self.start_of(ev.loan)})"
+        terms = self.loan_terms(ev.loan, FAR_FUTURE)
+        return f"{ev.date} is before loan {ev.loan} starts ({terms.start}, {terms.cite('start')})"
+
+    def _check_revolving(self, event: LoanEvent, source: str) -> list[Issue]:
+        start = self.start_of(event.loan)
+        if event.date < start:
+            return [Issue(source, "date", f"{event.date} is before the facility starts ({start})")]
+        try:
+            self.with_events((event,)).run(event.loan, event.date + timedelta(days=1))
+        except LoanbookError as exc:
+            return [Issue(source, i.field, i.reason) for i in exc.issues]
+        return []
 
     def _check_advance(self, event: LoanEvent, terms: LoanTerms, source: str) -> list[Issue]:
         """Advances on a note may not exceed its principal sum, nor come after the
@@ -184,7 +321,17 @@ class Book:
     def validate(self) -> list[Issue]:
         """Every loan's terms build at every version, and name indexes the market has."""
         issues: list[Issue] = []
+        for facility in self.state(FAR_FUTURE)["revolvers"]:
+            try:
+                revolver = self.revolver_history(facility)
+                for cert in self.certificates():
+                    if cert.facility == facility:
+                        issues.extend(check_certificate(cert, revolver.at(cert.as_of)))
+            except LoanbookError as exc:
+                issues.extend(exc.issues)
         for loan in self.loan_ids():
+            if self.revolver_of(loan) is not None:
+                continue
             try:
                 hist = self.history(loan)
             except LoanbookError as exc:

@@ -23,7 +23,14 @@ EVENT_HEADER = ("date", "loan", "kind", "amount", "reference")
 
 
 def term_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
+    """Term files at the top of the book, then borrowing-base certificates."""
+    top = sorted(p for p in folder.glob("*.yaml") if p.is_file())
+    return top + sorted(p for p in (folder / "certificates").glob("*.yaml") if p.is_file())
+
+
+def document_name(path: Path, folder: Path) -> str:
+    """How a document is named in the book: its path relative to the book folder."""
+    return path.relative_to(folder).as_posix()
 
 
 def parse_events_csv(text: str, source: str) -> tuple[LoanEvent, ...]:
@@ -88,7 +95,9 @@ def read_book(folder: Path, rates: tuple[Path, ...] = (), events: tuple[Path, ..
     for path in term_files(folder):
         text = path.read_text(encoding="utf-8")
         try:
-            documents.append(TermDocument(path.name, text, parse_term_file(text, str(path))))
+            documents.append(
+                TermDocument(document_name(path, folder), text, parse_term_file(text, str(path)))
+            )
         except LoanbookError as exc:
             issues.extend(exc.issues)
     seen: dict[str, str] = {}
@@ -116,11 +125,9 @@ def read_book(folder: Path, rates: tuple[Path, ...] = (), events: tuple[Path, ..
         raise ValidationError(issues)
     book = Book(tuple(documents), Market.of(fixings))
     problems = book.validate()
-    for ev in loaded:  # each event is checked against the book as it stood before it
-        found = book.check_event(ev, ev.reference or ev.event_id)
-        problems.extend(found)
-        if not found:
-            book = book.with_events((ev,))
+    problems.extend(book.check_events(tuple(loaded)))
+    if not problems:
+        book = book.with_events(tuple(loaded))
     if problems:
         raise ValidationError(problems)
     return book

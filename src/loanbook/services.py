@@ -7,7 +7,7 @@ immutable records with ``as_json()`` (amounts as decimal strings).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,8 @@ from loanbook.engine.result import LoanResult, Position
 from loanbook.errors import Issue, LoanbookError, MissingFixingError
 from loanbook.ledger.lines import LedgerLine, LineKind
 from loanbook.money import ZERO, fmt
+from loanbook.revolving.borrowing_base import BorrowingBase, borrowing_base, latest_certificate
+from loanbook.revolving.terms import RevolverTerms
 from loanbook.terms.schema import FacilityModel
 
 
@@ -242,6 +244,8 @@ def commitment(
     )
     made = []
     for loan in book.loan_ids(FAR_FUTURE, known_on):
+        if book.revolver_of(loan, known_on) is not None:
+            continue
         t = book.loan_terms(loan, FAR_FUTURE, known_on)
         if t.facility == facility and t.start <= as_of:
             made.append(LoanMade(loan, t.start, t.principal, t.cite("principal")))
@@ -284,3 +288,112 @@ def commitment_json(report: CommitmentReport) -> dict[str, Any]:
         "room": _s(report.room),
         "cite": c.cite,
     }
+
+
+# -- revolving credit ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Availability:
+    facility: str
+    as_of: date
+    terms: RevolverTerms
+    base: BorrowingBase
+    outstanding: dict[str, Decimal]
+    overadvance_status: str
+
+    @property
+    def borrowing_base(self) -> Decimal:
+        return self.base.total
+
+    @property
+    def total_outstanding(self) -> Decimal:
+        return sum(self.outstanding.values(), ZERO)
+
+    @property
+    def availability(self) -> Decimal:
+        cap = min(self.terms.maximum_credit, self.borrowing_base)
+        return cap - self.total_outstanding - self.terms.reserves
+
+    @property
+    def overadvance(self) -> Decimal:
+        return max(-self.availability, ZERO)
+
+    def as_json(self) -> dict[str, Any]:
+        t = self.terms
+        return {
+            "facility": self.facility,
+            "as_of": self.as_of.isoformat(),
+            "certificate": {
+                "as_of": self.base.certificate.as_of.isoformat(),
+                "source": self.base.certificate.source,
+            },
+            "maximum_credit": _s(t.maximum_credit),
+            "maximum_credit_cite": t.cite("maximum_credit"),
+            "borrowing_base": _s(self.borrowing_base),
+            "by_collateral": [
+                {"collateral": c, "lendable": _s(a), "note": why}
+                for c, a, why in self.base.by_collateral
+            ],
+            "reserves": _s(t.reserves),
+            "reserves_cite": t.cite("reserves"),
+            "outstanding": _s(self.total_outstanding),
+            "outstanding_by_account": {k: _s(v) for k, v in self.outstanding.items()},
+            "availability": _s(self.availability),
+            "overadvance": _s(self.overadvance),
+            "overadvance_rate": self.overadvance_status,
+            "items": [
+                {
+                    "id": r.item.id,
+                    "description": r.item.description,
+                    "collateral": r.item.collateral,
+                    "location": r.item.location,
+                    "value": _s(r.item.value),
+                    "certified_eligible": r.item.certified_eligible,
+                    "eligible": r.eligible,
+                    "advance_rate": _s(r.advance_rate),
+                    "lendable": _s(r.lendable),
+                    "rule": r.rule,
+                    "cite": r.cite,
+                }
+                for r in self.base.items
+            ],
+        }
+
+
+def availability(
+    book: Book, facility: str, as_of: date, known_on: date | None = None
+) -> Availability:
+    """The borrowing base line by line, availability and any overadvance, on ``as_of``."""
+    terms = book.revolver_terms(facility, as_of, known_on)
+    cert = latest_certificate(book.certificates(known_on), facility, as_of)
+    base = borrowing_base(cert, terms)
+    outstanding = {}
+    statuses = []
+    for account in terms.accounts.values():
+        result = book.run(account, as_of, known_on)
+        outstanding[account] = result.position.principal_outstanding
+        statuses.extend(_overadvance_status(book, account, as_of, terms))
+    return Availability(
+        facility, as_of, terms, base, outstanding, "; ".join(statuses) or "no notice given"
+    )
+
+
+def _overadvance_status(book: Book, account: str, as_of: date, terms: RevolverTerms) -> list[str]:
+    notices = [
+        e for e in book.events_for(account) if e.date <= as_of and e.get("subject") == "overadvance"
+    ]
+    waivers = [
+        e
+        for e in book.events_for(account)
+        if e.date <= as_of and e.get("subject") == "overadvance_rate"
+    ]
+    if not notices:
+        return []
+    notice = notices[-1].date
+    start = notice + timedelta(days=terms.overadvance_notice_days + 1)
+    text = (
+        f"{account}: notice of {notice}; Prime + {(terms.overadvance_margin * 100).normalize():f}%"
+        f" on any excess from {start} ({terms.cite('overadvance_margin')})"
+    )
+    if waivers:
+        text += f"; waived in writing from {waivers[-1].date}"
+    return [text]

@@ -47,7 +47,7 @@ def test_overadvance_rate_from_the_fourth_day_after_notice() -> None:
     #           + 150,000 x 1% x 18/360 = 75.00  -> 4,706.94
     events = (
         ev(date(2002, 9, 2), EventKind.ADVANCE, "1000000"),
-        ev(date(2002, 9, 9), EventKind.NOTICE, kind="overadvance"),
+        ev(date(2002, 9, 9), EventKind.NOTICE, subject="overadvance"),
     )
     out = run_facility(history(), (certificate(),), events, prime(), date(2002, 10, 1))[LPC]
     assert month_interest(out, "September 2002") == D("4706.94")
@@ -59,8 +59,8 @@ def test_overadvance_rate_from_the_fourth_day_after_notice() -> None:
 def test_no_overadvance_rate_when_waived_in_writing() -> None:
     events = (
         ev(date(2002, 9, 2), EventKind.ADVANCE, "1000000"),
-        ev(date(2002, 9, 9), EventKind.NOTICE, kind="overadvance"),
-        ev(date(2002, 9, 10), EventKind.WAIVER, kind="overadvance_rate"),
+        ev(date(2002, 9, 9), EventKind.NOTICE, subject="overadvance"),
+        ev(date(2002, 9, 10), EventKind.WAIVER, subject="overadvance_rate"),
     )
     out = run_facility(history(), (certificate(),), events, prime(), date(2002, 10, 1))[LPC]
     assert month_interest(out, "September 2002") == D("4631.94")  # 1,000,000 x 5.75% x 29/360

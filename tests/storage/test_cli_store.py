@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from loanbook.cli.main import app
 from loanbook.storage.store import Store
-from tests.conftest import EXAMPLE
+from tests.conftest import CIT_BOOK as EXAMPLE
 from tests.storage.conftest import dump
 
 runner = CliRunner()

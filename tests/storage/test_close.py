@@ -19,7 +19,7 @@ from loanbook.storage.postings import active
 from loanbook.storage.record import record_event
 from loanbook.storage.reports import ledger, status
 from loanbook.storage.store import Store
-from tests.conftest import EXAMPLE
+from tests.conftest import CIT_BOOK as EXAMPLE
 from tests.storage.conftest import dump
 
 IMPORTED = datetime(2026, 1, 1, tzinfo=UTC)

@@ -14,7 +14,7 @@ from pathlib import Path
 from loanbook.storage.importer import import_folder
 from loanbook.storage.record import log
 from loanbook.storage.store import Store
-from tests.conftest import EXAMPLE
+from tests.conftest import CIT_BOOK as EXAMPLE
 
 N = 500
 SHARED = 50

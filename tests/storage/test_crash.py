@@ -19,7 +19,7 @@ from loanbook.storage.audit import check
 from loanbook.storage.close import close_of_business
 from loanbook.storage.importer import import_folder
 from loanbook.storage.store import Store
-from tests.conftest import EXAMPLE
+from tests.conftest import CIT_BOOK as EXAMPLE
 from tests.storage.conftest import dump, fresh_db
 
 TO = date(1997, 6, 30)  # 531 loan-days of the CIT note: room for the kills to land

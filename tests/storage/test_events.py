@@ -17,7 +17,7 @@ from loanbook.errors import ValidationError
 from loanbook.storage.importer import import_folder
 from loanbook.storage.record import log, parse_events_file, record_event, record_events
 from loanbook.storage.store import Store
-from tests.conftest import EXAMPLE
+from tests.conftest import CIT_BOOK as EXAMPLE
 from tests.storage.conftest import dump
 
 runner = CliRunner()

@@ -13,7 +13,7 @@ from loanbook.storage.export import export_folder
 from loanbook.storage.importer import import_folder
 from loanbook.storage.store import Store
 from loanbook.storage.url import database_url
-from tests.conftest import EXAMPLE
+from tests.conftest import CIT_BOOK as EXAMPLE
 from tests.storage.conftest import TABLES, dump
 
 

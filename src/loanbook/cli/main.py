@@ -396,6 +396,63 @@ def commitment(
 
 
 @app.command()
+def availability(
+    facility: Annotated[str, typer.Option("--facility")],
+    as_of: Annotated[str, typer.Option("--as-of")],
+    book: BookOrDb = None,
+    db: DbOpt = None,
+    known_on: KnownOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The borrowing base line by line, with the rule that included or excluded each item,
+    availability, and any overadvance and its rate status."""
+    loaded = _open(book, db)
+    report = guarded(
+        lambda: services.availability(
+            loaded, facility, parse_date(as_of, "--as-of"), opt_date(known_on, "--known-on")
+        )
+    )
+    data = report.as_json()
+    if as_json:
+        print_json(data)
+        return
+    table = Table(
+        title=f"Borrowing base of {facility} on {as_of} "
+        f"(certificate of {data['certificate']['as_of']})"
+    )
+    for col in ("item", "location", "value", "eligible", "rate", "lendable", "rule", "clause"):
+        table.add_column(
+            col, justify="right" if col in ("value", "lendable") else "left", overflow="fold"
+        )
+    for item in report.base.items:
+        table.add_row(
+            item.item.description,
+            item.item.location,
+            money(item.item.value),
+            "yes" if item.eligible else "no",
+            f"{item.advance_rate * 100:.0f}%",
+            money(item.lendable),
+            item.rule,
+            item.cite,
+        )
+    console.print(table)
+    summary = Table(show_header=False)
+    summary.add_column("item")
+    summary.add_column("amount", justify="right")
+    for label, key in (
+        ("maximum credit", "maximum_credit"),
+        ("borrowing base", "borrowing_base"),
+        ("reserves", "reserves"),
+        ("outstanding", "outstanding"),
+        ("availability", "availability"),
+        ("overadvance", "overadvance"),
+    ):
+        summary.add_row(label, money(Decimal(data[key])))
+    console.print(summary)
+    console.print(f"overadvance rate: {data['overadvance_rate']}", soft_wrap=True)
+
+
+@app.command()
 def demo(
     book: BookArg = Path("examples/lexington"),
     as_of: Annotated[str, typer.Option("--as-of")] = "1996-12-31",

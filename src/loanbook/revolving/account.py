@@ -203,14 +203,14 @@ def _apply(acct: _Account, terms: RevolverTerms, ev: LoanEvent) -> None:
     elif ev.kind is EventKind.PAYMENT:
         _repay(acct, terms, ev, amount)
     elif ev.kind is EventKind.NOTICE:
-        kind = ev.get("kind")
-        if kind == "overadvance":
+        subject = ev.get("subject")
+        if subject == "overadvance":
             acct.notice = ev.date
-        elif kind == "default_rate":
+        elif subject == "default_rate":
             acct.default_from = ev.date
-        elif kind == "default_rate_end":
+        elif subject == "default_rate_end":
             acct.default_from = None
-        elif kind == "conversion":
+        elif subject == "conversion":
             if amount > acct.prime:
                 raise RefusedError(
                     Issue(
@@ -221,7 +221,7 @@ def _apply(acct: _Account, terms: RevolverTerms, ev: LoanEvent) -> None:
                 )
             acct.prime -= amount
             _eurodollar(acct, terms, ev, amount, ev.date)
-    elif ev.kind is EventKind.WAIVER and ev.get("kind") == "overadvance_rate":
+    elif ev.kind is EventKind.WAIVER and ev.get("subject") == "overadvance_rate":
         acct.waived = ev.date
 
 

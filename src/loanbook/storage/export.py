@@ -38,6 +38,7 @@ def export_folder(store: Store, folder: Path) -> Exported:
         events = store.stored_events(conn)
     folder.mkdir(parents=True, exist_ok=True)
     for d in docs:
+        (folder / d.source).parent.mkdir(parents=True, exist_ok=True)
         (folder / d.source).write_bytes(d.text.encode("utf-8"))
     files: dict[str, list[tuple[int, list[str]]]] = defaultdict(list)
     for f in fixings:

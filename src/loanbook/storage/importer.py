@@ -21,7 +21,7 @@ from sqlalchemy import Connection, insert, select
 from loanbook.book import Book, TermDocument
 from loanbook.engine.events import EventKind
 from loanbook.errors import Issue, LoanbookError, ValidationError
-from loanbook.loader import term_files
+from loanbook.loader import document_name, term_files
 from loanbook.rates import Fixing, Market, parse_fixings_csv
 from loanbook.storage.record import (
     Incoming,
@@ -88,7 +88,14 @@ def read_folder(folder: Path) -> _Folder:
         if text is None:
             continue
         try:
-            docs.append((path, TermDocument(path.name, text, parse_term_file(text, str(path)))))
+            docs.append(
+                (
+                    path,
+                    TermDocument(
+                        document_name(path, folder), text, parse_term_file(text, str(path))
+                    ),
+                )
+            )
         except LoanbookError as exc:
             issues.extend(exc.issues)
     seen: dict[str, Path] = {}

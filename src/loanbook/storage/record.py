@@ -13,7 +13,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Insert, select, text
@@ -162,7 +162,43 @@ def check_events(
         batch[ev.key] = item
         history.setdefault(ev.loan, []).append(ev)
         new.append(item)
+    if not issues:
+        issues.extend(_check_revolving(conn, store, view, new))
     return new, same, issues
+
+
+def _check_revolving(
+    conn: Connection, store: Store, view: BookView, new: list[Incoming]
+) -> list[Issue]:
+    """Revolving loan accounts depend on every earlier event of their facility (a repayment
+    cannot exceed the balance), so each touched facility is run once with the stored events
+    and the whole batch; what it refuses is reported against the event it names."""
+    issues: list[Issue] = []
+    done: set[str] = set()
+    for item in new:
+        accounts = view.revolving_accounts(item.event.loan)
+        if not accounts or accounts[0] in done:
+            continue
+        done.add(accounts[0])
+        stored = effective_events(store.stored_events(conn, loans=accounts))
+        batch = tuple(i.event for i in new if i.event.loan in accounts)
+        last = max(e.date for e in (*stored, *batch))
+        try:
+            view.loan_book(accounts[0], stored + batch).run(accounts[0], last + timedelta(days=1))
+        except LoanbookError as exc:
+            by_ref = {i.event.reference or i.event.event_id: i for i in new}
+            for found in exc.issues:
+                culprit = by_ref.get(found.file)
+                where = culprit.source if culprit else found.file
+                line = culprit.line if culprit else None
+                issues.append(Issue(where, found.field, found.reason, line))
+    return issues
+
+
+def _fields(ev: LoanEvent) -> list[Issue]:
+    if ev.kind in MONEY_KINDS and (ev.amount is None or ev.amount <= 0):
+        return [Issue("event", "amount", f"must be positive, got {ev.amount}")]
+    return []
 
 
 def _issue(item: Incoming, field: str, reason: str) -> Issue:
@@ -188,6 +224,8 @@ def _check_one(
             found.append(_issue(item, "amount", f"must be positive, got {ev.amount}"))
         return found
     prior: tuple[LoanEvent, ...] = ()
+    if view.revolving_accounts(ev.loan):  # checked facility-wide after the batch
+        return [Issue(item.source, i.field, i.reason, item.line) for i in _fields(ev)]
     if ev.kind in HISTORY_KINDS:
         stored = store.stored_events(conn, loans=(ev.loan,))
         prior = effective_events(stored) + tuple(history.get(ev.loan, ()))

@@ -90,10 +90,32 @@ class BookView:
         """Every loan the terms define (as known on ``known_on``)."""
         return Book(self.documents).loan_ids(FAR_FUTURE, self.known_on)
 
+    @cached_property
+    def _terms_book(self) -> Book:
+        return Book(self.documents)
+
+    def revolving_accounts(self, loan: str) -> tuple[str, ...]:
+        """Every account of the revolving facility ``loan`` belongs to (empty for a note)."""
+        if loan in self._assertions_by_loan:
+            return ()
+        facility = self._terms_book.revolver_of(loan, self.known_on)
+        if facility is None:
+            return ()
+        terms = self._terms_book.revolver_terms(facility, FAR_FUTURE, self.known_on)
+        return tuple(sorted(terms.accounts.values()))
+
     def loan_book(self, loan: str, extra: tuple[LoanEvent, ...] = ()) -> Book:
-        """The small book that runs ``loan`` (plus ``extra`` events, e.g. ones being checked)."""
+        """The small book that runs ``loan`` (plus ``extra`` events, e.g. ones being checked).
+        A revolving account runs on the whole book with its facility's events."""
         if not extra and loan in self._projections:
             return self._projections[loan]
+        accounts = self.revolving_accounts(loan)
+        if accounts:
+            own = tuple(e for a in accounts for e in self._by_loan.get(a, ()))
+            whole = Book(self.documents, self.market, own + extra)
+            if not extra:
+                self._projections[loan] = whole
+            return whole
         found = self._assertions_by_loan.get(loan, ())
         events = tuple(self._by_loan.get(loan, ())) + extra
         book = LoanBook(self._documents_of(found), self.market, events, found)
@@ -107,6 +129,8 @@ class BookView:
     def start_of(self, loan: str) -> date:
         """The day the loan starts (as its latest terms say)."""
         book = self.loan_book(loan)
+        if self.revolving_accounts(loan):
+            return book.start_of(loan, self.known_on)
         raw = book.state(FAR_FUTURE, self.known_on)["loans"].get(loan)
         day = start_of(raw) if raw is not None else None
         return day if day is not None else book.loan_terms(loan, FAR_FUTURE, self.known_on).start

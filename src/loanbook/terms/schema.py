@@ -82,6 +82,7 @@ class Cited(_Model, Generic[T]):
     value: T
     cite: str = Field(min_length=1, description="document id and section, e.g. '003 ¶1'")
     assumption: str | None = Field(None, description="set when the value is assumed, with why")
+    note: str | None = Field(None, description="how the clause is read, when it needs saying")
 
 
 class RateModel(_Model):
@@ -189,7 +190,7 @@ class PartyModel(_Model):
 class DocumentModel(_Model):
     id: str = Field(min_length=1)
     title: str
-    kind: Literal["note", "agreement", "amendment", "consent", "waiver"]
+    kind: Literal["note", "agreement", "amendment", "consent", "waiver", "certificate"]
     date: dt.date
     effective: dt.date | None = Field(None, description="valid time; defaults to the date")
     recorded: dt.date | None = Field(None, description="record time; defaults to the date")
@@ -247,6 +248,26 @@ class RevolverModel(_Model):
     eligibility: Cited[list[EligibilityRuleModel]]
 
 
+class CertificateItemModel(_Model):
+    id: str
+    description: str
+    collateral: Literal["accounts", "inventory", "equipment"]
+    location: str
+    value: Amount
+    eligible: bool = True
+    borrower: str = ""
+    age_days: int | None = None
+    type: str = ""
+
+
+class CertificateModel(_Model):
+    """A borrowing-base certificate: the collateral a borrower reports on a date."""
+
+    facility: str
+    as_of: date
+    items: list[CertificateItemModel]
+
+
 class TermFileModel(_Model):
     """One document's term file."""
 
@@ -256,6 +277,7 @@ class TermFileModel(_Model):
     facilities: dict[str, FacilityModel] = {}
     loans: dict[str, LoanModel] = {}
     revolvers: dict[str, RevolverModel] = {}
+    certificate: CertificateModel | None = None
     changes: list[ChangeModel] = []
 
 

@@ -1,0 +1,196 @@
+"""Regenerate the INVENTED example data of the Congress facility (and later CIT payments).
+
+The seeds give terms, not histories. This script writes, deterministically:
+- certificates/bbc-YYYY-MM-DD.yaml: quarterly borrowing-base certificates 1995-12-31..2002-12-31
+  (plausible, invented values; North Canton inventory is reported as eligible on purpose, so
+  that 002 §4's exclusion shows);
+- events/congress-revolver-1996-2002.csv: revolving advances, repayments, Eurodollar
+  conversions, an overadvance notice (Monday 2002-01-07), the 002 §6(f)-(g) applications and
+  the $80,000 fee of 004 §6;
+- events/term-note-payments.csv: every term note paid as billed on its due dates to 2002-12-31
+  (the CIT note from 1997 on; 1996 is in cit-note-payments-1996.csv).
+
+Run from the repository root: ``.venv/bin/python examples/lexington/generate_examples.py``.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from loanbook.engine.events import EventKind, LoanEvent
+from loanbook.loader import read_book
+from loanbook.time.schedule import add_months
+
+BOOK = Path(__file__).resolve().parent
+END = date(2002, 12, 31)
+HEADER = "date,loan,kind,amount,reference,key,type,months,rate,subject,cite"
+
+
+def month_ends(start: date, end: date) -> list[date]:
+    out, d = [], start
+    while d <= end:
+        out.append(d)
+        d = add_months(d, 1, eom=True)
+    return out
+
+
+def certificates() -> None:
+    rng = random.Random(1996)
+    folder = BOOK / "certificates"
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("bbc-*.yaml"):
+        old.unlink()
+    for q in month_ends(date(1995, 12, 31), END)[::3]:
+        slump = Decimal("0.80") if q == date(2001, 12, 31) else Decimal(1)
+
+        def amt(base: int) -> str:
+            return str(
+                (Decimal(base) * Decimal(rng.randint(92, 108)) / 100 * slump).quantize(Decimal(1))
+            )
+
+        items = [
+            ("lpc-ar", "LPC receivables, current", "accounts", "rochester-ny", amt(7_200_000), 38),
+            (
+                "lpc-ar-aged",
+                "LPC receivables over 90 days",
+                "accounts",
+                "rochester-ny",
+                amt(350_000),
+                118,
+            ),
+            (
+                "lpc-inv-roc",
+                "LPC inventory, Rochester",
+                "inventory",
+                "rochester-ny",
+                amt(3_000_000),
+                None,
+            ),
+            (
+                "lpc-inv-az",
+                "LPC inventory, Casa Grande",
+                "inventory",
+                "casa-grande-az",
+                amt(1_100_000),
+                None,
+            ),
+            (
+                "lpc-inv-nc",
+                "LPC inventory, North Canton Property",
+                "inventory",
+                "north-canton-oh",
+                amt(1_200_000),
+                None,
+            ),
+            ("lrg-ar", "LCI/LRG receivables, current", "accounts", "vienna-oh", amt(2_600_000), 41),
+            (
+                "lrg-inv",
+                "LCI/LRG inventory, Vienna",
+                "inventory",
+                "vienna-oh",
+                amt(1_400_000),
+                None,
+            ),
+        ]
+        lines = [
+            "# INVENTED borrowing-base certificate (plausible values, not from any filing).",
+            "document:",
+            f"  id: bbc-{q}",
+            f"  title: Borrowing Base Certificate as of {q} (invented example)",
+            "  kind: certificate",
+            f"  date: {q}",
+            f"  recorded: {q + timedelta(days=10)}",
+            "certificate:",
+            "  facility: congress-revolver",
+            f"  as_of: {q}",
+            "  items:",
+        ]
+        for ident, desc, coll, loc, value, age in items:
+            lines += [
+                f"    - id: {ident}",
+                f"      description: {desc}",
+                f"      collateral: {coll}",
+                f"      location: {loc}",
+                f"      value: {value}.00",
+                "      eligible: true",
+            ]
+            if age is not None:
+                lines.append(f"      age_days: {age}")
+        (folder / f"bbc-{q}.yaml").write_text("\n".join(lines) + "\n")
+
+
+def revolver_events() -> list[str]:
+    rng = random.Random(2002)
+    rows = [
+        "1996-01-02,congress-revolver-lpc,advance,6000000.00,opening balance,rv-open-lpc,prime,,,,congress-afa",
+        "1996-01-02,congress-revolver-lrg,advance,2200000.00,opening balance,rv-open-lrg,prime,,,,congress-afa",
+        "1996-03-14,lci-ohio-real-estate-loan,prepayment,1140000.00,Bank One Vienna Term Loan proceeds,p-002-6f-note,,,,,002 §6(f)",
+        "1996-03-14,congress-revolver-lrg,payment,360000.00,Bank One Vienna Term Loan proceeds (balance),p-002-6f-rv,,,,,002 §6(f)",
+        "1996-03-14,lpc-second-restated-note,prepayment,418118.00,Bank One North Canton Interim Loan proceeds,p-002-6g-note,,,,,002 §6(g)",
+        "1996-03-14,congress-revolver-lpc,payment,581882.00,Bank One North Canton Interim Loan proceeds (balance),p-002-6g-rv,,,,,002 §6(g)",
+    ]
+    balance = {"lpc": 6_000_000 - 581_882, "lrg": 2_200_000 - 360_000}
+    band = {"lpc": (4_500_000, 7_500_000, 60_000), "lrg": (1_200_000, 2_600_000, 25_000)}
+    for d in month_ends(date(1996, 4, 30), date(2002, 11, 30)):
+        mid = d.replace(day=15)
+        for acct, (low, high, scale) in band.items():
+            balance[acct] += balance[acct] * 9 // 1200  # interest charged to the account
+            flow = rng.randint(-3, 3) * scale
+            if balance[acct] + flow < low or balance[acct] + flow > high:
+                flow = -flow
+            balance[acct] += flow
+            kind = "advance" if flow > 0 else "payment"
+            amount = abs(flow) or scale
+            rows.append(
+                f"{mid},congress-revolver-{acct},{kind},{amount}.00,monthly activity,"
+                f"rv-{acct}-{mid},prime,,,,"
+            )
+        if d.month == 9 and d.year in (1997, 1998, 1999, 2000, 2001):
+            rows.append(
+                f"{d.year}-09-16,congress-revolver-lpc,notice,1500000.00,"
+                f"conversion to a 3-month Eurodollar Rate Loan,rv-ed-{d.year},,3,"
+                f"{['5.66', '5.63', '5.41', '6.62', '2.62'][d.year - 1997]},conversion,"
+            )
+    rows += [
+        "2002-01-07,congress-revolver-lpc,notice,,overadvance notice (telephone),rv-oa-notice,,,,overadvance,004 §1(b)",
+        "2002-01-25,congress-revolver-lpc,payment,1500000.00,repayment curing the overadvance,rv-oa-cure,,,,,",
+        "2002-09-16,congress-revolver-lpc,notice,2000000.00,conversion to a 3-month Eurodollar Rate Loan,rv-ed-2002,,3,1.80,conversion,",
+        "2002-10-31,congress-revolver-lpc,fee,80000.00,amendment fee,rv-fee-004,,,,,004 §6",
+    ]
+    return sorted(rows)
+
+
+def note_payments() -> list[str]:
+    """Pay each term note as billed (the book already holds the revolver events)."""
+    book = read_book(BOOK)
+    out = []
+    for loan in book.loan_ids():
+        if book.revolver_of(loan) is not None:
+            continue
+        start = date(1997, 1, 31) if loan == "cit-note" else date(1996, 1, 31)
+        for d in month_ends(start, END):
+            due = book.run(loan, d).position.total_due
+            if due > 0:
+                key = f"pay-{loan}-{d:%Y-%m}"
+                out.append(f"{d},{loan},payment,{due},payment as billed,{key},,,,,")
+                book = book.with_events(
+                    (LoanEvent(d, loan, EventKind.PAYMENT, due, "payment as billed", key),)
+                )
+    return out
+
+
+def main() -> None:
+    certificates()
+    rows = revolver_events()
+    events = BOOK / "events"
+    (events / "congress-revolver-1996-2002.csv").write_text("\n".join([HEADER, *rows]) + "\n")
+    (events / "term-note-payments.csv").unlink(missing_ok=True)
+    payments = note_payments()
+    (events / "term-note-payments.csv").write_text("\n".join([HEADER, *payments]) + "\n")
+
+
+if __name__ == "__main__":
+    main()
