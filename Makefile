@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 DB ?= loanbook.db
-TO ?= 1996-12-31
+TO ?= 2002-12-31
 
 # The main job: load the example book into SQLite, close business day by day, print every
 # loan's status. Running it again reuses the file and posts nothing twice.

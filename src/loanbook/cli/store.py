@@ -26,7 +26,15 @@ from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
 from loanbook.book import Book
-from loanbook.cli.common import console, err_console, fail, money, parse_date, print_json
+from loanbook.cli.common import (
+    console,
+    err_console,
+    fail,
+    money,
+    parse_date,
+    print_json,
+    wide_console,
+)
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.errors import Issue, LoanbookError, ValidationError
 from loanbook.money import parse_amount
@@ -347,7 +355,10 @@ def status(
     title = f"Status as of {day}" + (f", as known on {known_on}" if known_on else "")
     table = Table(title=title)
     for col in ("loan", "principal", "interest accrued", "due now", "payoff", "closed through"):
-        table.add_column(col, justify="left" if col in ("loan", "closed through") else "right")
+        left = col in ("loan", "closed through")
+        table.add_column(
+            col, justify="left" if left else "right", overflow="fold", no_wrap=not left
+        )
     for s in result.loans:
         data = s.as_json()
         if s.statement is None:
@@ -362,7 +373,7 @@ def status(
             money(p.payoff),
             data["closed_through"] or "not run",
         )
-    console.print(table)
+    wide_console().print(table)
 
 
 def ledger(
