@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from decimal import Decimal as D
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from loanbook import services
 from loanbook.book import Book
 from loanbook.cli.main import app
+from loanbook.errors import ValidationError
 from loanbook.ledger import LineKind
+from loanbook.loader import read_book
 from tests.conftest import EXAMPLE
 
 LPC = "congress-revolver-lpc"
@@ -113,3 +118,19 @@ def test_availability_cli_json() -> None:
     for key in ("description", "location", "value", "eligible", "advance_rate", "rule", "cite"):
         assert key in data["items"][0]
     assert data["maximum_credit"] == "15000000.00"
+
+
+def test_a_bad_certificate_file_is_refused_with_file_and_field(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    shutil.copytree(EXAMPLE, book)
+    cert = book / "certificates" / "bbc-2002-09-30.yaml"
+    text = cert.read_text()
+    cert.write_text(text.replace("location: vienna-oh", "location: atlantis", 1))
+    with pytest.raises(ValidationError) as exc:
+        read_book(book)
+    issue = exc.value.issues[0]
+    assert issue.file == "certificates/bbc-2002-09-30.yaml"
+    assert issue.field.endswith(".location") and "unknown location 'atlantis'" in issue.reason
+    cert.write_text(text.replace("value: ", "value: -", 1))
+    with pytest.raises(ValidationError, match="negative value"):
+        read_book(book)

@@ -172,3 +172,47 @@ def test_bad_certificates_are_refused(item: CertificateItem, field: str) -> None
         borrowing_base(cert, facility())
     assert exc.value.issues[0].field == field
     assert exc.value.issues[0].file == "cert.yaml"
+
+
+def test_eurodollar_loan_rolled_on_notice_before_2002_11_01() -> None:
+    # 2002-08-01: 1,000,000 for 1 month at 1.80% + 2.50% = 4.30%; rolled on notice for another
+    # month at 1.75% + 2.50% = 4.25% from 09-01; no notice for October: Prime + 1% = 5.75%.
+    events = (
+        LoanEvent(
+            date(2002, 8, 1),
+            LPC,
+            EventKind.ADVANCE,
+            D("1000000"),
+            "ed-1",
+            detail=(("type", "eurodollar"), ("months", "1"), ("rate", "1.80")),
+        ),
+        LoanEvent(
+            date(2002, 8, 28),
+            LPC,
+            EventKind.NOTICE,
+            None,
+            "roll ed-1",
+            detail=(
+                ("subject", "rollover"),
+                ("loan_ref", "ed-1"),
+                ("months", "1"),
+                ("rate", "1.75"),
+            ),
+        ),
+    )
+    hist = history(
+        (date(2002, 8, 1), facility(start=date(2002, 8, 1))),
+    )
+    out = run_facility(
+        hist, (certificate(day=date(2002, 8, 1)),), events, prime(), date(2002, 11, 1)
+    )[LPC]
+    # August 31 days at 4.30%: 1,000,000 x 4.30% x 31/360 = 3,702.78
+    assert month_interest(out, "August 2002") == D("3702.78")
+    # September: (1,000,000 at 4.25% for 30 days) = 3,541.67; August's interest charged on
+    # 09-01 is a Prime Rate Loan: 3,702.78 x 5.75% x 30/360 = 17.74 -> 3,559.41
+    assert month_interest(out, "September 2002") == D("3559.41")
+    periods = [r for r in out.rates if "Eurodollar Rate Loan" in r.quote.basis]
+    assert [(p.start, p.end) for p in periods] == [
+        (date(2002, 8, 1), date(2002, 9, 1)),
+        (date(2002, 9, 1), date(2002, 10, 1)),
+    ]

@@ -63,6 +63,7 @@ class _Account:
     id: str
     prime: Decimal = ZERO
     eurodollars: list[_Eurodollar] = field(default_factory=list)
+    rollovers: dict[str, LoanEvent] = field(default_factory=dict)  # loan ref -> notice
     month_interest: Fraction = Fraction(0)
     month_posted: Decimal = ZERO
     notice: date | None = None  # overadvance notice received
@@ -210,6 +211,8 @@ def _apply(acct: _Account, terms: RevolverTerms, ev: LoanEvent) -> None:
             acct.default_from = ev.date
         elif subject == "default_rate_end":
             acct.default_from = None
+        elif subject == "rollover":
+            acct.rollovers[ev.get("loan_ref")] = ev
         elif subject == "conversion":
             if amount > acct.prime:
                 raise RefusedError(
@@ -260,10 +263,25 @@ def _eurodollar(
 
 
 def _end_periods(acct: _Account, terms: RevolverTerms, day: date) -> None:
-    """A Eurodollar Rate Loan whose Interest Period ends becomes a Prime Rate Loan."""
+    """A Eurodollar Rate Loan whose Interest Period ends is rolled into a new Interest Period
+    when the borrower gave notice of it (and Eurodollar Rate Loans are still available), and
+    otherwise becomes a Prime Rate Loan (004 §3(a))."""
     for loan in [e for e in acct.eurodollars if e.end == day]:
         acct.eurodollars.remove(loan)
-        acct.prime += loan.balance
+        notice = acct.rollovers.pop(loan.ref, None)
+        if notice is not None and terms.eurodollar_allowed:
+            rolled = LoanEvent(
+                day,
+                acct.id,
+                EventKind.NOTICE,
+                loan.balance,
+                notice.reference,
+                notice.key,
+                notice.detail,
+            )
+            _eurodollar(acct, terms, rolled, loan.balance, day)
+        else:
+            acct.prime += loan.balance
 
 
 def _repay(acct: _Account, terms: RevolverTerms, ev: LoanEvent, amount: Decimal) -> None:
