@@ -54,7 +54,7 @@ def assertions_of(doc: TermFileModel, source: str, order: int) -> list[Assertion
     dumped = doc.model_dump(mode="python", exclude_none=True)
     for section in TOP_LEVEL:
         for item_id, item in dumped.get(section, {}).items():
-            if section in ("parties",):
+            if section not in CITED:  # parties and defined terms: one assertion each
                 out.append(
                     Assertion(
                         (section, item_id),
@@ -64,23 +64,6 @@ def assertions_of(doc: TermFileModel, source: str, order: int) -> list[Assertion
                         recorded,
                         head.id,
                         item.get("cite", ""),
-                        None,
-                        n,
-                        source,
-                    )
-                )
-                n += 1
-                continue
-            if section == "defined_terms":
-                out.append(
-                    Assertion(
-                        (section, item_id),
-                        "set",
-                        item,
-                        effective,
-                        recorded,
-                        head.id,
-                        item["cite"],
                         item.get("assumption"),
                         n,
                         source,
