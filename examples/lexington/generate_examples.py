@@ -22,6 +22,7 @@ from pathlib import Path
 
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.loader import read_book
+from loanbook.revolving.application import ApplicationRule, apply_proceeds
 from loanbook.time.schedule import add_months
 
 BOOK = Path(__file__).resolve().parent
@@ -122,15 +123,44 @@ def certificates() -> None:
         (folder / f"bbc-{q}.yaml").write_text("\n".join(lines) + "\n")
 
 
+def proceeds_rows() -> list[str]:
+    """002 §6(f)-(g): the Bank One proceeds applied by the rules (loanbook.revolving.application)."""
+    book = read_book(BOOK)  # the term notes as they stand before the proceeds
+    day = date(1996, 3, 14)
+    rows = []
+    for rule, amount, ref, key in (
+        (
+            ApplicationRule("lci-ohio-real-estate-loan", "congress-revolver-lrg", "002 §6(f)"),
+            Decimal("1500000.00"),
+            "Bank One Vienna Term Loan proceeds",
+            "p-002-6f",
+        ),
+        (
+            ApplicationRule(
+                "lpc-second-restated-note",
+                "congress-revolver-lpc",
+                "002 §6(g)",
+                Decimal("418118.00"),
+            ),
+            Decimal("1000000.00"),
+            "Bank One North Canton Interim Loan proceeds",
+            "p-002-6g",
+        ),
+    ):
+        outstanding = book.run(rule.note, day).position.principal_outstanding
+        for ev in apply_proceeds(rule, day, amount, outstanding, ref, key):
+            rows.append(
+                f"{day},{ev.loan},{ev.kind.value},{ev.amount},{ev.reference},{ev.key},"
+                f",,,,{rule.cite}"
+            )
+    return rows
+
+
 def revolver_events() -> list[str]:
     rng = random.Random(2002)
-    rows = [
+    rows = proceeds_rows() + [
         "1996-01-02,congress-revolver-lpc,advance,6000000.00,opening balance,rv-open-lpc,prime,,,,congress-afa",
         "1996-01-02,congress-revolver-lrg,advance,2200000.00,opening balance,rv-open-lrg,prime,,,,congress-afa",
-        "1996-03-14,lci-ohio-real-estate-loan,prepayment,1140000.00,Bank One Vienna Term Loan proceeds,p-002-6f-note,,,,,002 §6(f)",
-        "1996-03-14,congress-revolver-lrg,payment,360000.00,Bank One Vienna Term Loan proceeds (balance),p-002-6f-rv,,,,,002 §6(f)",
-        "1996-03-14,lpc-second-restated-note,prepayment,418118.00,Bank One North Canton Interim Loan proceeds,p-002-6g-note,,,,,002 §6(g)",
-        "1996-03-14,congress-revolver-lpc,payment,581882.00,Bank One North Canton Interim Loan proceeds (balance),p-002-6g-rv,,,,,002 §6(g)",
     ]
     balance = {"lpc": 6_000_000 - 581_882, "lrg": 2_200_000 - 360_000}
     band = {"lpc": (4_500_000, 7_500_000, 60_000), "lrg": (1_200_000, 2_600_000, 25_000)}
@@ -183,6 +213,8 @@ def note_payments() -> list[str]:
 
 
 def main() -> None:
+    for old in ("congress-revolver-1996-2002.csv", "term-note-payments.csv"):
+        (BOOK / "events" / old).unlink(missing_ok=True)
     certificates()
     rows = revolver_events()
     events = BOOK / "events"

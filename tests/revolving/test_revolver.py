@@ -216,3 +216,21 @@ def test_eurodollar_loan_rolled_on_notice_before_2002_11_01() -> None:
         (date(2002, 8, 1), date(2002, 9, 1)),
         (date(2002, 9, 1), date(2002, 10, 1)),
     ]
+
+
+def test_proceeds_split_by_the_rules_of_002_6f_and_6g() -> None:
+    from loanbook.revolving.application import ApplicationRule, apply_proceeds
+
+    g = ApplicationRule("lpc-second-restated-note", LPC, "002 §6(g)", D("418118"))
+    note, rest = apply_proceeds(g, date(1996, 3, 14), D("1000000"), D("2400000"), "Bank One", "g")
+    assert (note.kind, note.amount, rest.kind, rest.amount) == (
+        EventKind.PREPAYMENT,
+        D("418118"),
+        EventKind.PAYMENT,
+        D("581882"),
+    )
+    f = ApplicationRule("lci-ohio-real-estate-loan", "congress-revolver-lrg", "002 §6(f)")
+    note, rest = apply_proceeds(f, date(1996, 3, 14), D("1500000"), D("1140000"), "Bank One", "f")
+    assert (note.amount, rest.amount, rest.get("cite")) == (D("1140000"), D("360000"), "002 §6(f)")
+    with pytest.raises(RefusedError, match="cannot cover"):
+        apply_proceeds(f, date(1996, 3, 14), D("1000000"), D("1140000"), "Bank One", "f")
