@@ -187,7 +187,12 @@ class Book:
             accounts = set(hist.latest.accounts.values())
             events = tuple(e for e in self.events if e.loan in accounts)
             results = run_facility(
-                hist, self.certificates(known_on), events, self.market_with_fixings(), until
+                hist,
+                self.certificates(known_on),
+                events,
+                self.market_with_fixings(),
+                until,
+                daily,
             )
             return results[loan]
         return run_loan(

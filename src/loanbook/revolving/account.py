@@ -64,6 +64,9 @@ class _Account:
     prime: Decimal = ZERO
     eurodollars: list[_Eurodollar] = field(default_factory=list)
     rollovers: dict[str, LoanEvent] = field(default_factory=dict)  # loan ref -> notice
+    run_from: date | None = None  # accrual not yet posted runs from this day ...
+    run_key: tuple[Decimal, RateQuote] | None = None  # ... at this balance and rate
+    run_term: str = ""
     month_interest: Fraction = Fraction(0)
     month_posted: Decimal = ZERO
     notice: date | None = None  # overadvance notice received
@@ -114,8 +117,10 @@ def run_facility(
     events: tuple[LoanEvent, ...],
     market: Market,
     until: date,
+    daily: bool = False,
 ) -> dict[str, LoanResult]:
-    """Run every revolving loan account of the facility from its start to ``until``."""
+    """Run every revolving loan account of the facility from its start to ``until``; accruals
+    are posted daily (close of business) or once per run of equal balance and rate."""
     terms0 = history.latest
     accounts = {a: _Account(a) for a in terms0.accounts.values()}
     by_day: dict[date, list[LoanEvent]] = {}
@@ -141,8 +146,10 @@ def run_facility(
         if any(a.notice is not None for a in accounts.values()) and outstanding > 0:
             excess = overadvance(terms, certificates, day, outstanding)[1]
         for acct in accounts.values():
-            _accrue_day(acct, terms, day, fixing.rate, fixing.date, excess)
+            _accrue_day(acct, terms, day, fixing.rate, fixing.date, excess, daily)
         day += timedelta(days=1)
+    for acct in accounts.values():
+        _flush(acct, until)
     return {a.id: _result(a, history.at(until), until) for a in accounts.values()}
 
 
@@ -323,6 +330,7 @@ def _accrue_day(
     prime: Decimal,
     prime_date: date,
     excess: Decimal,
+    daily: bool,
 ) -> None:
     one_day = year_fraction(terms.day_count, day, day + timedelta(days=1))
     margin, cite = terms.prime_margin, terms.cite("prime_margin")
@@ -334,6 +342,7 @@ def _accrue_day(
     interest = frac(acct.prime) * frac(rate) * one_day
     for loan in acct.eurodollars:
         interest += frac(loan.balance) * frac(loan.rate) * one_day
+        basis += f"; Eurodollar Rate Loan {loan.ref} {loan.balance} at {pct(loan.rate)}"
     over = ZERO
     if (
         excess > 0
@@ -347,29 +356,46 @@ def _accrue_day(
             interest += frac(over) * frac(od_rate - rate) * one_day
             basis += f"; {over} overadvance at Prime + {pct(terms.overadvance_margin)}"
             cite = f"{cite}; {terms.cite('overadvance_margin')}"
-    acct.month_interest += interest
     quote = RateQuote(rate, basis, cite)
+    key = (acct.balance, quote)
+    if acct.run_key is not None and acct.run_key != key:
+        _flush(acct, day)  # the balance or the rate changed: post the run that ended
+    acct.month_interest += interest
     if not acct.segments or acct.segments[-1][1] != quote:
         acct.segments.append((day, quote))
+    if acct.run_from is None:
+        acct.run_from, acct.run_key, acct.run_term = day, key, terms.term("prime_margin")
+    if daily:
+        _flush(acct, day + timedelta(days=1))
+
+
+def _flush(acct: _Account, to: date) -> None:
+    """Post the interest accrued since ``run_from`` (to the cent, on the month's cumulative
+    total, so the posted accruals add up to the interest charged)."""
+    if acct.run_from is None or acct.run_key is None:
+        return
+    balance, quote = acct.run_key
     posted = to_cents(acct.month_interest) - acct.month_posted
     acct.month_posted += posted
     _line(
         acct,
-        day + timedelta(days=1),
+        to,
         LineKind.ACCRUAL,
         posted,
         Account.INTEREST_ACCRUED,
         Account.INTEREST_INCOME,
-        f"{acct.id}/accrual/{day}",
-        terms.term("prime_margin"),
-        cite,
+        f"{acct.id}/accrual/{to}",
+        acct.run_term,
+        quote.cite,
         "interest",
-        f"{day} on {acct.balance} at {basis}",
+        f"{acct.run_from}..{to - timedelta(days=1)} on {balance} at {quote.basis}",
     )
+    acct.run_from, acct.run_key = None, None
 
 
 def _charge_month(acct: _Account, terms: RevolverTerms, day: date) -> None:
     """Interest of the month just ended is charged to the loan account (it becomes principal)."""
+    _flush(acct, day)
     amount = acct.month_posted
     acct.month_interest, acct.month_posted = Fraction(0), ZERO
     acct.prime += amount
