@@ -83,7 +83,7 @@ def test_rates_after_the_2002_amendment(example_book: Book) -> None:
     eurodollar = next(
         r
         for r in data["rates"]
-        if "Eurodollar Rate Loan" in r["basis"] and r["from"] == "2002-09-16"
+        if "for its Interest Period" in r["basis"] and r["from"] == "2002-09-16"
     )
     assert eurodollar["to"] == "2002-12-16"  # runs to the end of its Interest Period
     fee = next(ln for ln in data["lines"] if ln["kind"] == "fee")

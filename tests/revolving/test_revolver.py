@@ -89,7 +89,7 @@ def test_eurodollar_loan_keeps_its_rate_to_the_end_of_its_period_then_converts()
     #    1,015.28 x 5.75% x 30/360 = 4.865 -> 2,118.75)
     assert month_interest(out, "October 2002") == D("1015.28")
     assert month_interest(out, "November 2002") == D("2118.75")
-    period = next(s for s in out.rates if "Eurodollar Rate Loan" in s.quote.basis)
+    period = next(s for s in out.rates if "for its Interest Period" in s.quote.basis)
     assert (period.start, period.end, period.quote.rate) == (
         date(2002, 10, 15),
         date(2002, 11, 15),
@@ -211,7 +211,7 @@ def test_eurodollar_loan_rolled_on_notice_before_2002_11_01() -> None:
     # September: (1,000,000 at 4.25% for 30 days) = 3,541.67; August's interest charged on
     # 09-01 is a Prime Rate Loan: 3,702.78 x 5.75% x 30/360 = 17.74 -> 3,559.41
     assert month_interest(out, "September 2002") == D("3559.41")
-    periods = [r for r in out.rates if "Eurodollar Rate Loan" in r.quote.basis]
+    periods = [r for r in out.rates if "for its Interest Period" in r.quote.basis]
     assert [(p.start, p.end) for p in periods] == [
         (date(2002, 8, 1), date(2002, 9, 1)),
         (date(2002, 9, 1), date(2002, 10, 1)),
