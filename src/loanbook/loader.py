@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from loanbook.book import Book, TermDocument
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.errors import Issue, LoanbookError, ValidationError
 from loanbook.money import parse_amount
-from loanbook.rates import Fixing, Market, parse_fixings_csv
+from loanbook.rates import Market, parse_fixings_csv
 from loanbook.terms.files import parse_term_file
 
 EVENT_HEADER = ("date", "loan", "kind", "amount", "reference")
@@ -86,6 +88,24 @@ def parse_events_csv(text: str, source: str) -> tuple[LoanEvent, ...]:
     return tuple(events)
 
 
+T = TypeVar("T")
+
+
+def _parse_all(
+    paths: tuple[Path, ...], parse: Callable[[str, str], tuple[T, ...]], issues: list[Issue]
+) -> list[T]:
+    """Parse every file; problems are collected in ``issues`` rather than raised."""
+    out: list[T] = []
+    for path in paths:
+        try:
+            out.extend(parse(path.read_text(encoding="utf-8"), str(path)))
+        except LoanbookError as exc:
+            issues.extend(exc.issues)
+        except OSError as exc:
+            issues.append(Issue(str(path), "file", exc.strerror or str(exc)))
+    return out
+
+
 def read_book(folder: Path, rates: tuple[Path, ...] = (), events: tuple[Path, ...] = ()) -> Book:
     """Load and validate a book folder (plus extra rate and event files)."""
     if not folder.is_dir():
@@ -105,22 +125,12 @@ def read_book(folder: Path, rates: tuple[Path, ...] = (), events: tuple[Path, ..
         if doc.id in seen:
             issues.append(Issue(doc.source, "document.id", f"duplicate of {seen[doc.id]}"))
         seen[doc.id] = doc.source
-    fixings: list[Fixing] = []
-    for path in (*sorted((folder / "rates").glob("*.csv")), *rates):
-        try:
-            fixings.extend(parse_fixings_csv(path.read_text(encoding="utf-8"), str(path)))
-        except LoanbookError as exc:
-            issues.extend(exc.issues)
-        except OSError as exc:
-            issues.append(Issue(str(path), "file", exc.strerror or str(exc)))
-    loaded: list[LoanEvent] = []
-    for path in (*sorted((folder / "events").glob("*.csv")), *events):
-        try:
-            loaded.extend(parse_events_csv(path.read_text(encoding="utf-8"), str(path)))
-        except LoanbookError as exc:
-            issues.extend(exc.issues)
-        except OSError as exc:
-            issues.append(Issue(str(path), "file", exc.strerror or str(exc)))
+    fixings = _parse_all(
+        (*sorted((folder / "rates").glob("*.csv")), *rates), parse_fixings_csv, issues
+    )
+    loaded = _parse_all(
+        (*sorted((folder / "events").glob("*.csv")), *events), parse_events_csv, issues
+    )
     if issues:
         raise ValidationError(issues)
     book = Book(tuple(documents), Market.of(fixings))
