@@ -120,17 +120,31 @@ def reset_dates(terms: LoanTerms, market: Market, end: date) -> tuple[date, ...]
 
 def interest_schedule(terms: LoanTerms, until: date) -> tuple[tuple[date, date], ...]:
     """(date, calculation date) of interest payments: the cycle to maturity, continued past it
-    while the run goes on."""
+    while the run goes on.
+
+    The end of the run (``until``) is never an interest date in its own right: a run to a day
+    that is not on the cycle leaves the interest since the last interest date accrued, not
+    due, so a run to a date is exactly the beginning of a longer run (close of business must
+    not depend on how often it is run). Only the schedule's own end and the maturity close a
+    stub period.
+    """
     sched = terms.interest_schedule
-    end = max(d for d in (sched.end, terms.maturity, until) if d is not None)
+    stop = max((d for d in (sched.end, terms.maturity) if d is not None), default=None)
+    end = max(d for d in (stop, until) if d is not None)
+    raw: list[date] = []
     if sched.count is not None:
-        raw: list[date] = []
         i = 0
         while (d := add_cycle(sched.anchor, sched.cycle, i, sched.eom)) <= end:
             raw.append(d)
             i += 1
     else:
-        raw = list(generate(sched.anchor, sched.cycle, end, sched.eom, include_end=True))
+        if stop is not None:
+            raw.extend(generate(sched.anchor, sched.cycle, stop, sched.eom, include_end=True))
+        i = 0
+        while (d := add_cycle(sched.anchor, sched.cycle, i, sched.eom)) <= until:
+            if stop is None or d > stop:  # the cycle continued past the schedule's end
+                raw.append(d)
+            i += 1
         if terms.maturity is not None and terms.maturity not in raw and terms.maturity <= end:
             raw.append(terms.maturity)
     cal = get_calendar(sched.calendar)
