@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 DB ?= loanbook.db
 TO ?= 2002-12-31
 
-# The main job: load the example book into SQLite, close business day by day, print every
+# The main job: create the book (init is idempotent), load the example book into SQLite, close business day by day, print every
 # loan's status. Running it again reuses the file and posts nothing twice.
 demo: $(STAMP)
+	$(BIN)/loanbook init --db $(DB)
 	$(BIN)/loanbook import examples/lexington --db $(DB)
 	$(BIN)/loanbook run --to $(TO) --db $(DB)
 	$(BIN)/loanbook status --as-of $(TO) --db $(DB)

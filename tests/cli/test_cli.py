@@ -124,6 +124,7 @@ def test_unknown_loan_is_an_error() -> None:
 
 def test_core_commands_take_a_stored_book(tmp_path: Path) -> None:
     db = str(tmp_path / "book.db")
+    call("init", "--db", db)
     call("import", str(EXAMPLE), "--db", db)
     stored = call("payoff", "--db", db, "--loan", "cit-note", "--as-of", "1996-11-05", "--json")
     folder = call("payoff", str(EXAMPLE), "--loan", "cit-note", "--as-of", "1996-11-05", "--json")

@@ -26,6 +26,7 @@ def call(*args: str, code: int = 0, env: dict[str, str] | None = None) -> Any:
 
 
 def test_main_job_twice_duplicates_nothing(db_url: str) -> None:
+    call("init", "--db", db_url)
     first = call("import", str(EXAMPLE), "--db", db_url, "--json")
     assert first["documents_added"] == ["000", "003", "cit-lsa"] and first["events_added"] == 9
     ran = call("run", "--to", "1996-12-31", "--db", db_url, "--json")
@@ -49,6 +50,7 @@ def test_main_job_twice_duplicates_nothing(db_url: str) -> None:
 
 
 def test_ledger_json_lines_name_event_accounts_amount_and_clause(db_url: str) -> None:
+    call("init", "--db", db_url)
     call("import", str(EXAMPLE), "--db", db_url)
     call("run", "--to", "1996-05-01", "--db", db_url)
     out = call("ledger", "--loan", "cit-note", "--db", db_url, "--json")
@@ -122,6 +124,7 @@ def _tamper(url: str, sql: list[str]) -> None:
     ],
 )
 def test_check_finds_damage_and_exits_1(db_url: str, damage: list[str], found: str) -> None:
+    call("init", "--db", db_url)
     call("import", str(EXAMPLE), "--db", db_url)
     call("run", "--to", "1996-02-15", "--db", db_url)
     _tamper(db_url, damage)
@@ -130,6 +133,7 @@ def test_check_finds_damage_and_exits_1(db_url: str, damage: list[str], found: s
 
 
 def test_status_known_on_shows_the_earlier_view(db_url: str) -> None:
+    call("init", "--db", db_url)
     call("import", str(EXAMPLE), "--db", db_url, "--recorded-at", "2026-01-01")
     call(
         "record",

@@ -1,7 +1,8 @@
 """The persistent book on the command line: init, import, record, run, status, ledger, check.
 
 Every command takes ``--db PATH|URL`` (else ``LOANBOOK_DATABASE_URL``, else ``loanbook.db``,
-a SQLite file created on first use; ``postgresql://...`` for a team) and ``--json``.
+a SQLite file; ``postgresql://...`` for a team) and ``--json``. Only ``init`` creates a book:
+any other command on a database that is not a book fails and creates nothing.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def _opened(db: str | None) -> Iterator[Store]:
     from loanbook.storage.store import Store
 
     try:
-        with Store.open(db) as store:
+        with Store.open_book(db) as store:
             yield store
     except LoanbookError as exc:
         fail(exc)
@@ -114,7 +115,7 @@ def book_from_db(db: str | None, known_on: date | datetime | None = None) -> Boo
     from loanbook.storage.store import Store
 
     try:
-        with Store.open(db) as store:
+        with Store.open_book(db) as store:
             return store.book(known_on)
     except LoanbookError as exc:
         fail(exc)

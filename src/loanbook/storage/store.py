@@ -8,21 +8,25 @@ so that every figure is computed by the same engine as for a folder; writing liv
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, inspect, select
+from sqlalchemy.engine import make_url
 
 from loanbook.book import Book, TermDocument
 from loanbook.engine.events import EventKind, LoanEvent
+from loanbook.errors import Issue, LoanbookError
 from loanbook.rates import Fixing, Market
 from loanbook.storage import migrate
 from loanbook.storage.db import make_engine, transaction
 from loanbook.storage.schema import DocumentRow, EventRow, FixingRow
-from loanbook.storage.url import database_url, describe
+from loanbook.storage.url import database_url, describe, given_database
 from loanbook.storage.view import BookView
 from loanbook.terms.files import parse_term_file
 from loanbook.terms.schema import TermFileModel
@@ -110,6 +114,39 @@ class Store:
         store = cls(url, make_engine(url))
         if create:
             migrate.ensure(store.engine)
+        return store
+
+    @classmethod
+    def open_book(cls, db: str | None = None, shown: str | None = None) -> Store:
+        """Open the book that already is at ``db`` (bringing its schema up to date); refuse,
+        creating nothing, a path with no book, an empty database or another application's.
+        Only ``loanbook init`` creates a book. ``shown`` names it in messages (the path as
+        the user gave it)."""
+        url = database_url(db)
+        name = shown or describe(str(db) if db is not None else given_database())
+        tables = _tables_before_opening(url, name)
+        if tables is None or not tables:
+            empty = "" if tables is None else " (the database is empty)"
+            raise LoanbookError(
+                Issue(
+                    "--db",
+                    "db",
+                    f"no book at {name}{empty} (run `loanbook init --db {name}` first)",
+                )
+            )
+        missing = BOOK_TABLES - tables
+        if missing:
+            found = ", ".join(sorted(tables)[:8]) + (", ..." if len(tables) > 8 else "")
+            raise LoanbookError(
+                Issue(
+                    "--db",
+                    "db",
+                    f"{name} is not a Loanbook book (it has tables {found}; no "
+                    f"{', '.join(sorted(missing))})",
+                )
+            )
+        store = cls(url, make_engine(url))
+        migrate.ensure(store.engine)
         return store
 
     @property
@@ -223,6 +260,42 @@ class Store:
         """The whole book as one pure ``Book`` (for the folder commands' use cases)."""
         with self.read() as conn:
             return self.view(conn, known_on).book
+
+
+#: The tables every Loanbook book has (``alembic_version`` says at which revision).
+BOOK_TABLES = frozenset({"alembic_version", "documents", "fixings", "events", "postings"})
+
+
+def _is_sqlite_file(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database or "")
+
+
+def _tables_before_opening(url: str, name: str) -> set[str] | None:
+    """The tables in the database at ``url``, read without creating or changing anything (a
+    SQLite file is opened read-only); None when there is no such SQLite file."""
+    path = _is_sqlite_file(url)
+    if path is None:
+        engine = make_engine(url)
+        try:
+            return set(inspect(engine).get_table_names())
+        finally:
+            engine.dispose()
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise LoanbookError(
+            Issue("--db", "db", f"{name} is not a Loanbook book (not a SQLite database: {exc})")
+        ) from None
+    return {str(r[0]) for r in rows}
 
 
 def _signature(conn: Connection, column: Any) -> tuple[int, int]:

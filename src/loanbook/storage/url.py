@@ -1,5 +1,5 @@
 """Which database a command uses: ``--db PATH|URL``, else ``LOANBOOK_DATABASE_URL``, else
-``loanbook.db`` (a SQLite file next to the user, created on first use)."""
+``loanbook.db`` (a SQLite file next to the user; ``loanbook init`` creates the book)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,14 @@ ENV_VAR = "LOANBOOK_DATABASE_URL"
 DEFAULT_DB = "loanbook.db"
 
 
+def given_database() -> str:
+    """The book used when no ``--db`` is given, as the user wrote it."""
+    return os.environ.get(ENV_VAR) or DEFAULT_DB
+
+
 def database_url(db: str | os.PathLike[str] | None = None) -> str:
     """The SQLAlchemy URL for ``db`` (a path or a URL); PostgreSQL URLs use psycopg 3."""
-    text = str(db) if db is not None else os.environ.get(ENV_VAR) or DEFAULT_DB
+    text = str(db) if db is not None else given_database()
     if "://" not in text:
         return f"sqlite:///{Path(text).expanduser()}"
     scheme, rest = text.split("://", 1)
