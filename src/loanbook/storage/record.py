@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -52,12 +53,15 @@ class Recorded:
     existing: tuple[str, ...]
 
 
-def derive_key(ev: LoanEvent) -> str:
-    """A key from the content: the same event recorded twice is one event."""
+def derive_key(ev: LoanEvent, occurrence: int = 1) -> str:
+    """A key from the content: the same event recorded twice is one event. The n-th of
+    several identical rows of one file (a borrower who paid the same amount twice on the
+    same day) is a distinct event, ``#n`` (n > 1) telling them apart; importing the file
+    again gives the same keys, so it records nothing twice."""
     amount = "" if ev.amount is None else format(ev.amount.normalize(), "f")
     parts = [ev.loan, ev.kind.value, ev.date.isoformat(), amount, ev.reference]
     parts += [f"{k}={v}" for k, v in sorted(ev.detail)]
-    text = "/".join(parts)
+    text = "/".join(parts) + (f"#{occurrence}" if occurrence > 1 else "")
     if len(text) <= MAX_KEY:
         return text
     return f"{ev.loan[:80]}/{ev.kind.value}/{hashlib.sha256(text.encode()).hexdigest()[:32]}"
@@ -105,6 +109,22 @@ def parse_events_file(text: str, source: str) -> list[Incoming]:
         out.append(Incoming(ev, source, line, recorded_at))
     if issues:
         raise ValidationError(issues)
+    return _tell_identical_rows_apart(out)
+
+
+def _tell_identical_rows_apart(items: list[Incoming]) -> list[Incoming]:
+    """Rows without a key that are identical within one file are distinct events: each after
+    the first gets its occurrence number in its derived key (see ``derive_key``)."""
+    seen: Counter[str] = Counter()
+    out: list[Incoming] = []
+    for item in items:
+        ev = item.event
+        if not ev.key:
+            base = derive_key(ev)
+            seen[base] += 1
+            if seen[base] > 1:
+                ev = replace(ev, key=derive_key(ev, seen[base]))
+        out.append(replace(item, event=ev))
     return out
 
 
