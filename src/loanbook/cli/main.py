@@ -22,6 +22,7 @@ from loanbook.cli.common import (
     money,
     opt_date,
     parse_date,
+    parse_option_amount,
     print_issues,
     print_json,
 )
@@ -368,7 +369,8 @@ def commitment(
     data = services.commitment_json(report)
     refusals = []
     if advance is not None:
-        refusals = [str(i) for i in check_advance(report, Decimal(advance), day)]
+        amount = parse_option_amount(advance, "--advance")
+        refusals = [str(i) for i in check_advance(report, amount, day)]
         data["advance"] = {"amount": advance, "allowed": not refusals, "refused": refusals}
     if as_json:
         print_json(data)

@@ -25,6 +25,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
+from loanbook import parse as strict
 from loanbook.book import Book
 from loanbook.cli.common import (
     console,
@@ -35,9 +36,8 @@ from loanbook.cli.common import (
     print_json,
     wide_console,
 )
-from loanbook.engine.events import EventKind, LoanEvent
+from loanbook.engine.events import EventKind, LoanEvent, parse_event_amount
 from loanbook.errors import Issue, LoanbookError, ValidationError
-from loanbook.money import parse_amount
 
 if TYPE_CHECKING:  # the storage stack is imported only by the commands that use it
     from loanbook.storage.store import Store
@@ -182,6 +182,7 @@ def record(
     as_json: JsonOpt = False,
 ) -> None:
     """Record an event (or every event of a CSV): validated, idempotent by key."""
+    from loanbook.loader import read_input
     from loanbook.storage.record import Incoming, parse_events_file, record_events
 
     stamp = _instant(recorded_at, "--recorded-at")
@@ -189,10 +190,7 @@ def record(
         if file is not None:
             if kind is not None:
                 fail(ValidationError(Issue("record", "kind", "give a KIND or --file, not both")))
-            try:
-                text = file.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                fail(ValidationError(Issue(str(file), "file", str(exc))))
+            text = _guard(lambda: read_input(file))
             items = _guard(lambda: parse_events_file(text, str(file)))
         else:
             event = _event_from_options(
@@ -254,18 +252,31 @@ def _event_from_options(
             loan = loan or index
     if on is not None:
         try:
-            day = date.fromisoformat(on)
-        except ValueError:
-            issues.append(Issue("--date", "date", f"{on!r} is not YYYY-MM-DD"))
+            day = strict.parse_date(on)
+        except strict.InputError as exc:
+            issues.append(Issue("--date", "date", str(exc)))
     elif day is None:
         issues.append(Issue("--date", "date", "required"))
     if not loan:
         issues.append(Issue("--loan", "loan", "required"))
+    ids = [("--loan", "loan", loan or ""), ("--key", "key", key or "")]
+    for option, field, value in ids:
+        if value:
+            try:
+                strict.parse_id(value, field)
+            except strict.InputError as exc:
+                issues.append(Issue(option, field, str(exc)))
+    texts = [("--reference", "reference", reference)] + [("--detail", n, v) for n, v in pairs]
+    for option, field, value in texts:
+        try:
+            strict.parse_text(value, field)
+        except strict.InputError as exc:
+            issues.append(Issue(option, field, str(exc)))
     parsed: Decimal | None = None
     if amount is not None:
         try:
-            parsed = parse_amount(amount)
-        except ValueError as exc:
+            parsed = parse_event_amount(event_kind, amount)
+        except strict.InputError as exc:
             issues.append(Issue("--amount", "amount", str(exc)))
     if issues:
         fail(ValidationError(issues))

@@ -12,6 +12,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from loanbook.parse import InputError, check_amount, parse_amount, parse_percent
+
 
 class EventKind(StrEnum):
     ADVANCE = "advance"
@@ -52,3 +54,36 @@ class LoanEvent:
     def event_id(self) -> str:
         """The id ledger lines name: the idempotency key, else kind/date/reference."""
         return self.key or f"{self.kind.value}:{self.date.isoformat()}:{self.reference}"
+
+
+#: Kinds whose amount may be negative (a clean price, ACTUS PRD/TD).
+SIGNED_KINDS = frozenset({EventKind.PURCHASE, EventKind.TERMINATION})
+
+
+def parse_event_amount(kind: EventKind, text: str) -> Decimal:
+    """The amount of an event as typed, by the one strict parser (``loanbook.parse``): a
+    fixing's amount is a rate in percent, a price may be negative, any other amount is money
+    in whole cents and not negative."""
+    if kind is EventKind.FIXING:
+        return parse_percent(text, fraction=False)
+    return parse_amount(text, negative=kind in SIGNED_KINDS)
+
+
+def amount_problem(event: LoanEvent) -> str | None:
+    """Why an event's amount cannot be run (outside the range any input accepts), or None.
+
+    Inputs are refused by the parser; this guards the engine against a book written before
+    the parser was strict (an amount of 10^30 would lose cents in Decimal arithmetic)."""
+    if event.amount is None:
+        return None
+    try:
+        if event.kind is EventKind.FIXING:
+            parse_percent(event.amount)
+        else:
+            check_amount(event.amount)
+    except InputError as exc:
+        return (
+            f"{exc} (event {event.event_id}; record a correction with "
+            f"--reverses {event.key or event.event_id})"
+        )
+    return None

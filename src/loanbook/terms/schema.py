@@ -8,37 +8,30 @@ with a ``%`` sign ("3%"), amounts as decimals; floats never reach the model.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from loanbook.parse import parse_amount, parse_decimal, parse_percent
 from loanbook.time import Cycle, DayCount
 
 T = TypeVar("T")
-_PERCENT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*%\s*$")
 
 
 def _amount(value: Any) -> Decimal:
-    if isinstance(value, float):
-        raise ValueError("write amounts as decimals (a float is not exact)")
-    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-        raise ValueError(f"expected a decimal amount, got {type(value).__name__}")
-    try:
-        out = Decimal(str(value).strip())
-    except ArithmeticError:
-        raise ValueError(f"{value!r} is not a decimal amount") from None
-    if not out.is_finite():
-        raise ValueError(f"{value!r} is not a finite amount")
-    return out
+    """Money in a term file, by the one strict parser (cents, at most ``MAX_AMOUNT``)."""
+    return parse_amount(value, negative=True)
+
+
+def _factor(value: Any) -> Decimal:
+    """A multiplier (not money: more decimals allowed), by the one strict parser."""
+    return parse_decimal(value)
 
 
 def _rate(value: Any) -> Decimal:
-    if isinstance(value, str) and (m := _PERCENT.match(value)):
-        return Decimal(m.group(1)) / 100
-    raise ValueError(f"write rates in percent with a % sign, e.g. '3%' (got {value!r})")
+    return parse_percent(value, sign=True)
 
 
 def _nonneg(value: Decimal) -> Decimal:
@@ -57,6 +50,7 @@ def _daycount(value: Any) -> str:
 
 
 Amount = Annotated[Decimal, BeforeValidator(_amount), PlainSerializer(str, return_type=str)]
+Factor = Annotated[Decimal, BeforeValidator(_factor), PlainSerializer(str, return_type=str)]
 PositiveAmount = Annotated[
     Decimal,
     BeforeValidator(lambda v: _nonneg(_amount(v))),
@@ -89,7 +83,7 @@ class RateModel(_Model):
     index: str | None = None
     margin: Rate = Decimal(0)
     fixed: Rate | None = None
-    multiplier: Amount = Decimal(1)
+    multiplier: Factor = Decimal(1)
     floor: Rate | None = None
     cap: Rate | None = None
     reset: Literal["period_start", "daily", "cycle", "fixed"] = "fixed"
