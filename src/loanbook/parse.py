@@ -106,7 +106,9 @@ def parse_percent(
         if not isinstance(text, str) or not text.strip().endswith("%"):
             raise InputError(f"write rates in percent with a % sign, e.g. '3%' (got {text!r})")
         body = text.strip()[:-1].rstrip()
-    value = _number(body, "a decimal rate", negative=negative, places=PERCENT_PLACES, maximum=MAX_PERCENT)
+    value = _number(
+        body, "a decimal rate", negative=negative, places=PERCENT_PLACES, maximum=MAX_PERCENT
+    )
     return value / 100 if fraction else value
 
 

@@ -23,7 +23,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from loanbook import parse as strict
 from loanbook.book import Book
@@ -69,13 +69,21 @@ def _opened(db: str | None) -> Iterator[Store]:
     from loanbook.storage.store import Store
 
     try:
-        with Store.open(db) as store:
+        with Store.open(db) as store, _database(store):
             yield store
     except LoanbookError as exc:
         fail(exc)
-    except OperationalError as exc:
-        err_console.print(f"database error: {exc.orig}", markup=False)
-        raise typer.Exit(1) from None
+
+
+@contextmanager
+def _database(store: Store) -> Iterator[None]:
+    """A database failure while a command runs becomes one line naming the book."""
+    from loanbook.storage.db import database_error
+
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise database_error(store.name, exc) from None
 
 
 def _guard(fn: Callable[[], T]) -> T:
@@ -114,7 +122,7 @@ def book_from_db(db: str | None, known_on: date | datetime | None = None) -> Boo
     from loanbook.storage.store import Store
 
     try:
-        with Store.open(db) as store:
+        with Store.open(db) as store, _database(store):
             return store.book(known_on)
     except LoanbookError as exc:
         fail(exc)
@@ -127,10 +135,10 @@ def init(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 
     store = _guard(lambda: Store.open(db, create=False))
     try:
-        revision = migrate.upgrade(store.engine)
-    except OperationalError as exc:
-        err_console.print(f"database error: {exc.orig}", markup=False)
-        raise typer.Exit(1) from None
+        with _database(store):
+            revision = migrate.upgrade(store.engine)
+    except LoanbookError as exc:
+        fail(exc)
     finally:
         store.close()
     if as_json:

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from loanbook.parse import InputError, check_amount, parse_amount, parse_percent
+from loanbook.parse import MAX_AMOUNT, MAX_PERCENT, parse_amount, parse_percent
 
 
 class EventKind(StrEnum):
@@ -74,16 +74,15 @@ def amount_problem(event: LoanEvent) -> str | None:
 
     Inputs are refused by the parser; this guards the engine against a book written before
     the parser was strict (an amount of 10^30 would lose cents in Decimal arithmetic)."""
-    if event.amount is None:
+    amount = event.amount
+    if amount is None:
         return None
-    try:
-        if event.kind is EventKind.FIXING:
-            parse_percent(event.amount)
-        else:
-            check_amount(event.amount)
-    except InputError as exc:
-        return (
-            f"{exc} (event {event.event_id}; record a correction with "
-            f"--reverses {event.key or event.event_id})"
-        )
-    return None
+    bound = MAX_PERCENT if event.kind is EventKind.FIXING else MAX_AMOUNT
+    if amount.is_finite() and -bound <= amount <= bound:
+        return None
+    what = "a rate in percent" if event.kind is EventKind.FIXING else "an amount"
+    return (
+        f"{amount} is outside the range of {what} (at most {bound:,}): event "
+        f"{event.event_id} cannot be run; record a correction with --reverses "
+        f"{event.key or event.event_id}"
+    )

@@ -17,9 +17,10 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from loanbook.errors import Issue, MissingFixingError, ValidationError
-from loanbook.parse import InputError, parse_date, parse_id, parse_percent
+from loanbook.parse import MAX_PERCENT, InputError, parse_date, parse_id, parse_percent
 
 HEADER = ("index", "date", "rate_percent")
+MAX_RATE = MAX_PERCENT / 100
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,18 @@ class RateIndex:
                     f"no fixing in force on {day.isoformat()} (first fixing: {first})",
                 )
             )
-        return self.fixings[pos - 1]
+        fixing = self.fixings[pos - 1]
+        if not (fixing.rate.is_finite() and -MAX_RATE <= fixing.rate <= MAX_RATE):
+            # Only a book stored before inputs were parsed strictly can hold one.
+            raise ValidationError(
+                Issue(
+                    fixing.source or "rates",
+                    self.name,
+                    f"the fixing of {fixing.date} is outside the range of rates "
+                    f"(at most {MAX_PERCENT}%); record a correction of it",
+                )
+            )
+        return fixing
 
     def changes_between(self, start: date, end: date) -> tuple[date, ...]:
         """Dates in (start, end) on which a new fixing takes effect."""

@@ -15,12 +15,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from loanbook.book import Book, TermDocument
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.rates import Fixing, Market
 from loanbook.storage import migrate
-from loanbook.storage.db import make_engine, transaction
+from loanbook.storage.db import database_error, make_engine, transaction
 from loanbook.storage.schema import DocumentRow, EventRow, FixingRow
 from loanbook.storage.url import database_url, describe
 from loanbook.storage.view import BookView
@@ -107,9 +108,12 @@ class Store:
     def open(cls, db: str | None = None, *, create: bool = True) -> Store:
         """Open ``db`` (path or URL; see ``url.database_url``), migrating it if needed."""
         url = database_url(db)
-        store = cls(url, make_engine(url))
-        if create:
-            migrate.ensure(store.engine)
+        try:
+            store = cls(url, make_engine(url))
+            if create:
+                migrate.ensure(store.engine)
+        except SQLAlchemyError as exc:
+            raise database_error(describe(url), exc) from None
         return store
 
     @property
