@@ -6,6 +6,7 @@ as of a date as known on a date, and the result of running a loan to a date.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
