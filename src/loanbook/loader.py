@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from loanbook.book import Book, TermDocument
-from loanbook.engine.events import EventKind, LoanEvent, parse_event_amount
+from loanbook.engine.events import EventKind, LoanEvent, check_detail, parse_event_amount
 from loanbook.errors import Issue, LoanbookError, ValidationError
 from loanbook.parse import InputError, parse_date, parse_id, parse_text
 from loanbook.rates import Market, parse_fixings_csv
@@ -132,7 +132,7 @@ def _event_of(cells: dict[str, str]) -> LoanEvent:
     extra = tuple((k, v) for k, v in cells.items() if k not in (*EVENT_HEADER, "key") and v)
     for name, value in extra:
         try:
-            parse_text(value, name)
+            check_detail(name, value)
         except InputError as exc:
             raise _CellError(name, str(exc)) from None
     return LoanEvent(day, loan, kind, amount, reference, key, extra)

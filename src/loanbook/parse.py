@@ -31,6 +31,10 @@ MAX_PERCENT = Decimal(1000)
 MONEY_PLACES = 2
 #: Decimal places a rate in percent may have (5.4375% has 4).
 PERCENT_PLACES = 8
+#: The range of dates accepted: far beyond any loan's life, and far from ``date.max`` (a
+#: schedule or a day count that steps past 9999-12-31 would overflow).
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2199, 12, 31)
 #: The longest id (loan, facility, index, idempotency key).
 MAX_ID = 200
 #: The longest free text (a reference) accepted in an event.
@@ -53,11 +57,14 @@ def _number(text: object, what: str, *, negative: bool, places: int, maximum: De
     if isinstance(text, Decimal) and not text.is_finite():
         raise InputError(f"{shown!r} is not a finite {what}")
     match = _NUMBER.fullmatch(raw.strip())
-    if match is None:
-        raise InputError(
-            f"{shown!r} is not {what} (ASCII digits and at most one decimal point, "
-            "e.g. 1234.56; no separators, spaces, signs or exponents)"
+    if match is None or (places == 0 and match.group(3) is not None):
+        hint = (
+            "ASCII digits only, e.g. 3"
+            if places == 0
+            else "ASCII digits and at most one decimal point, e.g. 1234.56; "
+            "no separators, spaces, signs or exponents"
         )
+        raise InputError(f"{shown!r} is not {what} ({hint})")
     sign, whole, fraction = match.groups()
     if sign and not negative:
         raise InputError(f"{shown!r} is negative (not allowed here)")
@@ -119,15 +126,19 @@ def parse_count(text: object, *, maximum: int = 100_000) -> int:
 
 
 def parse_date(text: object) -> date:
-    """A calendar date written ``YYYY-MM-DD`` (nothing else: no week dates, no 19970131)."""
+    """A calendar date written ``YYYY-MM-DD`` (nothing else: no week dates, no 19970131),
+    from ``MIN_DATE`` to ``MAX_DATE``."""
     if isinstance(text, date):
-        return text
+        text = text.isoformat()
     if not isinstance(text, str) or not _DATE.fullmatch(text.strip()):
         raise InputError(f"{str(text)[:40]!r} is not a YYYY-MM-DD date")
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError as exc:  # e.g. 1996-02-30: "day is out of range for month"
         raise InputError(f"{text.strip()!r} is not a date ({exc})") from None
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise InputError(f"{day} is outside the dates Loanbook accepts ({MIN_DATE} to {MAX_DATE})")
+    return day
 
 
 def parse_id(text: object, what: str = "id") -> str:

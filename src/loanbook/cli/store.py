@@ -36,7 +36,7 @@ from loanbook.cli.common import (
     print_json,
     wide_console,
 )
-from loanbook.engine.events import EventKind, LoanEvent, parse_event_amount
+from loanbook.engine.events import EventKind, LoanEvent, check_detail, parse_event_amount
 from loanbook.errors import Issue, LoanbookError, ValidationError
 
 if TYPE_CHECKING:  # the storage stack is imported only by the commands that use it
@@ -274,12 +274,15 @@ def _event_from_options(
                 strict.parse_id(value, field)
             except strict.InputError as exc:
                 issues.append(Issue(option, field, str(exc)))
-    texts = [("--reference", "reference", reference)] + [("--detail", n, v) for n, v in pairs]
-    for option, field, value in texts:
+    try:
+        strict.parse_text(reference, "reference")
+    except strict.InputError as exc:
+        issues.append(Issue("--reference", "reference", str(exc)))
+    for name, value in pairs:
         try:
-            strict.parse_text(value, field)
+            check_detail(name, value)
         except strict.InputError as exc:
-            issues.append(Issue(option, field, str(exc)))
+            issues.append(Issue("--detail", name, str(exc)))
     parsed: Decimal | None = None
     if amount is not None:
         try:

@@ -12,7 +12,14 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from loanbook.parse import MAX_AMOUNT, MAX_PERCENT, parse_amount, parse_percent
+from loanbook.parse import (
+    MAX_AMOUNT,
+    MAX_PERCENT,
+    parse_amount,
+    parse_count,
+    parse_percent,
+    parse_text,
+)
 
 
 class EventKind(StrEnum):
@@ -67,6 +74,17 @@ def parse_event_amount(kind: EventKind, text: str) -> Decimal:
     if kind is EventKind.FIXING:
         return parse_percent(text, fraction=False)
     return parse_amount(text, negative=kind in SIGNED_KINDS)
+
+
+def check_detail(name: str, value: str) -> None:
+    """A detail the engines read as a number is parsed strictly when it is recorded: ``rate``
+    (a Eurodollar Rate Loan's rate, in percent) and ``months`` (its Interest Period); any
+    detail is free text of at most ``MAX_TEXT`` printable characters. Raises ``InputError``."""
+    parse_text(value, name)
+    if name == "rate":
+        parse_percent(value)
+    elif name == "months":
+        parse_count(value, maximum=1200)
 
 
 def amount_problem(event: LoanEvent) -> str | None:

@@ -7,14 +7,13 @@ with a ``%`` sign ("3%"), amounts as decimals; floats never reach the model.
 
 from __future__ import annotations
 
-import datetime as dt
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-from loanbook.parse import parse_amount, parse_decimal, parse_percent
+from loanbook.parse import parse_amount, parse_date, parse_decimal, parse_percent
 from loanbook.time import Cycle, DayCount
 
 T = TypeVar("T")
@@ -61,6 +60,8 @@ Rate = Annotated[
     BeforeValidator(_rate),
     PlainSerializer(lambda d: f"{(d * 100).normalize():f}%", return_type=str),
 ]
+#: A date in a term file, by the one strict parser (YYYY-MM-DD, within the accepted range).
+Day = Annotated[date, BeforeValidator(parse_date)]
 CycleText = Annotated[str, BeforeValidator(_cycle)]
 DayCountText = Annotated[str, BeforeValidator(_daycount)]
 Component = Literal["late_charge", "interest", "principal", "fee"]
@@ -88,16 +89,16 @@ class RateModel(_Model):
     cap: Rate | None = None
     reset: Literal["period_start", "daily", "cycle", "fixed"] = "fixed"
     reset_cycle: CycleText | None = None
-    reset_anchor: date | None = None
+    reset_anchor: Day | None = None
     fixing_lag_days: int = Field(0, ge=0)
 
 
 class ScheduleModel(_Model):
-    anchor: date
+    anchor: Day
     cycle: CycleText
     eom: bool = True
     count: int | None = Field(None, gt=0)
-    end: date | None = None
+    end: Day | None = None
     convention: Literal[
         "unadjusted", "following", "modified following", "preceding", "modified preceding"
     ] = "unadjusted"
@@ -105,7 +106,7 @@ class ScheduleModel(_Model):
 
 
 class ExplicitInstallment(_Model):
-    date: dt.date
+    date: Day
     amount: PositiveAmount
 
 
@@ -131,8 +132,8 @@ class LoanModel(_Model):
     borrower: Cited[str]
     lender: Cited[str]
     principal: Cited[PositiveAmount]
-    start: Cited[date]
-    maturity: Cited[date] | None = None
+    start: Cited[Day]
+    maturity: Cited[Day] | None = None
     day_count: Cited[DayCountText]
     rate: Cited[RateModel]
     interest_rate_period: Cited[Literal["loan_date_monthly", "month_end"]] | None = None
@@ -163,7 +164,7 @@ class CommitmentModel(_Model):
     formula: list[CommitmentPart] = []
     minimum_loan: PositiveAmount | None = None
     maximum_loans: int | None = Field(None, gt=0)
-    termination: date | None = None
+    termination: Day | None = None
 
 
 class FacilityModel(_Model):
@@ -185,9 +186,9 @@ class DocumentModel(_Model):
     id: str = Field(min_length=1)
     title: str
     kind: Literal["note", "agreement", "amendment", "consent", "waiver", "certificate"]
-    date: dt.date
-    effective: dt.date | None = Field(None, description="valid time; defaults to the date")
-    recorded: dt.date | None = Field(None, description="record time; defaults to the date")
+    date: Day
+    effective: Day | None = Field(None, description="valid time; defaults to the date")
+    recorded: Day | None = Field(None, description="record time; defaults to the date")
     source: str | None = Field(None, description="the document's text, relative to the book")
     amends: list[str] = []
     note: str | None = None
@@ -201,7 +202,7 @@ class ChangeModel(_Model):
         pattern=r"^(loans|facilities|revolvers|parties|defined_terms)\.[^.]+(\.[^.]+)*$"
     )
     value: Any = None
-    effective: date
+    effective: Day
     cite: str
     assumption: str | None = None
     note: str | None = None
@@ -225,8 +226,8 @@ class RevolverModel(_Model):
     lender: Cited[str]
     accounts: Cited[dict[str, str]]  # borrower id -> revolving loan account id
     maximum_credit: Cited[PositiveAmount]
-    start: Cited[date]
-    term_end: Cited[date]
+    start: Cited[Day]
+    term_end: Cited[Day]
     day_count: Cited[DayCountText]
     prime_index: Cited[str]
     prime_margin: Cited[Rate]
@@ -258,7 +259,7 @@ class CertificateModel(_Model):
     """A borrowing-base certificate: the collateral a borrower reports on a date."""
 
     facility: str
-    as_of: date
+    as_of: Day
     items: list[CertificateItemModel]
 
 
