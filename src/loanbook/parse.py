@@ -20,7 +20,7 @@ the caller adds where the value came from (``file:line: field`` or the option).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 #: The largest amount of money Loanbook accepts (in the loan's currency): 10^15.
@@ -139,6 +139,29 @@ def parse_date(text: object) -> date:
     if not MIN_DATE <= day <= MAX_DATE:
         raise InputError(f"{day} is outside the dates Loanbook accepts ({MIN_DATE} to {MAX_DATE})")
     return day
+
+
+def parse_instant(text: object) -> datetime:
+    """A moment: ``YYYY-MM-DD`` (midnight UTC) or an ISO timestamp (UTC unless it says
+    otherwise), within the accepted dates once in UTC."""
+    if not isinstance(text, str):
+        raise InputError(f"expected a date or timestamp, got {type(text).__name__}")
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            moment = datetime.combine(parse_date(value), time(), UTC)
+        else:
+            if not value.isascii() or not _DATE.match(value[:10]):
+                raise ValueError(value)
+            parsed = datetime.fromisoformat(value)
+            moment = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise InputError(f"{value[:40]!r} is not a date or ISO timestamp") from None
+    if not MIN_DATE <= moment.date() <= MAX_DATE:
+        raise InputError(
+            f"{value} is outside the dates Loanbook accepts ({MIN_DATE} to {MAX_DATE})"
+        )
+    return moment
 
 
 def parse_id(text: object, what: str = "id") -> str:

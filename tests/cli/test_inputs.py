@@ -330,3 +330,61 @@ def test_read_book_refuses_latin1_term_files(tmp_path: Path) -> None:
     (book / "latin.yaml").write_bytes("document: {title: 'Caf\xe9'}\n".encode("latin-1"))
     with pytest.raises(ValidationError, match="not UTF-8"):
         read_book(book)
+
+
+@pytest.mark.parametrize(
+    ("detail", "reason"),
+    [
+        ("months=abc", "--detail: months: 'abc' is not a whole number"),
+        ("months=1e400", "--detail: months: '1e400' is not a whole number"),
+        ("rate=abc", "--detail: rate: 'abc' is not a decimal rate"),
+        ("rate=1e30", "--detail: rate: '1e30' is not a decimal rate"),
+        ("rate=5,5", "--detail: rate: '5,5' is not a decimal rate"),
+    ],
+)
+def test_event_details_the_engine_reads_are_parsed_when_recorded(
+    db: str, detail: str, reason: str
+) -> None:
+    before = snapshot(db)
+    result = cli(
+        "record", "payment", "--loan", "cit-note", "--date", "1996-05-01", "--amount", "5",
+        "--detail", detail, "--db", db,
+    )  # fmt: skip
+    refused(result, reason)
+    assert snapshot(db) == before
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--recorded-at", "9999-12-31T23:59:59-14:00"),
+        ("--recorded-at", "0001-01-01T00:00:00+14:00"),
+        ("--recorded-at", "2026-13-01T00:00"),
+        ("--recorded-at", "١٩٩٧-٠١-٣١"),
+    ],
+)
+def test_timestamps_out_of_range_are_refused(db: str, option: str, value: str) -> None:
+    before = snapshot(db)
+    result = cli(
+        "record", "payment", "--loan", "cit-note", "--date", "1996-05-01", "--amount", "5",
+        option, value, "--db", db,
+    )  # fmt: skip
+    refused(result, f"{option}: recorded_at: ")
+    assert snapshot(db) == before
+    refused(cli("status", "--known-on", "0001-01-01T00:00:00+14:00", "--db", db), "--known-on")
+
+
+def test_dates_far_in_the_future_are_refused_not_overflowed() -> None:
+    args = ["payoff", str(CIT_BOOK), "--loan", "cit-note", "--as-of", "9999-12-31"]
+    refused(cli(*args), "--as-of: date: 9999-12-31 is outside the dates Loanbook accepts")
+
+
+def test_export_into_a_file_and_actus_deep_json(db: str, tmp_path: Path) -> None:
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    refused(cli("export", str(target), "--db", db), "exists and is not a folder")
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000)
+    result = cli("actus", str(deep))
+    assert result.exit_code == 2 and "nested too deeply" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
