@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,6 +30,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
 	$(BIN)/ruff format --check src tests $(wildcard benchmarks)
 	$(BIN)/mypy src
+
+# The fuzz test with many more examples than `make test` runs (FUZZ=examples per test).
+FUZZ ?= 500
+fuzz: $(STAMP)
+	LOANBOOK_FUZZ_EXAMPLES=$(FUZZ) $(BIN)/pytest -n 2 tests/cli/test_fuzz.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

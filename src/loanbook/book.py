@@ -6,13 +6,14 @@ as of a date as known on a date, and the result of running a loan to a date.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
 from loanbook.engine import LoanEvent, LoanResult, TermsHistory, run_loan
-from loanbook.engine.events import MONEY_KINDS, EventKind
+from loanbook.engine.events import MONEY_KINDS, EventKind, amount_problem
 from loanbook.errors import Issue, LoanbookError
 from loanbook.rates import Fixing, Market
 from loanbook.revolving.account import RevolverHistory, run_facility
@@ -181,11 +182,13 @@ class Book:
         daily: bool = False,
         assume_paid: bool = False,
     ) -> LoanResult:
+        _runnable(e for e in self.events if e.loan == loan or e.kind is EventKind.FIXING)
         facility = self.revolver_of(loan, known_on)
         if facility is not None:  # revolving loan accounts run daily, facility-wide
             hist = self.revolver_history(facility, known_on)
             accounts = set(hist.latest.accounts.values())
             events = tuple(e for e in self.events if e.loan in accounts)
+            _runnable(events)
             results = run_facility(
                 hist,
                 self.certificates(known_on),
@@ -355,3 +358,15 @@ class Book:
                     )
                     break
         return issues
+
+
+def _runnable(events: Iterable[LoanEvent]) -> None:
+    """Refuse to run events whose amounts no input accepts (a book stored before the parser
+    was strict): one issue per event, naming it, instead of an arithmetic error mid-run."""
+    issues = [
+        Issue(e.reference or e.event_id, "amount", problem)
+        for e in events
+        if (problem := amount_problem(e)) is not None
+    ]
+    if issues:
+        raise LoanbookError(issues)

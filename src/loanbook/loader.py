@@ -9,19 +9,47 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
 from loanbook.book import Book, TermDocument
-from loanbook.engine.events import EventKind, LoanEvent
+from loanbook.engine.events import EventKind, LoanEvent, check_detail, parse_event_amount
 from loanbook.errors import Issue, LoanbookError, ValidationError
-from loanbook.money import parse_amount
+from loanbook.parse import InputError, parse_date, parse_id, parse_text
 from loanbook.rates import Market, parse_fixings_csv
 from loanbook.terms.files import parse_term_file
 
 EVENT_HEADER = ("date", "loan", "kind", "amount", "reference")
+#: The largest term file read (the example book's largest is 11 KB): YAML is parsed in memory.
+MAX_TERM_FILE_BYTES = 1 << 20
+#: The largest rates or events CSV read (about half a million rows).
+MAX_DATA_FILE_BYTES = 64 << 20
+T = TypeVar("T")
+
+
+def read_input(path: Path, limit: int = MAX_DATA_FILE_BYTES) -> str:
+    """The text of an input file: UTF-8, at most ``limit`` bytes, else one clear issue."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise ValidationError(
+                Issue(str(path), "file", f"{size:,} bytes is above the limit of {limit:,} bytes")
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(Issue(str(path), "file", exc.strerror or str(exc))) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValidationError(
+            Issue(str(path), "file", f"not UTF-8 text (byte 0x{data[exc.start]:02x})", line)
+        ) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ValidationError(Issue(str(path), "file", "a binary file (NUL byte), not text", line))
+    return text.removeprefix("\ufeff")
 
 
 def term_files(folder: Path) -> list[Path]:
@@ -36,16 +64,21 @@ def document_name(path: Path, folder: Path) -> str:
 
 
 def parse_events_csv(text: str, source: str) -> tuple[LoanEvent, ...]:
-    """``date,loan,kind,amount,reference[,key]`` rows; extra columns become details."""
+    """``date,loan,kind,amount,reference[,key]`` rows; extra columns become details.
+
+    Every value goes through the one strict parser (``loanbook.parse``)."""
     reader = csv.reader(io.StringIO(text))
-    header = [h.strip() for h in next(reader, [])]
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as exc:
+        raise ValidationError(Issue(source, "header", f"not a CSV file ({exc})", 1)) from None
     if tuple(header[:5]) != EVENT_HEADER:
         raise ValidationError(
             Issue(source, "header", f"expected {','.join(EVENT_HEADER)}[,key,...]", 1)
         )
     issues: list[Issue] = []
     events: list[LoanEvent] = []
-    for lineno, row in enumerate(reader, start=2):
+    for lineno, row in _rows(reader, source, issues):
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(header):
@@ -55,40 +88,72 @@ def parse_events_csv(text: str, source: str) -> tuple[LoanEvent, ...]:
             continue
         cells = dict(zip(header, (c.strip() for c in row), strict=True))
         try:
-            day = date.fromisoformat(cells["date"])
-        except ValueError:
-            issues.append(Issue(source, "date", f"{cells['date']!r} is not YYYY-MM-DD", lineno))
+            event = _event_of(cells)
+        except _CellError as exc:
+            issues.append(Issue(source, exc.field, exc.reason, lineno))
             continue
-        try:
-            kind = EventKind(cells["kind"])
-        except ValueError:
-            known = ", ".join(k.value for k in EventKind)
-            issues.append(
-                Issue(source, "kind", f"unknown kind {cells['kind']!r} ({known})", lineno)
-            )
-            continue
-        amount = None
-        if cells["amount"]:
-            try:
-                amount = parse_amount(cells["amount"])
-            except ValueError as exc:
-                issues.append(Issue(source, "amount", str(exc), lineno))
-                continue
-        if not cells["loan"]:
-            issues.append(Issue(source, "loan", "empty loan id", lineno))
-            continue
-        extra = tuple((k, v) for k, v in cells.items() if k not in (*EVENT_HEADER, "key") and v)
-        events.append(
-            LoanEvent(
-                day, cells["loan"], kind, amount, cells["reference"], cells.get("key", ""), extra
-            )
-        )
+        events.append(event)
     if issues:
         raise ValidationError(issues)
     return tuple(events)
 
 
-T = TypeVar("T")
+class _CellError(Exception):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field, self.reason = field, reason
+
+
+def _cell(field: str, parse: Callable[[str], T], text: str) -> T:
+    try:
+        return parse(text)
+    except InputError as exc:
+        raise _CellError(field, str(exc)) from None
+
+
+def _event_of(cells: dict[str, str]) -> LoanEvent:
+    """One event row, each cell parsed strictly (the first bad cell is reported)."""
+    day = _cell("date", parse_date, cells["date"])
+    try:
+        kind = EventKind(cells["kind"])
+    except ValueError:
+        known = ", ".join(k.value for k in EventKind)
+        raise _CellError("kind", f"unknown kind {cells['kind'][:40]!r} ({known})") from None
+    amount = None
+    if cells["amount"]:
+        amount = _cell("amount", lambda t: parse_event_amount(kind, t), cells["amount"])
+    if not cells["loan"]:
+        raise _CellError("loan", "empty loan id")
+    loan = _cell("loan", lambda t: parse_id(t, "loan id"), cells["loan"])
+    key = cells.get("key", "")
+    if key:
+        _cell("key", lambda t: parse_id(t, "key"), key)
+    reference = _cell("reference", lambda t: parse_text(t, "reference"), cells["reference"])
+    extra = tuple((k, v) for k, v in cells.items() if k not in (*EVENT_HEADER, "key") and v)
+    for name, value in extra:
+        try:
+            check_detail(name, value)
+        except InputError as exc:
+            raise _CellError(name, str(exc)) from None
+    return LoanEvent(day, loan, kind, amount, reference, key, extra)
+
+
+def _rows(
+    reader: Iterator[list[str]], source: str, issues: list[Issue]
+) -> Iterator[tuple[int, list[str]]]:
+    """The rows of a CSV file with their line numbers; a malformed row ends the file with an
+    issue (the csv module cannot resynchronise after one)."""
+    lineno = 1
+    while True:
+        lineno += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            issues.append(Issue(source, "row", f"malformed CSV ({exc})", lineno))
+            return
+        yield lineno, row
 
 
 def _parse_all(
@@ -98,11 +163,9 @@ def _parse_all(
     out: list[T] = []
     for path in paths:
         try:
-            out.extend(parse(path.read_text(encoding="utf-8"), str(path)))
+            out.extend(parse(read_input(path), str(path)))
         except LoanbookError as exc:
             issues.extend(exc.issues)
-        except OSError as exc:
-            issues.append(Issue(str(path), "file", exc.strerror or str(exc)))
     return out
 
 
@@ -113,8 +176,8 @@ def read_book(folder: Path, rates: tuple[Path, ...] = (), events: tuple[Path, ..
     issues: list[Issue] = []
     documents: list[TermDocument] = []
     for path in term_files(folder):
-        text = path.read_text(encoding="utf-8")
         try:
+            text = read_input(path, MAX_TERM_FILE_BYTES)
             documents.append(
                 TermDocument(document_name(path, folder), text, parse_term_file(text, str(path)))
             )

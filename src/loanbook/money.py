@@ -7,8 +7,12 @@ amounts payable are rounded once, to the cent, half-up (``to_cents``).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
+
+from loanbook.parse import parse_amount
+
+__all__ = ["CENT", "EXACT", "ZERO", "fmt", "frac", "parse_amount", "to_cents", "to_decimal"]
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -24,8 +28,13 @@ def to_cents(value: Decimal | Fraction | int) -> Decimal:
         sign = -1 if scaled < 0 else 1
         magnitude = abs(scaled)
         whole = int(magnitude + Fraction(1, 2))
-        return (Decimal(sign * whole) / 100).quantize(CENT)
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+        exact = Context(prec=max(28, len(str(whole)) + 3))  # never rounds: whole / 100 is exact
+        return exact.divide(Decimal(sign * whole), Decimal(100)).quantize(CENT, context=exact)
+    amount = Decimal(value)
+    # Enough precision for the whole number: quantizing never raises, however large the value
+    # (the parser keeps inputs below 10^15; this keeps a bad stored value from crashing).
+    digits = max(amount.adjusted(), 0) + 3 if amount.is_finite() else 28
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=Context(prec=max(28, digits)))
 
 
 def to_decimal(value: Fraction | Decimal | int) -> Decimal:
@@ -38,19 +47,6 @@ def to_decimal(value: Fraction | Decimal | int) -> Decimal:
 def frac(value: Decimal | int | str) -> Fraction:
     """Exact rational of a Decimal (or integer / decimal string)."""
     return Fraction(Decimal(value)) if not isinstance(value, int) else Fraction(value)
-
-
-def parse_amount(text: str | int | float | Decimal) -> Decimal:
-    """Parse a money amount from text; floats are refused (they are not exact)."""
-    if isinstance(text, float):
-        raise ValueError(f"amount {text!r} is a float; write it as a decimal string")
-    try:
-        value = Decimal(str(text).strip().replace(",", "").replace("$", ""))
-    except InvalidOperation as exc:
-        raise ValueError(f"{text!r} is not a decimal amount") from exc
-    if not value.is_finite():
-        raise ValueError(f"{text!r} is not a finite amount")
-    return value
 
 
 def fmt(amount: Decimal) -> str:

@@ -145,13 +145,13 @@ def test_event_before_the_loan_is_reported(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLE, book)
     (book / "events" / "bad.csv").write_text(
         "date,loan,kind,amount,reference\n1995-12-01,cit-note,payment,100.00,early\n"
-        "1996-05-01,cit-note,payment,-5.00,negative\n1996-05-01,nope,payment,5.00,unknown\n"
+        "1996-05-01,cit-note,payment,0.00,zero\n1996-05-01,nope,payment,5.00,unknown\n"
     )
     with pytest.raises(ValidationError) as exc:
         read_book(book)
     text = str(exc.value)
     assert "early: date: 1995-12-01 is before loan cit-note starts (1996-01-17, 003 ¶1)" in text
-    assert "negative: amount: must be positive, got -5.00" in text
+    assert "zero: amount: must be positive, got 0.00" in text
     assert "unknown: loan: unknown loan 'nope'" in text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,7 @@ import typer
 from rich.table import Table
 
 from loanbook.adapters.actus import load_cases, run_case
-from loanbook.cli.common import console, err_console, print_json
+from loanbook.cli.common import console, print_json
 
 
 def actus(
@@ -21,8 +22,9 @@ def actus(
     Exit code 1 if any case fails."""
     try:
         loaded = load_cases(cases)
-    except (OSError, ValueError) as exc:
-        err_console.print(f"{cases}: {exc}")
+    except (OSError, ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        sys.stderr.write(f"{cases}: {reason}\n")
         raise typer.Exit(2) from None
     results = [run_case(case_id, case) for case_id, case in loaded.items()]
     passed = sum(r.passed for r in results)

@@ -13,8 +13,9 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 
+from loanbook import parse as strict
 from loanbook.book import Book
-from loanbook.errors import LoanbookError
+from loanbook.errors import Issue, LoanbookError
 from loanbook.loader import read_book
 
 console = Console()
@@ -49,11 +50,19 @@ def guarded(fn: Callable[[], T]) -> T:
 
 
 def parse_date(text: str, field: str = "date") -> date:
+    """An option's date, by the one strict parser; a bad one is ``--option: date: reason``."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        err_console.print(f"{field}: {text!r} is not a YYYY-MM-DD date")
-        raise typer.Exit(2) from None
+        return strict.parse_date(text)
+    except strict.InputError as exc:
+        fail(LoanbookError(Issue(field, "date", str(exc))))
+
+
+def parse_option_amount(text: str, option: str, **kwargs: Any) -> Decimal:
+    """An option's amount, by the one strict parser; a bad one is ``--option: amount: reason``."""
+    try:
+        return strict.parse_amount(text, **kwargs)
+    except strict.InputError as exc:
+        fail(LoanbookError(Issue(option, "amount", str(exc))))
 
 
 def opt_date(text: str | None, field: str) -> date | None:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.table import Table
 
 from loanbook import services
 from loanbook.book import Book
@@ -22,9 +21,11 @@ from loanbook.cli.common import (
     money,
     opt_date,
     parse_date,
+    parse_option_amount,
     print_issues,
     print_json,
 )
+from loanbook.cli.tables import Column, print_table
 from loanbook.engine.commitment import check_advance
 from loanbook.errors import LoanbookError
 from loanbook.loader import read_book
@@ -37,6 +38,33 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        from loanbook import __version__
+
+        try:
+            installed = version("loanbook")
+        except PackageNotFoundError:  # pragma: no cover - run from a source tree
+            installed = __version__
+        sys.stdout.write(f"loanbook {installed}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Loanbook: financing agreements as clause-cited terms; an exact loan engine."""
+
+
 BookArg = Annotated[Path, typer.Argument(help="book folder (term files, rates/, events/)")]
 BookOrDb = Annotated[
     Path | None, typer.Argument(help="book folder (or give --db for a stored book)")
@@ -48,6 +76,12 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 RatesOpt = Annotated[list[Path] | None, typer.Option("--rates", help="extra fixings CSV")]
 EventsOpt = Annotated[list[Path] | None, typer.Option("--events", help="extra events CSV")]
 KnownOpt = Annotated[str | None, typer.Option("--known-on", help="as known on (YYYY-MM-DD)")]
+LoanOpt = Annotated[str, typer.Option("--loan", help="the loan id, e.g. cit-note")]
+FacilityOpt = Annotated[str, typer.Option("--facility", help="the facility id, e.g. cit-facility")]
+AsOfOpt = Annotated[str, typer.Option("--as-of", help="the date (YYYY-MM-DD)")]
+WideOpt = Annotated[
+    bool, typer.Option("--wide", help="every column, text unabbreviated (lines may be long)")
+]
 
 
 @app.command()
@@ -145,6 +179,7 @@ def terms(
     as_json: JsonOpt = False,
     book: BookOrDb = None,
     db: DbOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """The terms in force on a date, as known on a date, each with its citation."""
     loaded = _open(book, db)
@@ -175,16 +210,15 @@ def terms(
             }
         )
         return
-    table = Table(title=f"Terms in force on {day}" + (f", as known on {known}" if known else ""))
-    for col in ("term", "value", "cite"):
-        table.add_column(col, overflow="fold")
+    rows: list[list[str]] = []
     for kind in ("facilities", "loans"):
         for item_id, item in state[kind].items():
-            for row in _term_rows(kind, item_id, item):
-                table.add_row(*row)
+            rows.extend(list(r) for r in _term_rows(kind, item_id, item))
     for name, term in state["defined_terms"].items():
-        table.add_row(f'defined "{name}"', _short(term.get("value")), term.get("cite", ""))
-    console.print(table)
+        rows.append([f'defined "{name}"', _short(term.get("value")), term.get("cite", "")])
+    columns = [Column("term", middle=True), Column("value"), Column("cite", drop=1)]
+    title = f"Terms in force on {day}" + (f", as known on {known}" if known else "")
+    print_table(title, columns, rows, wide=wide)
     for c in changes:
         console.print(
             f"  {c.path}: {c.op} by {c.document} ({c.cite}) effective {c.effective}, "
@@ -198,6 +232,7 @@ def term_history(
     book: BookArg,
     path: Annotated[str, typer.Option("--path", help="term path prefix, e.g. loans.cit-note")] = "",
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """Who changed what: every assertion about a term, with its document, clause and dates."""
     loaded = load_book(book)
@@ -218,24 +253,30 @@ def term_history(
             ]
         )
         return
-    table = Table(title=f"History of {path or 'every term'}")
-    for col in ("term", "op", "effective", "recorded", "document", "cite"):
-        table.add_column(col, overflow="fold")
-    for c in changes:
-        table.add_row(
-            c.path, c.op, c.effective.isoformat(), c.recorded.isoformat(), c.document, c.cite
-        )
-    console.print(table)
+    columns = [
+        Column("term", middle=True),
+        Column("op", drop=2),
+        Column("effective", figure=True, left=True),
+        Column("recorded", figure=True, left=True, drop=3),
+        Column("document", drop=1),
+        Column("cite"),
+    ]
+    rows = [
+        [c.path, c.op, c.effective.isoformat(), c.recorded.isoformat(), c.document, c.cite]
+        for c in changes
+    ]
+    print_table(f"History of {path or 'every term'}", columns, rows, wide=wide)
 
 
 @app.command()
 def schedule(
-    loan: Annotated[str, typer.Option("--loan")],
+    loan: LoanOpt,
     rates: RatesOpt = None,
     known_on: KnownOpt = None,
     as_json: JsonOpt = False,
     book: BookOrDb = None,
     db: DbOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """Installments: due date, principal, interest (where rates are known), balance after."""
     loaded = _open(book, db, rates)
@@ -243,36 +284,44 @@ def schedule(
     if as_json:
         print_json(sched.as_json())
         return
-    print_schedule(sched)
+    print_schedule(sched, wide=wide)
 
 
-def print_schedule(sched: services.Schedule, rows: slice | None = None) -> None:
-    table = Table(title=f"Schedule of {sched.loan}", caption=sched.interest_note)
-    for col in ("#", "due date", "principal", "interest", "balance after", "cite"):
-        table.add_column(col, justify="right" if col not in ("cite", "due date") else "left")
+def print_schedule(sched: services.Schedule, rows: slice | None = None, wide: bool = False) -> None:
+    columns = [
+        Column("#", figure=True, drop=2),
+        Column("due date", figure=True, left=True),
+        Column("principal", figure=True),
+        Column("interest", figure=True),
+        Column("balance after", figure=True),
+        Column("cite", drop=1),
+    ]
     items = list(enumerate(sched.rows, 1))
-    for n, r in items[rows] if rows else items:
-        table.add_row(
+    table = [
+        [
             str(n),
             r.due_date.isoformat(),
             money(r.principal),
             money(r.interest),
             money(r.balance_after),
             r.cite,
-        )
-    console.print(table)
+        ]
+        for n, r in (items[rows] if rows else items)
+    ]
+    print_table(f"Schedule of {sched.loan}", columns, table, wide=wide, caption=sched.interest_note)
 
 
 @app.command()
 def statement(
-    loan: Annotated[str, typer.Option("--loan")],
-    as_of: Annotated[str, typer.Option("--as-of")],
+    loan: LoanOpt,
+    as_of: AsOfOpt,
     rates: RatesOpt = None,
     events: EventsOpt = None,
     known_on: KnownOpt = None,
     as_json: JsonOpt = False,
     book: BookOrDb = None,
     db: DbOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """What is due, paid, overdue and accrued on a date, line by line with clauses."""
     loaded = _open(book, db, rates, events)
@@ -284,27 +333,30 @@ def statement(
     if as_json:
         print_json(st.as_json())
         return
-    print_statement(st)
+    print_statement(st, wide=wide)
 
 
-def print_statement(st: services.Statement) -> None:
-    table = Table(title=f"Statement of {st.loan} as of {st.as_of}")
-    for col in ("date", "line", "amount", "clause", "detail"):
-        table.add_column(col, justify="right" if col == "amount" else "left", overflow="fold")
-    table.columns[0].no_wrap = table.columns[2].no_wrap = True
-    for line in st.result.lines:
-        table.add_row(
+def print_statement(st: services.Statement, wide: bool = False) -> None:
+    columns = [
+        Column("date", figure=True, left=True),
+        Column("line"),
+        Column("amount", figure=True),
+        Column("clause", drop=2),
+        Column("detail", drop=1),
+    ]
+    rows = [
+        [
             line.date.isoformat(),
             line.kind.value.replace("_", " "),
             money(line.amount),
             line.cite,
             line.memo,
-        )
-    console.print(table)
+        ]
+        for line in st.result.lines
+    ]
+    print_table(f"Statement of {st.loan} as of {st.as_of}", columns, rows, wide=wide)
     p = st.position
-    summary = Table(title="Position", show_header=False)
-    summary.add_column("item")
-    summary.add_column("amount", justify="right")
+    summary: list[list[str]] = []
     for label, value in (
         ("principal outstanding", p.principal_outstanding),
         ("  of which due and unpaid", p.principal_due),
@@ -315,20 +367,21 @@ def print_statement(st: services.Statement) -> None:
         ("unapplied funds", p.unapplied),
         ("total due now", p.total_due),
     ):
-        summary.add_row(label, money(value))
-    console.print(summary)
+        summary.append([label, money(value)])
+    print_table("Position", [Column("item"), Column("amount", figure=True)], summary, wide=wide)
 
 
 @app.command()
 def payoff(
-    loan: Annotated[str, typer.Option("--loan")],
-    as_of: Annotated[str, typer.Option("--as-of")],
+    loan: LoanOpt,
+    as_of: AsOfOpt,
     rates: RatesOpt = None,
     events: EventsOpt = None,
     known_on: KnownOpt = None,
     as_json: JsonOpt = False,
     book: BookOrDb = None,
     db: DbOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """The amount that pays the loan in full on a date, by component."""
     loaded = _open(book, db, rates, events)
@@ -340,24 +393,25 @@ def payoff(
     if as_json:
         print_json(quote.as_json())
         return
-    table = Table(title=f"Payoff of {loan} on {as_of}", show_header=False)
-    table.add_column("component")
-    table.add_column("amount", justify="right")
-    for key, value in quote.as_json().items():
-        if key not in ("loan", "as_of"):
-            table.add_row(key, money(Decimal(value)))
-    console.print(table)
+    rows = [
+        [key.replace("_", " "), money(Decimal(value))]
+        for key, value in quote.as_json().items()
+        if key not in ("loan", "as_of")
+    ]
+    columns = [Column("component"), Column("amount", figure=True)]
+    print_table(f"Payoff of {loan} on {as_of}", columns, rows, wide=wide, show_header=False)
 
 
 @app.command()
 def commitment(
-    facility: Annotated[str, typer.Option("--facility")],
-    as_of: Annotated[str, typer.Option("--as-of")],
+    facility: FacilityOpt,
+    as_of: AsOfOpt,
     advance: Annotated[str | None, typer.Option(help="test an advance of this amount")] = None,
     known_on: KnownOpt = None,
     as_json: JsonOpt = False,
     book: BookOrDb = None,
     db: DbOpt = None,
+    wide: WideOpt = False,
 ) -> None:
     """The commitment cap, each part of its formula, the loans made and the room left."""
     loaded = _open(book, db)
@@ -368,27 +422,24 @@ def commitment(
     data = services.commitment_json(report)
     refusals = []
     if advance is not None:
-        refusals = [str(i) for i in check_advance(report, Decimal(advance), day)]
+        amount = parse_option_amount(advance, "--advance")
+        refusals = [str(i) for i in check_advance(report, amount, day)]
         data["advance"] = {"amount": advance, "allowed": not refusals, "refused": refusals}
     if as_json:
         print_json(data)
     else:
-        table = Table(title=f"Commitment of {facility} on {day} ({data['cite']})")
-        for col in ("item", "amount", "cite"):
-            table.add_column(col, justify="right" if col == "amount" else "left")
-        table.add_row("fixed amount", money(report.commitment.fixed_cap), data["cite"])
+        rows = [["fixed amount", money(report.commitment.fixed_cap), data["cite"]]]
         for p in report.commitment.parts:
-            table.add_row(
-                f"  {p.description}" + (" [assumed]" if p.assumption else ""),
-                money(p.amount),
-                p.cite,
-            )
-        table.add_row("formula total", money(report.commitment.formula_total), "")
-        table.add_row("cap (lesser)", money(report.commitment.cap), data["cite"])
+            assumed = " [assumed]" if p.assumption else ""
+            rows.append([f"  {p.description}{assumed}", money(p.amount), p.cite])
+        rows.append(["formula total", money(report.commitment.formula_total), ""])
+        rows.append(["cap (lesser)", money(report.commitment.cap), data["cite"]])
         for m in report.loans_made:
-            table.add_row(f"loan {m.loan} ({m.date})", money(m.principal), m.cite)
-        table.add_row("room left", money(report.room), "")
-        console.print(table)
+            rows.append([f"loan {m.loan} ({m.date})", money(m.principal), m.cite])
+        rows.append(["room left", money(report.room), ""])
+        columns = [Column("item"), Column("amount", figure=True), Column("cite", drop=1)]
+        title = f"Commitment of {facility} on {day} ({data['cite']})"
+        print_table(title, columns, rows, wide=wide)
         for r in refusals:
             console.print(f"refused: {r}", markup=False, soft_wrap=True)
     if refusals:
@@ -397,12 +448,13 @@ def commitment(
 
 @app.command()
 def availability(
-    facility: Annotated[str, typer.Option("--facility")],
-    as_of: Annotated[str, typer.Option("--as-of")],
+    facility: FacilityOpt,
+    as_of: AsOfOpt,
     book: BookOrDb = None,
     db: DbOpt = None,
     known_on: KnownOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """The borrowing base line by line, with the rule that included or excluded each item,
     availability, and any overadvance and its rate status."""
@@ -416,16 +468,18 @@ def availability(
     if as_json:
         print_json(data)
         return
-    table = Table(
-        title=f"Borrowing base of {facility} on {as_of} "
-        f"(certificate of {data['certificate']['as_of']})"
-    )
-    for col in ("item", "location", "value", "eligible", "rate", "lendable", "rule", "clause"):
-        table.add_column(
-            col, justify="right" if col in ("value", "lendable") else "left", overflow="fold"
-        )
-    for item in report.base.items:
-        table.add_row(
+    columns = [
+        Column("item"),
+        Column("location", drop=3),
+        Column("value", figure=True),
+        Column("eligible", figure=True, left=True, drop=4),
+        Column("rate", figure=True),
+        Column("lendable", figure=True),
+        Column("rule", drop=2),
+        Column("clause", drop=1),
+    ]
+    rows = [
+        [
             item.item.description,
             item.item.location,
             money(item.item.value),
@@ -434,28 +488,34 @@ def availability(
             money(item.lendable),
             item.rule,
             item.cite,
+        ]
+        for item in report.base.items
+    ]
+    title = (
+        f"Borrowing base of {facility} on {as_of} (certificate of {data['certificate']['as_of']})"
+    )
+    print_table(title, columns, rows, wide=wide)
+    summary = [
+        [label, money(Decimal(data[key]))]
+        for label, key in (
+            ("maximum credit", "maximum_credit"),
+            ("borrowing base", "borrowing_base"),
+            ("reserves", "reserves"),
+            ("outstanding", "outstanding"),
+            ("availability", "availability"),
+            ("overadvance", "overadvance"),
         )
-    console.print(table)
-    summary = Table(show_header=False)
-    summary.add_column("item")
-    summary.add_column("amount", justify="right")
-    for label, key in (
-        ("maximum credit", "maximum_credit"),
-        ("borrowing base", "borrowing_base"),
-        ("reserves", "reserves"),
-        ("outstanding", "outstanding"),
-        ("availability", "availability"),
-        ("overadvance", "overadvance"),
-    ):
-        summary.add_row(label, money(Decimal(data[key])))
-    console.print(summary)
+    ]
+    print_table(None, [Column("item"), Column("amount", figure=True)], summary, show_header=False)
     console.print(f"overadvance rate: {data['overadvance_rate']}", soft_wrap=True)
 
 
 @app.command()
 def demo(
     book: BookArg = Path("examples/lexington"),
-    as_of: Annotated[str, typer.Option("--as-of")] = "1996-12-31",
+    as_of: Annotated[str, typer.Option("--as-of", help="the statement date (YYYY-MM-DD)")] = (
+        "1996-12-31"
+    ),
 ) -> None:
     """The main job on the example book: the CIT note's terms, schedule and statement."""
     loaded: Book = load_book(book)

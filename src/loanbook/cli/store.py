@@ -23,9 +23,9 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
+from loanbook import parse as strict
 from loanbook.book import Book
 from loanbook.cli.common import (
     console,
@@ -34,11 +34,10 @@ from loanbook.cli.common import (
     money,
     parse_date,
     print_json,
-    wide_console,
 )
-from loanbook.engine.events import EventKind, LoanEvent
+from loanbook.cli.tables import Column, print_table
+from loanbook.engine.events import EventKind, LoanEvent, check_detail, parse_event_amount
 from loanbook.errors import Issue, LoanbookError, ValidationError
-from loanbook.money import parse_amount
 
 if TYPE_CHECKING:  # the storage stack is imported only by the commands that use it
     from loanbook.storage.store import Store
@@ -55,6 +54,9 @@ DbOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
+WideOpt = Annotated[
+    bool, typer.Option("--wide", help="every column, text unabbreviated (lines may be long)")
+]
 KnownOpt = Annotated[
     str | None,
     typer.Option("--known-on", help="as the book knew it on (YYYY-MM-DD or ISO timestamp)"),
@@ -70,13 +72,21 @@ def _opened(db: str | None) -> Iterator[Store]:
     from loanbook.storage.store import Store
 
     try:
-        with Store.open_book(db) as store:
+        with Store.open_book(db) as store, _database(store):
             yield store
     except LoanbookError as exc:
         fail(exc)
-    except OperationalError as exc:
-        err_console.print(f"database error: {exc.orig}", markup=False)
-        raise typer.Exit(1) from None
+
+
+@contextmanager
+def _database(store: Store) -> Iterator[None]:
+    """A database failure while a command runs becomes one line naming the book."""
+    from loanbook.storage.db import database_error
+
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise database_error(store.name, exc) from None
 
 
 def _guard(fn: Callable[[], T]) -> T:
@@ -115,7 +125,7 @@ def book_from_db(db: str | None, known_on: date | datetime | None = None) -> Boo
     from loanbook.storage.store import Store
 
     try:
-        with Store.open_book(db) as store:
+        with Store.open_book(db) as store, _database(store):
             return store.book(known_on)
     except LoanbookError as exc:
         fail(exc)
@@ -128,10 +138,10 @@ def init(db: DbOpt = None, as_json: JsonOpt = False) -> None:
 
     store = _guard(lambda: Store.open(db, create=False))
     try:
-        revision = migrate.upgrade(store.engine)
-    except OperationalError as exc:
-        err_console.print(f"database error: {exc.orig}", markup=False)
-        raise typer.Exit(1) from None
+        with _database(store):
+            revision = migrate.upgrade(store.engine)
+    except LoanbookError as exc:
+        fail(exc)
     finally:
         store.close()
     if as_json:
@@ -169,11 +179,14 @@ def record(
         str | None,
         typer.Argument(help="payment|advance|prepayment|fixing|notice|fee|waiver|correction|..."),
     ] = None,
-    loan: Annotated[str | None, typer.Option("--loan")] = None,
+    loan: Annotated[str | None, typer.Option("--loan", help="the loan (or facility) id")] = None,
     on: Annotated[str | None, typer.Option("--date", help="valid date (YYYY-MM-DD)")] = None,
-    amount: Annotated[str | None, typer.Option("--amount")] = None,
+    amount: Annotated[
+        str | None,
+        typer.Option("--amount", help="the amount, e.g. 1234.56 (a fixing: the rate in percent)"),
+    ] = None,
     key: Annotated[str | None, typer.Option("--key", help="idempotency key")] = None,
-    reference: Annotated[str, typer.Option("--reference")] = "",
+    reference: Annotated[str, typer.Option("--reference", help="your reference (free text)")] = "",
     index: Annotated[str | None, typer.Option("--index", help="fixing: the index")] = None,
     reverses: Annotated[str | None, typer.Option("--reverses", help="correction: key")] = None,
     detail: Annotated[list[str] | None, typer.Option("--detail", help="NAME=VALUE")] = None,
@@ -183,6 +196,7 @@ def record(
     as_json: JsonOpt = False,
 ) -> None:
     """Record an event (or every event of a CSV): validated, idempotent by key."""
+    from loanbook.loader import read_input
     from loanbook.storage.record import Incoming, parse_events_file, record_events
 
     stamp = _instant(recorded_at, "--recorded-at")
@@ -190,10 +204,7 @@ def record(
         if file is not None:
             if kind is not None:
                 fail(ValidationError(Issue("record", "kind", "give a KIND or --file, not both")))
-            try:
-                text = file.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                fail(ValidationError(Issue(str(file), "file", str(exc))))
+            text = _guard(lambda: read_input(file))
             items = _guard(lambda: parse_events_file(text, str(file)))
         else:
             event = _event_from_options(
@@ -255,18 +266,34 @@ def _event_from_options(
             loan = loan or index
     if on is not None:
         try:
-            day = date.fromisoformat(on)
-        except ValueError:
-            issues.append(Issue("--date", "date", f"{on!r} is not YYYY-MM-DD"))
+            day = strict.parse_date(on)
+        except strict.InputError as exc:
+            issues.append(Issue("--date", "date", str(exc)))
     elif day is None:
         issues.append(Issue("--date", "date", "required"))
     if not loan:
         issues.append(Issue("--loan", "loan", "required"))
+    ids = [("--loan", "loan", loan or ""), ("--key", "key", key or "")]
+    for option, field, value in ids:
+        if value:
+            try:
+                strict.parse_id(value, field)
+            except strict.InputError as exc:
+                issues.append(Issue(option, field, str(exc)))
+    try:
+        strict.parse_text(reference, "reference")
+    except strict.InputError as exc:
+        issues.append(Issue("--reference", "reference", str(exc)))
+    for name, value in pairs:
+        try:
+            check_detail(name, value)
+        except strict.InputError as exc:
+            issues.append(Issue("--detail", name, str(exc)))
     parsed: Decimal | None = None
     if amount is not None:
         try:
-            parsed = parse_amount(amount)
-        except ValueError as exc:
+            parsed = parse_event_amount(event_kind, amount)
+        except strict.InputError as exc:
             issues.append(Issue("--amount", "amount", str(exc)))
     if issues:
         fail(ValidationError(issues))
@@ -341,6 +368,7 @@ def status(
     known_on: KnownOpt = None,
     loan: Annotated[list[str] | None, typer.Option("--loan", help="only these loans")] = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """The position of every loan as of a date, as the book knew it on a date."""
     from loanbook.storage.reports import default_as_of
@@ -354,37 +382,47 @@ def status(
         print_json(result.as_json())
         return
     title = f"Status as of {day}" + (f", as known on {known_on}" if known_on else "")
-    table = Table(title=title)
-    for col in ("loan", "principal", "interest accrued", "due now", "payoff", "closed through"):
-        left = col in ("loan", "closed through")
-        table.add_column(
-            col, justify="left" if left else "right", overflow="fold", no_wrap=not left
-        )
+    columns = [
+        Column("loan", middle=True),
+        Column("principal", figure=True),
+        Column("interest accrued", figure=True, drop=1),
+        Column("due now", figure=True),
+        Column("payoff", figure=True),
+        Column("closed through", figure=True, left=True, drop=2),
+    ]
+    rows: list[list[str]] = []
+    errors: list[str] = []
     for s in result.loans:
         data = s.as_json()
         if s.statement is None:
-            table.add_row(s.loan, s.error, "", "", "", data["closed_through"] or "")
+            rows.append([s.loan, "error", "", "", "", data["closed_through"] or ""])
+            errors.append(f"{s.loan}: {s.error}")
             continue
         p = s.statement.position
-        table.add_row(
-            s.loan,
-            money(p.principal_outstanding),
-            money(p.interest_accrued),
-            money(p.total_due),
-            money(p.payoff),
-            data["closed_through"] or "not run",
+        rows.append(
+            [
+                s.loan,
+                money(p.principal_outstanding),
+                money(p.interest_accrued),
+                money(p.total_due),
+                money(p.payoff),
+                data["closed_through"] or "not run",
+            ]
         )
-    wide_console().print(table)
+    print_table(title, columns, rows, wide=wide)
+    for line in errors:  # whole, on their own lines: an error is never abbreviated
+        console.print(line, markup=False, soft_wrap=True)
 
 
 def ledger(
-    loan: Annotated[str, typer.Option("--loan")],
+    loan: Annotated[str, typer.Option("--loan", help="the loan id, e.g. cit-note")],
     db: DbOpt = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="postings of business days up to")
     ] = None,
     known_on: KnownOpt = None,
     as_json: JsonOpt = False,
+    wide: WideOpt = False,
 ) -> None:
     """A loan's postings: each with its event, accounts, amount and clause."""
     from loanbook.storage.reports import ledger as loan_ledger
@@ -396,24 +434,32 @@ def ledger(
     if as_json:
         print_json(result.as_json())
         return
-    table = Table(title=f"Ledger of {loan}")
-    for col in ("posted", "#", "date", "line", "debit", "credit", "amount", "clause", "event"):
-        table.add_column(col, justify="right" if col in ("#", "amount") else "left")
-    for p in result.postings:
-        line = p.line
-        label = line.kind.value.replace("_", " ") + (" (reversal)" if p.reverses else "")
-        table.add_row(
+    columns = [
+        Column("posted", figure=True, left=True, drop=3),
+        Column("#", figure=True, drop=4),
+        Column("date", figure=True, left=True),
+        Column("line"),
+        Column("debit", drop=2, shrink=False),
+        Column("credit", drop=2, shrink=False),
+        Column("amount", figure=True),
+        Column("clause", drop=1),
+        Column("event", drop=5, middle=True),
+    ]
+    rows = [
+        [
             p.posted_on.isoformat(),
             str(p.seq),
-            line.date.isoformat(),
-            label,
-            line.debit.value,
-            line.credit.value,
-            money(line.amount),
-            line.cite,
-            line.event,
-        )
-    console.print(table)
+            p.line.date.isoformat(),
+            p.line.kind.value.replace("_", " ") + (" (reversal)" if p.reverses else ""),
+            p.line.debit.value,
+            p.line.credit.value,
+            money(p.line.amount),
+            p.line.cite,
+            p.line.event,
+        ]
+        for p in result.postings
+    ]
+    print_table(f"Ledger of {loan}", columns, rows, wide=wide)
     for account, value in sorted(result.balances.items()):
         if value:
             console.print(f"  {account.value}: {money(value)}", markup=False)
@@ -463,9 +509,14 @@ def export(
         done = _guard(lambda: export_folder(store, folder))
     data = {"documents": done.documents, "fixing_files": done.fixing_files, "events": done.events}
     if as_json:
-        print_json(data)
+        print_json({"folder": str(folder), **data})
     else:
-        console.print(f"{folder}: {data}", markup=False)
+        console.print(
+            f"{folder}: {done.documents} term files, {done.fixing_files} fixing files, "
+            f"{done.events} events (`loanbook validate {folder}` reads it back)",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 def register(app: typer.Typer) -> None:

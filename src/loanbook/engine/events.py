@@ -12,6 +12,15 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from loanbook.parse import (
+    MAX_AMOUNT,
+    MAX_PERCENT,
+    parse_amount,
+    parse_count,
+    parse_percent,
+    parse_text,
+)
+
 
 class EventKind(StrEnum):
     ADVANCE = "advance"
@@ -52,3 +61,46 @@ class LoanEvent:
     def event_id(self) -> str:
         """The id ledger lines name: the idempotency key, else kind/date/reference."""
         return self.key or f"{self.kind.value}:{self.date.isoformat()}:{self.reference}"
+
+
+#: Kinds whose amount may be negative (a clean price, ACTUS PRD/TD).
+SIGNED_KINDS = frozenset({EventKind.PURCHASE, EventKind.TERMINATION})
+
+
+def parse_event_amount(kind: EventKind, text: str) -> Decimal:
+    """The amount of an event as typed, by the one strict parser (``loanbook.parse``): a
+    fixing's amount is a rate in percent, a price may be negative, any other amount is money
+    in whole cents and not negative."""
+    if kind is EventKind.FIXING:
+        return parse_percent(text, fraction=False)
+    return parse_amount(text, negative=kind in SIGNED_KINDS)
+
+
+def check_detail(name: str, value: str) -> None:
+    """A detail the engines read as a number is parsed strictly when it is recorded: ``rate``
+    (a Eurodollar Rate Loan's rate, in percent) and ``months`` (its Interest Period); any
+    detail is free text of at most ``MAX_TEXT`` printable characters. Raises ``InputError``."""
+    parse_text(value, name)
+    if name == "rate":
+        parse_percent(value)
+    elif name == "months":
+        parse_count(value, maximum=1200)
+
+
+def amount_problem(event: LoanEvent) -> str | None:
+    """Why an event's amount cannot be run (outside the range any input accepts), or None.
+
+    Inputs are refused by the parser; this guards the engine against a book written before
+    the parser was strict (an amount of 10^30 would lose cents in Decimal arithmetic)."""
+    amount = event.amount
+    if amount is None:
+        return None
+    bound = MAX_PERCENT if event.kind is EventKind.FIXING else MAX_AMOUNT
+    if amount.is_finite() and -bound <= amount <= bound:
+        return None
+    what = "a rate in percent" if event.kind is EventKind.FIXING else "an amount"
+    return (
+        f"{amount} is outside the range of {what} (at most {bound:,}): event "
+        f"{event.event_id} cannot be run; record a correction with --reverses "
+        f"{event.key or event.event_id}"
+    )

@@ -13,12 +13,14 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from types import MappingProxyType
 
 from loanbook.errors import Issue, MissingFixingError, ValidationError
+from loanbook.parse import MAX_PERCENT, InputError, parse_date, parse_id, parse_percent
 
 HEADER = ("index", "date", "rate_percent")
+MAX_RATE = MAX_PERCENT / 100
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,18 @@ class RateIndex:
                     f"no fixing in force on {day.isoformat()} (first fixing: {first})",
                 )
             )
-        return self.fixings[pos - 1]
+        fixing = self.fixings[pos - 1]
+        if not (fixing.rate.is_finite() and -MAX_RATE <= fixing.rate <= MAX_RATE):
+            # Only a book stored before inputs were parsed strictly can hold one.
+            raise ValidationError(
+                Issue(
+                    fixing.source or "rates",
+                    self.name,
+                    f"the fixing of {fixing.date} is outside the range of rates "
+                    f"(at most {MAX_PERCENT}%); record a correction of it",
+                )
+            )
+        return fixing
 
     def changes_between(self, start: date, end: date) -> tuple[date, ...]:
         """Dates in (start, end) on which a new fixing takes effect."""
@@ -98,28 +111,42 @@ def parse_fixings_csv(text: str, source: str) -> tuple[Fixing, ...]:
     issues: list[Issue] = []
     out: list[Fixing] = []
     seen: set[tuple[str, date]] = set()
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ValidationError(Issue(source, "header", f"not a CSV file ({exc})", 1)) from None
     if header is None or tuple(h.strip() for h in header) != HEADER:
         raise ValidationError(Issue(source, "header", f"expected {','.join(HEADER)}", 1))
-    for lineno, row in enumerate(reader, start=2):
+    lineno = 1
+    while True:
+        lineno += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            issues.append(Issue(source, "row", f"malformed CSV ({exc})", lineno))
+            break
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != 3:
             issues.append(Issue(source, "row", f"expected 3 columns, got {len(row)}", lineno))
             continue
-        name, day_text, pct = (c.strip() for c in row)
+        name_text, day_text, pct = (c.strip() for c in row)
         try:
-            day = date.fromisoformat(day_text)
-        except ValueError:
-            issues.append(Issue(source, "date", f"{day_text!r} is not a YYYY-MM-DD date", lineno))
+            day = parse_date(day_text)
+        except InputError as exc:
+            issues.append(Issue(source, "date", str(exc), lineno))
             continue
         try:
-            rate = Decimal(pct) / 100
-        except InvalidOperation:
-            issues.append(Issue(source, "rate_percent", f"{pct!r} is not a number", lineno))
+            rate = parse_percent(pct)
+        except InputError as exc:
+            issues.append(Issue(source, "rate_percent", str(exc), lineno))
             continue
-        if not name:
-            issues.append(Issue(source, "index", "empty index name", lineno))
+        try:
+            name = parse_id(name_text, "index name")
+        except InputError as exc:
+            issues.append(Issue(source, "index", str(exc), lineno))
             continue
         if (name, day) in seen:
             issues.append(Issue(source, "date", f"duplicate fixing for {name} on {day}", lineno))

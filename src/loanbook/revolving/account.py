@@ -19,9 +19,10 @@ from fractions import Fraction
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.engine.rate import RateQuote, pct
 from loanbook.engine.result import LoanResult, Position, RateSegment
-from loanbook.errors import Issue, RefusedError
+from loanbook.errors import Issue, RefusedError, ValidationError
 from loanbook.ledger.lines import Account, LedgerLine, LineKind
 from loanbook.money import ZERO, frac, to_cents
+from loanbook.parse import InputError, parse_count, parse_percent
 from loanbook.rates import Market
 from loanbook.revolving.borrowing_base import Certificate, borrowing_base, latest_certificate
 from loanbook.revolving.terms import RevolverTerms
@@ -247,10 +248,14 @@ def _eurodollar(
                 f"{ev.date} ({terms.cite('eurodollar_allowed')})",
             )
         )
-    months = int(ev.get("months", "1"))
+    where = ev.reference or ev.event_id
+    try:  # parsed when recorded; again here for a book stored before that
+        months = parse_count(ev.get("months", "1"))
+        rate = parse_percent(ev.get("rate", "0")) + (terms.eurodollar_margin or ZERO)
+    except InputError as exc:
+        raise ValidationError(Issue(where, "rate or months", str(exc))) from None
     if months not in (1, 2, 3):
-        raise RefusedError(Issue(ev.reference, "months", "an Interest Period is 1, 2 or 3 months"))
-    rate = Decimal(ev.get("rate", "0")) / 100 + (terms.eurodollar_margin or ZERO)
+        raise RefusedError(Issue(where, "months", "an Interest Period is 1, 2 or 3 months"))
     end = add_cycle(start, Cycle(months=months), 1)
     ref = ev.reference or ev.event_id
     acct.eurodollars.append(_Eurodollar(ref, amount, rate, start, end))

@@ -8,6 +8,7 @@ uniqueness (idempotency keys, loan-day postings) is enforced by constraints.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
+
+from loanbook.errors import Issue, LoanbookError
 
 WRITE = "loanbook_write"
 BUSY_TIMEOUT_MS = 120_000
@@ -48,6 +52,21 @@ def make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def database_error(name: str, exc: SQLAlchemyError) -> LoanbookError:
+    """A database failure as one line naming the book: not a database, damaged, unreachable."""
+    orig = getattr(exc, "orig", None) or exc
+    detail = " ".join(str(orig).split()) or type(orig).__name__
+    if isinstance(orig, sqlite3.DatabaseError) and (
+        "not a database" in detail or "malformed" in detail
+    ):
+        reason = f"not a SQLite database, or a damaged one ({detail})"
+    elif isinstance(exc, OperationalError):
+        reason = f"cannot use the database ({detail})"
+    else:
+        reason = f"database error ({detail})"
+    return LoanbookError(Issue(name, "db", reason))
 
 
 @contextmanager

@@ -30,6 +30,8 @@ class Exported:
 
 def export_folder(store: Store, folder: Path) -> Exported:
     """Write the book into ``folder`` (which must be empty or absent)."""
+    if folder.exists() and not folder.is_dir():
+        raise ValidationError(Issue(str(folder), "folder", "exists and is not a folder"))
     if folder.exists() and any(folder.iterdir()):
         raise ValidationError(Issue(str(folder), "folder", "exists and is not empty"))
     with store.read() as conn:

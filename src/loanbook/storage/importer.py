@@ -21,7 +21,14 @@ from sqlalchemy import Connection, insert, select
 from loanbook.book import Book, TermDocument
 from loanbook.engine.events import EventKind
 from loanbook.errors import Issue, LoanbookError, ValidationError
-from loanbook.loader import document_name, term_files
+from loanbook.loader import (
+    MAX_DATA_FILE_BYTES,
+    MAX_TERM_FILE_BYTES,
+    document_name,
+    read_input,
+    term_files,
+)
+from loanbook.parse import parse_percent
 from loanbook.rates import Fixing, Market, parse_fixings_csv
 from loanbook.storage.record import (
     Incoming,
@@ -109,10 +116,12 @@ def read_folder(folder: Path) -> _Folder:
         if text is None:
             continue
         try:
+            parsed_fixings = parse_fixings_csv(text, str(path))  # refuses malformed CSV first
             written = dict(enumerate(csv.reader(io.StringIO(text)), start=1))
-            for fx in parse_fixings_csv(text, str(path)):
+            for fx in parsed_fixings:
                 line = int(fx.source.rsplit(":", 1)[1])
-                percent = Decimal(written[line][2].strip())  # as written: "6.00" stays "6.00"
+                # as written: "6.00" stays "6.00"
+                percent = parse_percent(written[line][2], fraction=False)
                 fixings.append((f"rates/{path.name}:{line}", fx, percent))
         except LoanbookError as exc:
             issues.extend(exc.issues)
@@ -142,9 +151,11 @@ def _relative(source: str, folder: Path) -> str:
 
 def _read(path: Path, issues: list[Issue]) -> str | None:
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        issues.append(Issue(str(path), "file", str(exc)))
+        return read_input(
+            path, MAX_TERM_FILE_BYTES if path.suffix == ".yaml" else MAX_DATA_FILE_BYTES
+        )
+    except LoanbookError as exc:
+        issues.extend(exc.issues)
         return None
 
 

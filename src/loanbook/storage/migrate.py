@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from loanbook.errors import Issue, LoanbookError
 from loanbook.storage.db import WRITE
 
 if TYPE_CHECKING:
@@ -47,8 +48,14 @@ def current(engine: Engine) -> str | None:
 def upgrade(engine: Engine, revision: str = "head") -> str:
     """Bring the database to ``revision``; safe when several processes do it at once."""
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     cfg = _config()
+    at = current(engine)
+    if at is not None and at not in {
+        s.revision for s in ScriptDirectory.from_config(cfg).walk_revisions()
+    }:
+        raise _unknown(engine, at)
     with engine.connect() as conn:
         cfg.attributes["connection"] = conn.execution_options(**{WRITE: True})
         command.upgrade(cfg, revision)
@@ -66,3 +73,14 @@ def ensure(engine: Engine) -> None:
         found = []
     if found != [HEAD]:
         upgrade(engine)
+
+
+def _unknown(engine: Engine, rev: str) -> LoanbookError:
+    return LoanbookError(
+        Issue(
+            engine.url.render_as_string(hide_password=True),
+            "schema",
+            f"the book is at schema revision {rev!r}, which this version of Loanbook does not "
+            f"know (it knows up to {HEAD}); was it written by a newer Loanbook?",
+        )
+    )

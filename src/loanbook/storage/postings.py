@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select
 from loanbook.errors import Issue, LoanbookError
 from loanbook.ledger.lines import Account, LedgerLine, LineKind
 from loanbook.money import CENT
+from loanbook.parse import MAX_AMOUNT
 from loanbook.storage.schema import EntryRow, PostingRow
 
 
@@ -50,11 +51,15 @@ class StoredPosting:
         return out
 
 
-def cents(amount: Decimal) -> int:
-    if amount != amount.quantize(CENT) or amount <= 0:
+def cents(amount: Decimal, where: str = "ledger") -> int:
+    """Integer cents of a positive amount in whole cents, at most ``MAX_AMOUNT`` (checked
+    before any arithmetic, so no amount can raise a decimal error or overflow the column)."""
+    if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
         raise LoanbookError(
-            Issue("ledger", "amount", f"{amount} is not a positive amount in whole cents")
+            Issue(where, "amount", f"{amount} is not a positive amount of at most {MAX_AMOUNT:,}")
         )
+    if amount != amount.quantize(CENT):
+        raise LoanbookError(Issue(where, "amount", f"{amount} is not an amount in whole cents"))
     return int(amount * 100)
 
 
@@ -99,7 +104,7 @@ def rows_of(
         "reverses_seq": reverses[1] if reverses else None,
         "posted_at": stamp,
     }
-    amount = cents(line.amount)
+    amount = cents(line.amount, f"{loan}: {line.event or line.kind.value} on {line.date}")
     key = {"loan": loan, "posted_on": posted_on, "seq": seq}
     entries = [
         {**key, "leg": 0, "side": "debit", "account": line.debit.value, "amount_cents": amount},

@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Insert, select, text
@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from loanbook.engine.events import MONEY_KINDS, EventKind, LoanEvent
 from loanbook.errors import Issue, LoanbookError, ValidationError
 from loanbook.loader import parse_events_csv
+from loanbook.parse import parse_instant as strict_instant
 from loanbook.storage.schema import EventRow
 from loanbook.storage.store import Store, StoredEvent, effective_events, event_of, now
 from loanbook.storage.view import BookView
@@ -136,14 +137,9 @@ def _row_numbers(text: str) -> list[int]:
 
 
 def parse_instant(text: str) -> datetime:
-    """``YYYY-MM-DD`` (midnight UTC) or an ISO timestamp (UTC unless it says otherwise)."""
-    try:
-        if len(text.strip()) == 10:
-            return datetime.combine(date.fromisoformat(text.strip()), datetime.min.time(), UTC)
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date or ISO timestamp") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    """``YYYY-MM-DD`` (midnight UTC) or an ISO timestamp (UTC unless it says otherwise), by
+    the one strict parser (``loanbook.parse.parse_instant``; raises ``ValueError``)."""
+    return strict_instant(text)
 
 
 # -- validation ----------------------------------------------------------------------------

@@ -18,13 +18,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, inspect, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from loanbook.book import Book, TermDocument
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.errors import Issue, LoanbookError
 from loanbook.rates import Fixing, Market
 from loanbook.storage import migrate
-from loanbook.storage.db import make_engine, transaction
+from loanbook.storage.db import database_error, make_engine, transaction
 from loanbook.storage.schema import DocumentRow, EventRow, FixingRow
 from loanbook.storage.url import database_url, describe, given_database
 from loanbook.storage.view import BookView
@@ -111,9 +112,12 @@ class Store:
     def open(cls, db: str | None = None, *, create: bool = True) -> Store:
         """Open ``db`` (path or URL; see ``url.database_url``), migrating it if needed."""
         url = database_url(db)
-        store = cls(url, make_engine(url))
-        if create:
-            migrate.ensure(store.engine)
+        try:
+            store = cls(url, make_engine(url))
+            if create:
+                migrate.ensure(store.engine)
+        except SQLAlchemyError as exc:
+            raise database_error(describe(url), exc) from None
         return store
 
     @classmethod
@@ -124,7 +128,10 @@ class Store:
         the user gave it)."""
         url = database_url(db)
         name = shown or describe(str(db) if db is not None else given_database())
-        tables = _tables_before_opening(url, name)
+        try:
+            tables = _tables_before_opening(url, name)
+        except SQLAlchemyError as exc:
+            raise database_error(name, exc) from None
         if tables is None or not tables:
             empty = "" if tables is None else " (the database is empty)"
             raise LoanbookError(
@@ -145,8 +152,11 @@ class Store:
                     f"{', '.join(sorted(missing))})",
                 )
             )
-        store = cls(url, make_engine(url))
-        migrate.ensure(store.engine)
+        try:
+            store = cls(url, make_engine(url))
+            migrate.ensure(store.engine)
+        except SQLAlchemyError as exc:
+            raise database_error(name, exc) from None
         return store
 
     @property

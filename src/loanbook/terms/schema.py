@@ -7,38 +7,30 @@ with a ``%`` sign ("3%"), amounts as decimals; floats never reach the model.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from loanbook.parse import parse_amount, parse_date, parse_decimal, parse_percent
 from loanbook.time import Cycle, DayCount
 
 T = TypeVar("T")
-_PERCENT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*%\s*$")
 
 
 def _amount(value: Any) -> Decimal:
-    if isinstance(value, float):
-        raise ValueError("write amounts as decimals (a float is not exact)")
-    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-        raise ValueError(f"expected a decimal amount, got {type(value).__name__}")
-    try:
-        out = Decimal(str(value).strip())
-    except ArithmeticError:
-        raise ValueError(f"{value!r} is not a decimal amount") from None
-    if not out.is_finite():
-        raise ValueError(f"{value!r} is not a finite amount")
-    return out
+    """Money in a term file, by the one strict parser (cents, at most ``MAX_AMOUNT``)."""
+    return parse_amount(value, negative=True)
+
+
+def _factor(value: Any) -> Decimal:
+    """A multiplier (not money: more decimals allowed), by the one strict parser."""
+    return parse_decimal(value)
 
 
 def _rate(value: Any) -> Decimal:
-    if isinstance(value, str) and (m := _PERCENT.match(value)):
-        return Decimal(m.group(1)) / 100
-    raise ValueError(f"write rates in percent with a % sign, e.g. '3%' (got {value!r})")
+    return parse_percent(value, sign=True)
 
 
 def _nonneg(value: Decimal) -> Decimal:
@@ -57,6 +49,7 @@ def _daycount(value: Any) -> str:
 
 
 Amount = Annotated[Decimal, BeforeValidator(_amount), PlainSerializer(str, return_type=str)]
+Factor = Annotated[Decimal, BeforeValidator(_factor), PlainSerializer(str, return_type=str)]
 PositiveAmount = Annotated[
     Decimal,
     BeforeValidator(lambda v: _nonneg(_amount(v))),
@@ -67,6 +60,8 @@ Rate = Annotated[
     BeforeValidator(_rate),
     PlainSerializer(lambda d: f"{(d * 100).normalize():f}%", return_type=str),
 ]
+#: A date in a term file, by the one strict parser (YYYY-MM-DD, within the accepted range).
+Day = Annotated[date, BeforeValidator(parse_date)]
 CycleText = Annotated[str, BeforeValidator(_cycle)]
 DayCountText = Annotated[str, BeforeValidator(_daycount)]
 Component = Literal["late_charge", "interest", "principal", "fee"]
@@ -89,21 +84,21 @@ class RateModel(_Model):
     index: str | None = None
     margin: Rate = Decimal(0)
     fixed: Rate | None = None
-    multiplier: Amount = Decimal(1)
+    multiplier: Factor = Decimal(1)
     floor: Rate | None = None
     cap: Rate | None = None
     reset: Literal["period_start", "daily", "cycle", "fixed"] = "fixed"
     reset_cycle: CycleText | None = None
-    reset_anchor: date | None = None
+    reset_anchor: Day | None = None
     fixing_lag_days: int = Field(0, ge=0)
 
 
 class ScheduleModel(_Model):
-    anchor: date
+    anchor: Day
     cycle: CycleText
     eom: bool = True
     count: int | None = Field(None, gt=0)
-    end: date | None = None
+    end: Day | None = None
     convention: Literal[
         "unadjusted", "following", "modified following", "preceding", "modified preceding"
     ] = "unadjusted"
@@ -111,7 +106,7 @@ class ScheduleModel(_Model):
 
 
 class ExplicitInstallment(_Model):
-    date: dt.date
+    date: Day
     amount: PositiveAmount
 
 
@@ -137,8 +132,8 @@ class LoanModel(_Model):
     borrower: Cited[str]
     lender: Cited[str]
     principal: Cited[PositiveAmount]
-    start: Cited[date]
-    maturity: Cited[date] | None = None
+    start: Cited[Day]
+    maturity: Cited[Day] | None = None
     day_count: Cited[DayCountText]
     rate: Cited[RateModel]
     interest_rate_period: Cited[Literal["loan_date_monthly", "month_end"]] | None = None
@@ -169,7 +164,7 @@ class CommitmentModel(_Model):
     formula: list[CommitmentPart] = []
     minimum_loan: PositiveAmount | None = None
     maximum_loans: int | None = Field(None, gt=0)
-    termination: date | None = None
+    termination: Day | None = None
 
 
 class FacilityModel(_Model):
@@ -191,9 +186,9 @@ class DocumentModel(_Model):
     id: str = Field(min_length=1)
     title: str
     kind: Literal["note", "agreement", "amendment", "consent", "waiver", "certificate"]
-    date: dt.date
-    effective: dt.date | None = Field(None, description="valid time; defaults to the date")
-    recorded: dt.date | None = Field(None, description="record time; defaults to the date")
+    date: Day
+    effective: Day | None = Field(None, description="valid time; defaults to the date")
+    recorded: Day | None = Field(None, description="record time; defaults to the date")
     source: str | None = Field(None, description="the document's text, relative to the book")
     amends: list[str] = []
     note: str | None = None
@@ -207,7 +202,7 @@ class ChangeModel(_Model):
         pattern=r"^(loans|facilities|revolvers|parties|defined_terms)\.[^.]+(\.[^.]+)*$"
     )
     value: Any = None
-    effective: date
+    effective: Day
     cite: str
     assumption: str | None = None
     note: str | None = None
@@ -231,8 +226,8 @@ class RevolverModel(_Model):
     lender: Cited[str]
     accounts: Cited[dict[str, str]]  # borrower id -> revolving loan account id
     maximum_credit: Cited[PositiveAmount]
-    start: Cited[date]
-    term_end: Cited[date]
+    start: Cited[Day]
+    term_end: Cited[Day]
     day_count: Cited[DayCountText]
     prime_index: Cited[str]
     prime_margin: Cited[Rate]
@@ -264,7 +259,7 @@ class CertificateModel(_Model):
     """A borrowing-base certificate: the collateral a borrower reports on a date."""
 
     facility: str
-    as_of: date
+    as_of: Day
     items: list[CertificateItemModel]
 
 

@@ -7,13 +7,13 @@ schema error can be reported as ``file:line: field: reason``.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import Any
 
 import yaml
 
 from loanbook.errors import Issue, ValidationError
+from loanbook.parse import PERCENT_PLACES, InputError, parse_date, parse_decimal
 
 Path = tuple[str | int, ...]
 
@@ -40,20 +40,84 @@ def _convert(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -
         return [_convert(v, (*path, i), lines, source) for i, v in enumerate(node.value)]
     assert isinstance(node, yaml.ScalarNode)
     tag, text = node.tag, node.value
+    try:
+        return _scalar(tag, text)
+    except InputError as exc:
+        field = ".".join(map(str, path)) or "document"
+        raise ValidationError(Issue(source, field, str(exc), node.start_mark.line + 1)) from None
+
+
+def _scalar(tag: str, text: str) -> Any:
+    """A scalar by the one strict parser: ``1_000``, ``0x10``, ``1.5e3``, ``.inf`` or a
+    sexagesimal ``1:30`` are refused rather than read as YAML 1.1 would read them."""
     if tag == "tag:yaml.org,2002:float":
-        return Decimal(text.replace("_", ""))
+        return parse_decimal(text, places=PERCENT_PLACES + 2)
+    if tag == "tag:yaml.org,2002:int":
+        return int(parse_decimal(text, places=0))
     if tag == "tag:yaml.org,2002:timestamp":
-        value = yaml.SafeLoader(text).construct_yaml_timestamp(node)
-        return value.date() if isinstance(value, datetime) else value
-    if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"):
-        return yaml.SafeLoader(text).construct_object(node)
+        return parse_date(text)
+    if tag in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"):
+        return yaml.SafeLoader(text).construct_object(yaml.ScalarNode(tag, text))
     return text
 
 
-def read_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
-    """Parse one YAML document; a syntax error is reported with its line."""
+#: The deepest nesting of mappings and lists a term file may have (the schema needs about 8).
+MAX_DEPTH = 64
+
+
+class _AliasError(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _DepthError(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader without aliases and with bounded nesting: a term file is a tree, so an
+    alias (``*name``) is refused where it appears. That bounds the work to the size of the
+    file (no alias bomb) and the depth to ``MAX_DEPTH`` (no recursion error)."""
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasError(self.peek_event().start_mark.line + 1)  # type: ignore[no-untyped-call]
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _DepthError(self.peek_event().start_mark.line + 1)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _compose(text: str) -> yaml.Node | None:
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def read_yaml(text: str, source: str) -> tuple[Any, dict[Path, int]]:
+    """Parse one YAML document; a syntax error is reported with its line. Aliases are refused
+    (term files do not need them, and they can expand exponentially); so is nesting deeper
+    than ``MAX_DEPTH``."""
+    try:
+        node = _compose(text)
+    except _AliasError as exc:
+        raise ValidationError(
+            Issue(source, "yaml", "aliases (*name) are not allowed in term files", exc.line)
+        ) from None
+    except _DepthError as exc:
+        raise ValidationError(
+            Issue(source, "yaml", f"nested deeper than {MAX_DEPTH} levels", exc.line)
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
