@@ -101,6 +101,7 @@ def snapshot(db: str) -> tuple[Any, ...]:
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = str(tmp_path_factory.mktemp("fuzz") / "book.db")
+    assert runner.invoke(app, ["init", "--db", path]).exit_code == 0
     assert runner.invoke(app, ["import", str(CIT_BOOK), "--db", path]).exit_code == 0
     assert runner.invoke(app, ["run", "--to", "1996-06-30", "--db", path]).exit_code == 0
     return path

@@ -50,6 +50,7 @@ def refused(result: Result, *needles: str) -> str:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("book") / "book.db"
+    assert cli("init", "--db", str(db)).exit_code == 0
     assert cli("import", str(CIT_BOOK), "--db", str(db)).exit_code == 0
     assert cli("run", "--to", "1996-06-30", "--db", str(db)).exit_code == 0
     return db

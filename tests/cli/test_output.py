@@ -59,6 +59,7 @@ def column(text: str, header: str) -> list[str]:
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = str(tmp_path_factory.mktemp("out") / "book.db")
+    assert runner.invoke(app, ["init", "--db", path]).exit_code == 0
     assert runner.invoke(app, ["import", str(CIT_BOOK), "--db", path]).exit_code == 0
     assert runner.invoke(app, ["run", "--to", "1996-12-31", "--db", path]).exit_code == 0
     return path

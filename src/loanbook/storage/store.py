@@ -303,7 +303,7 @@ def _tables_before_opening(url: str, name: str) -> set[str] | None:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise LoanbookError(
-            Issue("--db", "db", f"{name} is not a Loanbook book (not a SQLite database: {exc})")
+            Issue(name, "db", f"not a SQLite database, or a damaged one ({exc})")
         ) from None
     return {str(r[0]) for r in rows}
 
