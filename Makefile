@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean docs
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
 	$(BIN)/ruff format --check src tests $(wildcard benchmarks)
 	$(BIN)/mypy src
+
+# The term-format reference is generated from the pydantic models (a test keeps it in step).
+docs: $(STAMP)
+	$(BIN)/python -m loanbook.terms.reference > docs/term-format.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -98,7 +98,7 @@ def loan_terms(loan_id: str, raw: dict[str, Any], source: str = "terms") -> Loan
     )
     return LoanTerms(
         id=loan_id,
-        facility=m.facility.value,
+        facility=m.facility.value if m.facility else "",
         borrower=m.borrower.value,
         lender=m.lender.value,
         principal=m.principal.value,
