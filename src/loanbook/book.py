@@ -18,6 +18,7 @@ from loanbook.rates import Fixing, Market
 from loanbook.revolving.account import RevolverHistory, run_facility
 from loanbook.revolving.borrowing_base import Certificate, CertificateItem, check_certificate
 from loanbook.revolving.terms import RevolverTerms, revolver_terms
+from loanbook.terms import validation
 from loanbook.terms.build import loan_terms, start_of
 from loanbook.terms.model import LoanTerms
 from loanbook.terms.schema import TermFileModel
@@ -323,8 +324,10 @@ class Book:
             )
         return out
 
-    def validate(self) -> list[Issue]:
-        """Every loan's terms build at every version, and name indexes the market has."""
+    def validate(self, whole: bool = True) -> list[Issue]:
+        """Every loan's terms build at every version and pass the term rules
+        (``terms.validation``); with ``whole``, the rules over the whole book too (facilities,
+        references, fixings). The store checks loan by loan, then the whole book once."""
         issues: list[Issue] = []
         for facility in self.state(FAR_FUTURE)["revolvers"]:
             try:
@@ -338,20 +341,13 @@ class Book:
             if self.revolver_of(loan) is not None:
                 continue
             try:
-                hist = self.history(loan)
+                issues.extend(validation.loan_issues(self, loan))
             except LoanbookError as exc:
                 issues.extend(exc.issues)
-                continue
-            for _, terms in hist.versions:
-                index = terms.rate.index
-                if index is not None and index not in self.market.indexes:
-                    known = ", ".join(sorted(self.market.indexes)) or "none loaded"
-                    issues.append(
-                        Issue(
-                            self._source_of(loan),
-                            f"loans.{loan}.rate.index",
-                            f"unknown index {index!r} (known: {known})",
-                        )
-                    )
-                    break
+        if whole:
+            issues.extend(validation.book_issues(self))
         return issues
+
+    def warnings(self) -> list[Issue]:
+        """Values that are legal but implausible (``validate`` prints them, refusing nothing)."""
+        return validation.book_warnings(self)
