@@ -111,7 +111,10 @@ Rate = Annotated[
 CycleText = Annotated[
     str,
     BeforeValidator(_cycle),
-    Kind("cycle", "'monthly', 'quarterly', 'semiannual', 'annual', or '1M', '3M', '1Y', '2W'"),
+    Kind(
+        "cycle",
+        "daily, weekly, monthly, quarterly, semiannual, annual, or ISO: P1M, P3M, P1Y, P2W",
+    ),
 ]
 DayCountText = Annotated[
     str,
@@ -173,7 +176,7 @@ class RateModel(_Model):
         "(Prime); `cycle` = on `reset_cycle` from `reset_anchor`; `fixed` = never (fixed rate)",
     )
     reset_cycle: CycleText | None = Field(
-        None, description="with `reset: cycle`, how often the rate resets", examples=["3M"]
+        None, description="with `reset: cycle`, how often the rate resets", examples=["P3M"]
     )
     reset_anchor: date | None = Field(
         None, description="with `reset: cycle`, the first reset date (YYYY-MM-DD)"
