@@ -61,9 +61,7 @@ loans:
     return text, fixings, maturity
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(notes())
 def test_a_book_validate_accepts_runs(note: tuple[str, str, date]) -> None:
     text, fixings, maturity = note
