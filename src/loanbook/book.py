@@ -216,6 +216,7 @@ class Book:
         if event.kind is EventKind.FIXING:
             if not event.get("index"):
                 issues.append(Issue(source, "index", "a fixing names its index"))
+            issues.extend(validation.fixing_event_issues(event, source))
             return issues
         if self.revolver_of(event.loan) is not None:
             return issues or self._check_revolving(event, source)
@@ -250,10 +251,12 @@ class Book:
             where = ev.reference or ev.event_id
             if ev.kind in MONEY_KINDS and (ev.amount is None or ev.amount <= 0):
                 issues.append(Issue(where, "amount", f"must be positive, got {ev.amount}"))
-            elif ev.kind is not EventKind.FIXING and ev.loan not in self.loan_ids():
+            elif ev.kind is EventKind.FIXING:
+                issues.extend(validation.fixing_event_issues(ev, where))
+            elif ev.loan not in self.loan_ids():
                 known = ", ".join(self.loan_ids())
                 issues.append(Issue(where, "loan", f"unknown loan {ev.loan!r} (known: {known})"))
-            elif ev.kind is not EventKind.FIXING and ev.date < self.start_of(ev.loan):
+            elif ev.date < self.start_of(ev.loan):
                 issues.append(Issue(where, "date", self._before_start(ev)))
         if issues:
             return issues

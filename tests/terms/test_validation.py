@@ -254,3 +254,11 @@ def test_day_count_spellings_in_a_term_file(tmp_path: Path, spelling: str, canon
     loaded = read_book(folder)
     terms = loaded.loan_terms("cit-note", loaded.start_of("cit-note"))
     assert terms.day_count.value == canonical
+
+
+def test_a_fixing_event_of_1e30_percent_is_refused(tmp_path: Path) -> None:
+    events = "date,loan,kind,amount,reference,index\n1996-02-01,-,fixing,1e30,typo,LIBOR-1M\n"
+    found = errors(book(tmp_path / "a", files={"events/f.csv": events}))
+    one(found, "typo: amount", "not a plausible rate")
+    events = events.replace("1e30", "5.5")
+    assert errors(book(tmp_path / "b", files={"events/f.csv": events})) == []

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError as PydanticError
 
+from loanbook.engine.events import LoanEvent
 from loanbook.engine.installments import build_installments, principal_schedule, schedule_dates
 from loanbook.errors import Issue, LoanbookError
 from loanbook.ledger.lines import LineKind
@@ -532,6 +533,20 @@ def rule_fixings(book: Book) -> Iterator[Issue]:
                     "plausible rate (more than 1,000% a year in size)",
                     int(line) if line.isdigit() else None,
                 )
+
+
+def fixing_event_issues(event: LoanEvent, source: str) -> list[Issue]:
+    """A fixing recorded as an event (amount in percent) within the plausible bound."""
+    if event.amount is not None and abs(event.amount) > MAX_FIXING * 100:
+        return [
+            Issue(
+                source,
+                "amount",
+                f"a fixing of {event.amount}% is not a plausible rate (more than 1,000% a year "
+                "in size)",
+            )
+        ]
+    return []
 
 
 BookRule = Callable[["Book"], Iterable[Issue]]
