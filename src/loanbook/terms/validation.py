@@ -25,14 +25,17 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError as PydanticError
 
+from loanbook.engine.commitment import part_amount
 from loanbook.engine.events import LoanEvent
 from loanbook.engine.installments import build_installments, principal_schedule, schedule_dates
 from loanbook.errors import Issue, LoanbookError
 from loanbook.ledger.lines import LineKind
 from loanbook.money import ZERO
 from loanbook.rates import Fixing
+from loanbook.terms.build import loan_terms
 from loanbook.terms.model import AmortizationKind, LoanTerms, RateReset
 from loanbook.terms.schema import CheckModel, CommitmentModel
+from loanbook.terms.versioning import resolve
 from loanbook.terms.yamlread import line_of, read_yaml
 from loanbook.time import add_cycle
 
@@ -400,21 +403,31 @@ def _walk_cites(
             yield from _walk_cites(inner, (*path, n))
 
 
+def _some(names: Iterable[str], most: int = 10) -> str:
+    """Names for a message: at most ``most`` of them, then how many more."""
+    found = sorted(names)
+    more = f" and {len(found) - most} more" if len(found) > most else ""
+    return ", ".join(found[:most]) + more
+
+
 def rule_references(book: Book) -> Iterator[Issue]:
     """``amends`` and every citation name a document of the book; a loan's facility and a
     certificate's facility exist; a check names a loan of the book."""
     ids = {d.id for d in book.documents}
     state = book.state(FAR_FUTURE)
     for doc in book.documents:
-        lines = _lines(doc.text, doc.source)
+
+        def lines(doc: Any = doc) -> dict[tuple[str | int, ...], int]:
+            return _lines(doc.text, doc.source)  # parsed again only when there is an issue
+
         for n, target in enumerate(doc.model.document.amends):
             if target not in ids:
                 yield Issue(
                     doc.source,
                     "document.amends",
                     f"amends {target!r}, which is not a document of the book "
-                    f"(documents: {', '.join(sorted(ids))})",
-                    line_of(lines, ("document", "amends", n)),
+                    f"(documents: {_some(ids)})",
+                    line_of(lines(), ("document", "amends", n)),
                 )
         dumped = doc.model.model_dump(mode="python", exclude_none=True)
         for path, cite in _walk_cites(dumped, ()):
@@ -426,8 +439,8 @@ def rule_references(book: Book) -> Iterator[Issue]:
                     doc.source,
                     ".".join(map(str, path)),
                     f"cites {cite!r}: {target!r} is not a document of the book "
-                    f"(documents: {', '.join(sorted(ids))})",
-                    line_of(lines, path),
+                    f"(documents: {_some(ids)})",
+                    line_of(lines(), path),
                 )
         cert = doc.model.certificate
         if cert is not None and cert.facility not in state["revolvers"]:
@@ -436,7 +449,7 @@ def rule_references(book: Book) -> Iterator[Issue]:
                 "certificate.facility",
                 f"unknown revolving facility {cert.facility!r} "
                 f"(known: {', '.join(sorted(state['revolvers'])) or 'none'})",
-                line_of(lines, ("certificate", "facility")),
+                line_of(lines(), ("certificate", "facility")),
             )
         for n, check in enumerate(doc.model.checks):
             if check.loan not in state["loans"]:
@@ -444,7 +457,7 @@ def rule_references(book: Book) -> Iterator[Issue]:
                     doc.source,
                     f"checks[{n}].loan",
                     f"unknown loan {check.loan!r}",
-                    line_of(lines, ("checks", n, "loan")),
+                    line_of(lines(), ("checks", n, "loan")),
                 )
     facilities = set(state["facilities"]) | set(state["revolvers"])
     for loan, raw in state["loans"].items():
@@ -462,22 +475,19 @@ def rule_facilities(book: Book) -> Iterator[Issue]:
     """000 §2(c) over the loans in the book: each loan made before the commitment ends, at
     least the minimum loan, no more than the maximum number of loans, and all of them within
     the lesser of the fixed cap and the collateral formula (the terms in force at each start)."""
-    from loanbook.engine.commitment import part_amount
-
-    final = book.state(FAR_FUTURE)
     by_facility: dict[str, list[tuple[date, str, Decimal]]] = {}
-    for loan in final["loans"]:
-        try:
-            terms = book.loan_terms(loan, FAR_FUTURE)
-        except LoanbookError:
-            continue  # reported by the loan's own checks
+    for loan, terms in _final_loans(book):
         if terms.facility:
             by_facility.setdefault(terms.facility, []).append((terms.start, loan, terms.principal))
+    # The facilities' terms alone (few assertions): resolving them at each loan's start
+    # stays cheap however many loans the book has.
+    facility_assertions = [a for a in book.assertions if a.path[0] == "facilities"]
     for facility, loans in by_facility.items():
         made: list[tuple[date, str, Decimal]] = []
         for start, loan, principal in sorted(loans):
             made.append((start, loan, principal))
-            raw = book.state(start)["facilities"].get(facility, {}).get("commitment")
+            state = resolve(facility_assertions, start)
+            raw = state["facilities"].get(facility, {}).get("commitment")
             if not isinstance(raw, dict) or not isinstance(raw.get("value"), dict):
                 continue
             try:
@@ -518,6 +528,18 @@ def rule_facilities(book: Book) -> Iterator[Issue]:
                     f"commitment of {_money(cap)}, the lesser of {_money(c.fixed_cap)}{formula} "
                     f"({cite})",
                 )
+
+
+def _final_loans(book: Book) -> list[tuple[str, LoanTerms]]:
+    """Every loan's latest terms, from one resolution of the book (linear in its size);
+    a loan whose terms do not build is left to its own checks."""
+    out: list[tuple[str, LoanTerms]] = []
+    for loan, raw in book.state(FAR_FUTURE)["loans"].items():
+        try:
+            out.append((loan, loan_terms(loan, raw)))
+        except LoanbookError:
+            continue
+    return out
 
 
 def rule_fixings(book: Book) -> Iterator[Issue]:
@@ -579,11 +601,7 @@ def book_warnings(book: Book) -> list[Issue]:
                         int(line) if line.isdigit() else None,
                     )
                 )
-    for loan in book.state(FAR_FUTURE)["loans"]:
-        try:
-            terms = book.loan_terms(loan, FAR_FUTURE)
-        except LoanbookError:
-            continue
+    for loan, terms in _final_loans(book):
         r = terms.rate
         if r.index is None or r.reset is RateReset.FIXED:
             continue
