@@ -59,3 +59,26 @@ def test_excess_applied_to_principal_in_the_order_the_note_says(
         ("prepayment_applied", "loans.cit-note.excess_payment", D("5106.25")),
     ]
     assert found[0][3].startswith(first) and found[1][3].startswith(second)
+
+
+AMENDMENT = """document: {id: "005", title: Waterfall amendment, kind: amendment, date: 1996-06-01}
+changes:
+  - op: replace
+    path: loans.cit-note.waterfall
+    value:
+      before_maturity: [interest, principal]
+      after_maturity: [interest, late_charge, principal]
+    effective: 1996-06-01
+    cite: 005 §1
+"""
+
+
+def test_a_payment_cites_the_waterfall_in_force_on_its_date(tmp_path: Path) -> None:
+    # design note: the order AND its citation come from the terms in force on the payment date.
+    loaded = read_book(book(tmp_path, files={"005.yaml": AMENDMENT}))
+    april = LoanEvent(date(1996, 4, 30), "cit-note", EventKind.PAYMENT, D("205768.21"), "a", "a")
+    june = LoanEvent(date(1996, 6, 30), "cit-note", EventKind.PAYMENT, D("1000.00"), "j", "j")
+    result = loaded.with_events((april, june)).run("cit-note", date(1996, 7, 1))
+    cites = {ln.event: ln.cite for ln in result.lines if ln.kind is LineKind.PAYMENT_APPLIED}
+    assert cites["a"] == "003 ¶1"
+    assert "005 §1" in cites["j"]

@@ -29,13 +29,14 @@ class Servicing(Dues):
 
     def _apply_funds(self, day: date, amount: Decimal, event: str, source: Account) -> Decimal:
         """Apply ``amount`` by the waterfall; what is left goes to unapplied funds."""
-        wf = self.history.at(day).waterfall
+        in_force = self.history.at(day)  # the order AND its citation as in force that day
+        wf = in_force.waterfall
         overdue = any(
             d.component == "principal" and d.remaining > 0 and d.due_date < day for d in self.dues
         )
         order = wf.after_maturity if overdue else wf.before_maturity
         order = (*order, *(c for c in _DEFAULT_ORDER if c not in order))
-        wf_cite, wf_term = self.terms.cite("waterfall"), self.terms.term("waterfall")
+        wf_cite, wf_term = in_force.cite("waterfall"), in_force.term("waterfall")
         left = amount
         for component in order:
             for due in sorted(self.dues, key=lambda d: d.due_date):
