@@ -255,3 +255,21 @@ def test_a_fixing_event_of_1e30_percent_is_refused(tmp_path: Path) -> None:
     one(found, "typo: amount", "not a plausible rate")
     events = events.replace("1e30", "5.5")
     assert errors(book(tmp_path / "b", files={"events/f.csv": events})) == []
+
+
+def test_validate_prints_warnings_and_still_says_valid(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from loanbook.cli.main import app
+
+    folder = book(tmp_path)
+    out = CliRunner().invoke(app, ["validate", str(folder)])
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("warning: 003-cit-promissory-note.yaml:38: loans.cit-note.rate.")
+    assert "uses the LIBOR-1M fixing of 1996-01-02" in lines[0]
+    assert out.stdout.rstrip().endswith("- valid")
+    data = json.loads(CliRunner().invoke(app, ["validate", str(folder), "--json"]).stdout)
+    assert data["valid"] is True and len(data["warnings"]) == 1

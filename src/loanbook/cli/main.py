@@ -72,8 +72,8 @@ def validate(book: BookArg, as_json: JsonOpt = False) -> None:
             }
         )
     else:
-        for warning in warnings:
-            console.print(f"warning: {warning}", highlight=False, markup=False)
+        for warning in warnings:  # one unwrapped line each, like the errors, for grep
+            typer.echo(f"warning: {warning}")
         console.print(
             f"{book}: {len(loaded.documents)} documents, loans: "
             f"{', '.join(loaded.loan_ids())} - valid"
