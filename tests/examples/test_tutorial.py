@@ -46,3 +46,22 @@ def test_tutorial_shows_the_error_validate_prints(tmp_path: Path) -> None:
         (issue,) = exc.issues
     shown = " ".join(DOC.read_text(encoding="utf-8").split())
     assert " ".join(str(issue).split()) in shown
+
+
+def test_every_figure_a_check_can_name() -> None:
+    from loanbook.terms.schema import CheckModel
+    from loanbook.terms.validation import compute
+
+    book = read_book(BOOK)
+
+    def figure(name: str) -> D:
+        check = CheckModel(loan="hudson-note", figure=name, value=D(0), cite="tut ¶2")  # type: ignore[arg-type]
+        return compute(book, check).value
+
+    assert figure("installment") == D("716.43")  # the whole payment, as stated
+    assert figure("installment_count") == 60
+    assert figure("balloon") == D("85190.14")
+    assert figure("final_payment") == D("85616.09")
+    assert figure("installments_total") == D("100000.00")
+    # 59 x 716.43 + 85,616.09 = 127,885.46 paid, less the 100,000.00 principal.
+    assert figure("total_interest") == D("27885.46")
