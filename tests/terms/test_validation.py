@@ -273,3 +273,10 @@ def test_validate_prints_warnings_and_still_says_valid(tmp_path: Path) -> None:
     assert out.stdout.rstrip().endswith("- valid")
     data = json.loads(CliRunner().invoke(app, ["validate", str(folder), "--json"]).stdout)
     assert data["valid"] is True and len(data["warnings"]) == 1
+
+
+def test_an_end_before_the_maturity_is_refused(tmp_path: Path) -> None:
+    short = {"count: 48": "end: 1999-12-31"}
+    one(errors(book(tmp_path / "a", short)), "amortization.schedule.end", "before the maturity")
+    ok = {"count: 48": "end: 2000-03-31"}
+    assert errors(book(tmp_path / "b", ok)) == []

@@ -72,11 +72,11 @@ through writing a note.
 - **Dates** are `YYYY-MM-DD`.
 - **Schedules, `count`, `end` and `maturity`.** A schedule's dates start at `anchor` and
   follow `cycle`: `count` dates, or up to `end`, or (with neither) up to the loan's
-  `maturity`. The principal the installments do not repay is due at `maturity` (a balloon).
-  `validate` refuses a schedule with a date after the maturity, a `count` whose last date
-  does not reach the maturity when no balloon is intended (level principal installments that
-  add up to the principal must end on the maturity), and a schedule that ends before the
-  maturity having repaid everything.
+  `maturity`. The principal schedule's last date is the maturity, and its last installment
+  takes whatever principal the others leave: a balloon when the installments are smaller
+  than an even share. `validate` refuses installments after the maturity and a `count` that
+  ends before it (the last counted installment would silently become the balloon), naming
+  the count that ends on the maturity.
 - **Level payment.** Under `amortization` with `kind: level_payment`, `installment` is the
   WHOLE periodic payment, principal and interest together; each payment's principal is the
   payment less the interest then due. Under `level_principal` it is the principal alone.

@@ -213,9 +213,9 @@ class ScheduleModel(_Model):
     count: int | None = Field(
         None,
         gt=0,
-        description="the number of dates, the anchor included. With `count`, the last date "
-        "must be the loan's maturity, or come before it when the schedule's last payment is "
-        "not the last (a balloon at maturity); `validate` checks it",
+        description="the number of dates, the anchor included. For principal, the last date "
+        "must be the loan's maturity: `validate` refuses a count that ends before or after it "
+        "and names the count that ends on it",
         examples=[48],
     )
     end: date | None = Field(
@@ -253,8 +253,9 @@ class AmortizationModel(_Model):
     )
     schedule: ScheduleModel | None = Field(
         None,
-        description="the principal due dates (not for `bullet` or `explicit`). Whatever "
-        "principal the installments leave is due at the loan's maturity: the balloon",
+        description="the principal due dates (not for `bullet` or `explicit`), the last on "
+        "the loan's maturity. The last installment takes whatever principal the others leave: "
+        "the balloon",
     )
     installment: PositiveAmount | None = Field(
         None,

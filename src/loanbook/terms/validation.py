@@ -164,6 +164,15 @@ def rule_schedule(book: Book, terms: LoanTerms, as_of: date) -> Iterator[Issue]:
                 f"take whatever is left and the maturity would be ignored{fix}",
                 as_of,
             )
+        elif am.schedule is not None and am.schedule.end is not None and dates[-1] < maturity:
+            yield issue(
+                book,
+                (*where, "end"),
+                f"the installments end on {am.schedule.end}, before the maturity {maturity} "
+                f"({terms.cite('maturity')}): the last installment would take whatever is "
+                "left and the maturity would be ignored; end the schedule on the maturity",
+                as_of,
+            )
     if am.kind is AmortizationKind.LEVEL_PRINCIPAL and am.installment is not None:
         total = am.installment * len(dates)
         if total > terms.principal and am.installment * (len(dates) - 1) >= terms.principal:
