@@ -57,6 +57,23 @@ loans:
     amortization: {{value: {amort}, cite: n 1}}
     usury_max_rate: {{value: 25%, cite: n 1}}
 """
+    figure = draw(
+        st.sampled_from(
+            [
+                "installments_total",
+                "installment",
+                "installment_count",
+                "final_payment",
+                "balloon",
+                "total_interest",
+            ]
+        )
+    )
+    if draw(st.booleans()):  # half the books state a figure (mostly wrong: refused, no crash)
+        text += (
+            f"checks:\n  - {{loan: x, figure: {figure}, cite: n 2, "
+            f"value: {draw(st.decimals('0', '1000000', places=2))}}}\n"
+        )
     fixings = f"index,date,rate_percent\nIDX,{start - timedelta(days=3)},5.25\n"
     return text, fixings, maturity
 

@@ -363,6 +363,8 @@ def compute(book: Book, check: CheckModel) -> Figure:
     if check.figure == "total_interest":
         total = sum((i for _, _, i in rows), ZERO)
         return Figure(total, "all interest, every payment on time", rate_cites)
+    if not rows:
+        raise ValueError("no payment falls due under the terms")
     last_date, principal, interest = rows[-1]
     if check.figure == "balloon":
         return Figure(principal, f"the principal due on {last_date}", am_cite)
