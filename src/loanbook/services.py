@@ -6,7 +6,7 @@ immutable records with ``as_json()`` (amounts as decimal strings).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,6 +19,7 @@ from loanbook.engine.commitment import (
     LoanMade,
     part_amount,
 )
+from loanbook.engine.events import EventKind
 from loanbook.engine.installments import Installment, build_installments
 from loanbook.engine.result import LoanResult, Position
 from loanbook.errors import Issue, LoanbookError, MissingFixingError
@@ -79,7 +80,12 @@ def schedule(book: Book, loan: str, known_on: date | None = None) -> Schedule:
     prepaid: list[tuple[date, Decimal]] = []
     note = "interest assuming every amount is paid when due, at the fixings in the book"
     try:
-        result = book.run(loan, last, known_on, assume_paid=True)
+        # Every amount paid when due (assume_paid) in place of the payments recorded, which
+        # would otherwise count twice; prepayments and proceeds applications stay.
+        contractual = replace(
+            book, events=tuple(e for e in book.events if e.kind is not EventKind.PAYMENT)
+        )
+        result = contractual.run(loan, last, known_on, assume_paid=True)
         for line in result.lines:
             if line.kind is LineKind.INTEREST_DUE:
                 interest[line.date] = interest.get(line.date, ZERO) + line.amount

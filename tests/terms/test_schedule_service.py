@@ -34,3 +34,17 @@ def test_schedule_applies_the_usury_cap_as_run_does(tmp_path: Path) -> None:
     due = sum(ln.amount for ln in lines if ln.kind is LineKind.INTEREST_DUE)
     credit = sum(ln.amount for ln in lines if ln.kind is LineKind.USURY_CREDIT)
     assert due - credit == first.interest
+
+
+def test_recorded_payments_do_not_count_twice_in_the_schedule(tmp_path: Path) -> None:
+    # With excess_payment: inverse a recorded payment would reduce principal on top of the
+    # schedule's own "paid when due": the schedule is the contract, payments are left out.
+    edits = {
+        "    acceleration:\n": "    excess_payment: {value: inverse, cite: 003 ¶1}\n"
+        "    acceleration:\n"
+    }
+    plain = services.schedule(read_book(book(tmp_path / "a", edits)), "cit-note").rows
+    pay = "date,loan,kind,amount,reference\n1996-04-30,cit-note,payment,205768.21,april\n"
+    paid = read_book(book(tmp_path / "b", edits, files={"events/p.csv": pay}))
+    assert services.schedule(paid, "cit-note").rows == plain
+    assert plain[0].balance_after == D("4460006.25")  # 4,554,900.00 - 94,893.75
