@@ -280,3 +280,12 @@ def test_an_end_before_the_maturity_is_refused(tmp_path: Path) -> None:
     one(errors(book(tmp_path / "a", short)), "amortization.schedule.end", "before the maturity")
     ok = {"count: 48": "end: 2000-03-31"}
     assert errors(book(tmp_path / "b", ok)) == []
+
+
+def test_an_interest_date_on_or_before_the_start_is_refused(tmp_path: Path) -> None:
+    early = {
+        "    interest_schedule:\n      value:\n        anchor: 1996-04-30": (
+            "    interest_schedule:\n      value:\n        anchor: 1996-01-17"
+        )
+    }
+    one(errors(book(tmp_path, early)), "interest_schedule.anchor", "not after the start")

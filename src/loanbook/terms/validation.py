@@ -112,6 +112,15 @@ def rule_dates(book: Book, terms: LoanTerms, as_of: date) -> Iterator[Issue]:
             f"({terms.cite('start')})",
             as_of,
         )
+    anchor = terms.interest_schedule.anchor
+    if anchor <= terms.start:
+        yield issue(
+            book,
+            (*loan, "interest_schedule", "anchor"),
+            f"the first interest date {anchor} is not after the start {terms.start} "
+            f"({terms.cite('start')})",
+            as_of,
+        )
 
 
 def rule_schedule(book: Book, terms: LoanTerms, as_of: date) -> Iterator[Issue]:
