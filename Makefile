@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench fuzz clean
+.PHONY: demo test lint bench fuzz clean docs
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,10 @@ lint: $(STAMP)
 FUZZ ?= 500
 fuzz: $(STAMP)
 	LOANBOOK_FUZZ_EXAMPLES=$(FUZZ) $(BIN)/pytest -n 2 tests/cli/test_fuzz.py
+
+# The term-format reference is generated from the pydantic models (a test keeps it in step).
+docs: $(STAMP)
+	$(BIN)/python -m loanbook.terms.reference > docs/term-format.md
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

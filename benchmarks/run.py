@@ -43,6 +43,7 @@ from loanbook.storage.close import close_of_business
 from loanbook.storage.importer import import_folder
 from loanbook.storage.store import Store
 from loanbook.storage.url import database_url
+from loanbook.time import Cycle, add_cycle
 
 START = date(2025, 1, 2)
 NOTE = """\
@@ -54,7 +55,6 @@ document:
 
 loans:
   {loan}:
-    facility: {{value: bench-facility, cite: "{doc} ¶2"}}
     borrower: {{value: borrower-{n}, cite: "{doc} ¶1"}}
     lender: {{value: bench-bank, cite: "{doc} ¶1"}}
     principal: {{value: {principal}, cite: "{doc} ¶1"}}
@@ -108,7 +108,7 @@ def generate(folder: Path, loans: int, days: int) -> date:
                 loan=loan,
                 principal=f"{principal:.2f}",
                 start=START.isoformat(),
-                maturity=(START + timedelta(days=5 * 366)).isoformat(),
+                maturity=add_cycle(last, Cycle.parse("monthly"), 59, True).isoformat(),
                 margin=Decimal("2.00") + Decimal(n % 8) / 4,
                 first_due=last.isoformat(),
                 installment=f"{installment:.2f}",

@@ -19,6 +19,7 @@ from loanbook.rates import Fixing, Market
 from loanbook.revolving.account import RevolverHistory, run_facility
 from loanbook.revolving.borrowing_base import Certificate, CertificateItem, check_certificate
 from loanbook.revolving.terms import RevolverTerms, revolver_terms
+from loanbook.terms import validation
 from loanbook.terms.build import loan_terms, start_of
 from loanbook.terms.model import LoanTerms
 from loanbook.terms.schema import TermFileModel
@@ -218,6 +219,7 @@ class Book:
         if event.kind is EventKind.FIXING:
             if not event.get("index"):
                 issues.append(Issue(source, "index", "a fixing names its index"))
+            issues.extend(validation.fixing_event_issues(event, source))
             return issues
         if self.revolver_of(event.loan) is not None:
             return issues or self._check_revolving(event, source)
@@ -252,10 +254,12 @@ class Book:
             where = ev.reference or ev.event_id
             if ev.kind in MONEY_KINDS and (ev.amount is None or ev.amount <= 0):
                 issues.append(Issue(where, "amount", f"must be positive, got {ev.amount}"))
-            elif ev.kind is not EventKind.FIXING and ev.loan not in self.loan_ids():
+            elif ev.kind is EventKind.FIXING:
+                issues.extend(validation.fixing_event_issues(ev, where))
+            elif ev.loan not in self.loan_ids():
                 known = ", ".join(self.loan_ids())
                 issues.append(Issue(where, "loan", f"unknown loan {ev.loan!r} (known: {known})"))
-            elif ev.kind is not EventKind.FIXING and ev.date < self.start_of(ev.loan):
+            elif ev.date < self.start_of(ev.loan):
                 issues.append(Issue(where, "date", self._before_start(ev)))
         if issues:
             return issues
@@ -326,8 +330,10 @@ class Book:
             )
         return out
 
-    def validate(self) -> list[Issue]:
-        """Every loan's terms build at every version, and name indexes the market has."""
+    def validate(self, whole: bool = True) -> list[Issue]:
+        """Every loan's terms build at every version and pass the term rules
+        (``terms.validation``); with ``whole``, the rules over the whole book too (facilities,
+        references, fixings). The store checks loan by loan, then the whole book once."""
         issues: list[Issue] = []
         for facility in self.state(FAR_FUTURE)["revolvers"]:
             try:
@@ -341,23 +347,16 @@ class Book:
             if self.revolver_of(loan) is not None:
                 continue
             try:
-                hist = self.history(loan)
+                issues.extend(validation.loan_issues(self, loan))
             except LoanbookError as exc:
                 issues.extend(exc.issues)
-                continue
-            for _, terms in hist.versions:
-                index = terms.rate.index
-                if index is not None and index not in self.market.indexes:
-                    known = ", ".join(sorted(self.market.indexes)) or "none loaded"
-                    issues.append(
-                        Issue(
-                            self._source_of(loan),
-                            f"loans.{loan}.rate.index",
-                            f"unknown index {index!r} (known: {known})",
-                        )
-                    )
-                    break
+        if whole:
+            issues.extend(validation.book_issues(self))
         return issues
+
+    def warnings(self) -> list[Issue]:
+        """Values that are legal but implausible (``validate`` prints them, refusing nothing)."""
+        return validation.book_warnings(self)
 
 
 def _runnable(events: Iterable[LoanEvent]) -> None:

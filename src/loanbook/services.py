@@ -6,7 +6,7 @@ immutable records with ``as_json()`` (amounts as decimal strings).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,10 +19,11 @@ from loanbook.engine.commitment import (
     LoanMade,
     part_amount,
 )
+from loanbook.engine.events import EventKind
 from loanbook.engine.installments import Installment, build_installments
 from loanbook.engine.result import LoanResult, Position
 from loanbook.errors import Issue, LoanbookError, MissingFixingError
-from loanbook.ledger.lines import LedgerLine, LineKind
+from loanbook.ledger.lines import Account, LedgerLine, LineKind
 from loanbook.money import ZERO, fmt
 from loanbook.revolving.borrowing_base import BorrowingBase, borrowing_base, latest_certificate
 from loanbook.revolving.terms import RevolverTerms
@@ -67,36 +68,54 @@ class Schedule:
 
 
 def schedule(book: Book, loan: str, known_on: date | None = None) -> Schedule:
-    """Contractual installments; interest where the rates are known (every payment on time)."""
+    """Contractual installments; interest where the rates are known (every payment on time).
+
+    The run is the engine's own, so ``schedule`` and ``run`` agree: interest is net of any
+    usury credit (``usury_max_rate``), and ``balance_after`` is net of the prepayments and
+    proceeds applications in the book (e.g. 002 §6(g)'s $418,118) made by the due date."""
     hist = book.history(loan, known_on)
     terms = hist.latest
     last = max(i.due_date for i in _installments(book, loan, known_on))
     interest: dict[date, Decimal] = {}
+    prepaid: list[tuple[date, Decimal]] = []
     note = "interest assuming every amount is paid when due, at the fixings in the book"
     try:
-        result = book.run(loan, last, known_on, assume_paid=True)
+        # Every amount paid when due (assume_paid) in place of the payments recorded, which
+        # would otherwise count twice; prepayments and proceeds applications stay.
+        contractual = replace(
+            book, events=tuple(e for e in book.events if e.kind is not EventKind.PAYMENT)
+        )
+        result = contractual.run(loan, last, known_on, assume_paid=True)
         for line in result.lines:
             if line.kind is LineKind.INTEREST_DUE:
                 interest[line.date] = interest.get(line.date, ZERO) + line.amount
+            elif line.kind is LineKind.USURY_CREDIT:
+                interest[line.date] = interest.get(line.date, ZERO) - line.amount
+            elif line.kind is LineKind.PREPAYMENT_APPLIED and line.credit in _PRINCIPAL:
+                prepaid.append((line.date, line.amount))
         installments = result.installments
     except MissingFixingError as exc:
         note = f"interest not shown: {exc.issues[0].reason}"
         installments = _installments(book, loan, known_on)
     rows = []
-    balance = terms.principal
+    paid = ZERO
     for inst in installments:
         amount = inst.amount or ZERO
-        balance -= amount
+        paid += amount
+        before = sum((a for d, a in prepaid if d <= inst.due_date), ZERO)
         rows.append(
             ScheduleRow(
                 inst.due_date,
                 amount,
                 interest.get(inst.due_date) if interest else None,
-                balance,
+                terms.principal - paid - before,
                 inst.cite,
             )
         )
     return Schedule(loan, tuple(rows), note)
+
+
+_PRINCIPAL = (Account.PRINCIPAL_RECEIVABLE, Account.PRINCIPAL_DUE)
 
 
 def _installments(book: Book, loan: str, known_on: date | None) -> tuple[Installment, ...]:

@@ -206,7 +206,7 @@ def test_import_of_a_failing_term_file_writes_nothing(
     assert result.exit_code == 1  # type: ignore[attr-defined]
     (line,) = result.stderr.splitlines()  # type: ignore[attr-defined]
     assert line.startswith(f"{note}:") and ": loans.cit-note.principal.value: " in line
-    assert "must not be negative" in line
+    assert "must be more than zero" in line
     assert dump(store) == before
 
 

@@ -121,7 +121,7 @@ def test_negative_amount_is_reported(tmp_path: Path) -> None:
         read_book(book)
     issue = exc.value.issues[0]
     assert issue.field == "loans.cit-note.principal.value"
-    assert "negative" in issue.reason
+    assert "must be more than zero" in issue.reason
 
 
 def test_float_like_rate_without_percent_is_refused() -> None:
@@ -136,8 +136,12 @@ def test_unknown_index_is_reported(tmp_path: Path) -> None:
     book = _broken_copy(tmp_path, "003-cit-promissory-note.yaml", "index: LIBOR-1M", "index: SOFR")
     with pytest.raises(ValidationError) as exc:
         read_book(book)
+    # The events cannot run without SOFR fixings; without events the fixings may come later
+    # (tests/terms/test_validation.py), and `validate` warns naming the term.
     assert "unknown index 'SOFR'" in str(exc.value)
-    assert "loans.cit-note.rate.index" in str(exc.value)
+    shutil.rmtree(book / "events")
+    (warning,) = [w for w in read_book(book).warnings() if "SOFR" in str(w)]
+    assert warning.field == "loans.cit-note.rate.index"
 
 
 def test_event_before_the_loan_is_reported(tmp_path: Path) -> None:

@@ -105,6 +105,28 @@ _TYPES = {
     StepKind.SCALING: "SC",
     StepKind.INTEREST_BASE: "IPCB",
 }
+# The order of events at the same instant, as the ACTUS reference implementation defines it
+# (actusfrf/actus-core, org.actus.events.EventSequence.timeOffset: IED 20, PR 30, IP and IPCI
+# 40, FP 60, RRF and RR 100, PRF 105, SC 110, IPCB 120, PRD 130, TD 140, MD 150). The ACTUS
+# dictionary's `sequence` attribute (tests/actus/data/actus-dictionary-event.json) lists
+# another order (FP and PRF before IP, PRD and TD before SC); the reference results follow
+# actus-core (e.g. PR, IP, RR, PRF on one day in ann and nam cases), and so do we.
+# tests/actus/test_event_sequence.py checks the engine's step order against this table.
+EVENT_SEQUENCE = {
+    "IED": 20,
+    "PR": 30,
+    "IP": 40,
+    "IPCI": 40,
+    "FP": 60,
+    "RRF": 100,
+    "RR": 100,
+    "PRF": 105,
+    "SC": 110,
+    "IPCB": 120,
+    "PRD": 130,
+    "TD": 140,
+    "MD": 150,
+}
 _BDC = {
     "F": BusinessDayConvention.FOLLOWING,
     "MF": BusinessDayConvention.MODIFIED_FOLLOWING,

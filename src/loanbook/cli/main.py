@@ -95,15 +95,19 @@ def validate(book: BookArg, as_json: JsonOpt = False) -> None:
         else:
             print_issues(exc)
         raise typer.Exit(1) from None
+    warnings = [str(w) for w in loaded.warnings()]
     if as_json:
         print_json(
             {
                 "valid": True,
                 "documents": [d.source for d in loaded.documents],
                 "loans": list(loaded.loan_ids()),
+                "warnings": warnings,
             }
         )
     else:
+        for warning in warnings:  # one unwrapped line each, like the errors, for grep
+            typer.echo(f"warning: {warning}")
         console.print(
             f"{book}: {len(loaded.documents)} documents, loans: "
             f"{', '.join(loaded.loan_ids())} - valid"

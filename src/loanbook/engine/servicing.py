@@ -15,6 +15,7 @@ from loanbook.engine.steps import Step
 from loanbook.errors import Issue, RefusedError
 from loanbook.ledger.lines import Account, LineKind
 from loanbook.money import ZERO
+from loanbook.terms.model import ExcessPayment, PrepaymentOrder
 
 
 class Servicing(Dues):
@@ -28,13 +29,14 @@ class Servicing(Dues):
 
     def _apply_funds(self, day: date, amount: Decimal, event: str, source: Account) -> Decimal:
         """Apply ``amount`` by the waterfall; what is left goes to unapplied funds."""
-        wf = self.history.at(day).waterfall
+        in_force = self.history.at(day)  # the order AND its citation as in force that day
+        wf = in_force.waterfall
         overdue = any(
             d.component == "principal" and d.remaining > 0 and d.due_date < day for d in self.dues
         )
         order = wf.after_maturity if overdue else wf.before_maturity
         order = (*order, *(c for c in _DEFAULT_ORDER if c not in order))
-        wf_cite, wf_term = self.terms.cite("waterfall"), self.terms.term("waterfall")
+        wf_cite, wf_term = in_force.cite("waterfall"), in_force.term("waterfall")
         left = amount
         for component in order:
             for due in sorted(self.dues, key=lambda d: d.due_date):
@@ -59,6 +61,8 @@ class Servicing(Dues):
                     + (" after maturity of an installment" if overdue else ""),
                 )
         self.dues = [d for d in self.dues if d.remaining > 0]
+        if source is Account.CASH and left > 0:
+            left = self._excess_to_principal(day, left, event)
         if source is Account.CASH and left > 0:
             self.unapplied += left
             self._post(
@@ -112,6 +116,19 @@ class Servicing(Dues):
             left = self._apply_funds(day, before, event, Account.UNAPPLIED_FUNDS)
             self.unapplied = left
 
+    def _excess_to_principal(self, day: date, left: Decimal, event: str) -> Decimal:
+        """A payment beyond what is due, applied to principal not yet due when the note says
+        so (``excess_payment``: inverse or direct order of maturity); returns what is left."""
+        terms = self.history.at(day)
+        if terms.excess_payment is ExcessPayment.HOLD or self.principal_not_due <= 0:
+            return left
+        amount = min(left, self.principal_not_due)
+        order = PrepaymentOrder(terms.excess_payment.value)
+        self._reduce_principal(
+            day, amount, event, order, "excess_payment", "payment beyond the amounts due"
+        )
+        return left - amount
+
     def _prepayment(self, step: Step) -> None:
         ev = step.event
         assert ev is not None and ev.amount is not None
@@ -124,43 +141,55 @@ class Servicing(Dues):
                     f"{self.principal_not_due} of loan {self.terms.id}",
                 )
             )
-        amounts = [a if a is not None else ZERO for a in self.amounts]
-        taken = apply_prepayment(
-            amounts, self.next_installment, ev.amount, self.terms.prepayment_order
+        self._reduce_principal(
+            step.date,
+            ev.amount,
+            step.event_id,
+            self.terms.prepayment_order,
+            "prepayment_order",
+            "prepayment of principal",
         )
+
+    def _reduce_principal(
+        self, day: date, amount: Decimal, event: str, order: PrepaymentOrder, name: str, what: str
+    ) -> None:
+        """Principal not yet due reduced by ``amount``, installment by installment in
+        ``order``, each line citing the term ``name`` (prepayment_order, excess_payment)."""
+        amounts = [a if a is not None else ZERO for a in self.amounts]
+        taken = apply_prepayment(amounts, self.next_installment, amount, order)
         for i, cut in taken:
             if self.amounts[i] is not None:
                 self.amounts[i] = amounts[i]
             inst = self.scheduled[i]
             self._post(
-                step.date,
+                day,
                 LineKind.PREPAYMENT_APPLIED,
                 cut,
                 Account.CASH,
                 Account.PRINCIPAL_RECEIVABLE,
-                step.event_id,
-                self.terms.term("prepayment_order"),
-                self.terms.cite("prepayment_order"),
+                event,
+                self.terms.term(name),
+                self.history.at(day).cite(name),
                 "principal",
                 f"installment {inst.number} due {inst.due_date.isoformat()} reduced by {cut}"
-                f" to {amounts[i]} ({self.terms.prepayment_order.value} order of maturity)",
+                f" to {amounts[i]} ({order.value} order of maturity)",
             )
         applied = sum((c for _, c in taken), ZERO)
-        rest = ev.amount - applied  # level-payment loans: reduce the balance directly
+        rest = amount - applied  # level-payment loans: reduce the balance directly
         if rest > 0:
             self._post(
-                step.date,
+                day,
                 LineKind.PREPAYMENT_APPLIED,
                 rest,
                 Account.CASH,
                 Account.PRINCIPAL_RECEIVABLE,
-                step.event_id,
-                self.terms.term("prepayment_order"),
-                self.terms.cite("prepayment_order"),
+                event,
+                self.terms.term(name),
+                self.history.at(day).cite(name),
                 "principal",
-                "prepayment of principal",
+                what,
             )
-        self.principal_not_due -= ev.amount
+        self.principal_not_due -= amount
 
     def _acceleration(self, step: Step) -> None:
         if self.accelerated is not None:

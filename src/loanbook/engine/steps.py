@@ -41,10 +41,12 @@ class StepKind(IntEnum):
     RATE_SET = 115  # ACTUS RRF: a reset to a rate agreed in advance
     RATE_RESET = 120  # ACTUS RR: the rate for the period starting today
     PAYMENT_RECALC = 125  # ACTUS PRF: the level payment computed again
+    # The ACTUS event sequence (adapters.actus.EVENT_SEQUENCE): scaling and the interest
+    # base are fixed before a purchase or termination on the same day.
+    SCALING = 130  # ACTUS SC
+    INTEREST_BASE = 135  # ACTUS IPCB
     PURCHASE = 140  # ACTUS PRD
     TERMINATION = 160  # ACTUS TD
-    SCALING = 170  # ACTUS SC
-    INTEREST_BASE = 180  # ACTUS IPCB
     MATURITY = 190  # ACTUS MD: the last installment, on the maturity date
 
 

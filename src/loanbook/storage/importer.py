@@ -43,6 +43,7 @@ from loanbook.storage.store import Store, effective_events, now
 from loanbook.storage.view import BookView
 from loanbook.terms.files import parse_term_file
 from loanbook.terms.schema import TermFileModel
+from loanbook.terms.validation import book_issues
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,8 @@ def import_folder(store: Store, folder: Path, recorded_at: datetime | None = Non
         touched = _loans_of([d for _, d in new_docs])
         try:
             issues.extend(view.validate(tuple(sorted(touched & set(view.loans)))))
+            if new_docs or new_fixings:  # the rules over the whole book (terms.validation)
+                issues.extend(book_issues(view.book))
         except LoanbookError as exc:  # an amendment that does not apply
             issues.extend(exc.issues)
         if issues:

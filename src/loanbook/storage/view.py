@@ -143,5 +143,7 @@ class BookView:
         issues: list[Issue] = []
         for loan in self.loans if loans is None else loans:
             found = self._assertions_by_loan.get(loan, ())
-            issues.extend(LoanBook(self._documents_of(found), self.market, (), found).validate())
+            issues.extend(
+                LoanBook(self._documents_of(found), self.market, (), found).validate(whole=False)
+            )
         return list(dict.fromkeys(issues))  # a document naming several loans reports once

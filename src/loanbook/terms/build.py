@@ -14,6 +14,7 @@ from loanbook.terms.model import (
     Amortization,
     AmortizationKind,
     Citation,
+    ExcessPayment,
     LateCharge,
     LoanTerms,
     PaymentSchedule,
@@ -98,7 +99,7 @@ def loan_terms(loan_id: str, raw: dict[str, Any], source: str = "terms") -> Loan
     )
     return LoanTerms(
         id=loan_id,
-        facility=m.facility.value,
+        facility=m.facility.value if m.facility else "",
         borrower=m.borrower.value,
         lender=m.lender.value,
         principal=m.principal.value,
@@ -119,6 +120,9 @@ def loan_terms(loan_id: str, raw: dict[str, Any], source: str = "terms") -> Loan
             PrepaymentOrder(m.prepayment_order.value)
             if m.prepayment_order
             else PrepaymentOrder.INVERSE
+        ),
+        excess_payment=(
+            ExcessPayment(m.excess_payment.value) if m.excess_payment else ExcessPayment.HOLD
         ),
         currency=m.currency,
         cites=MappingProxyType(cites),

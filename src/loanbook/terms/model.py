@@ -69,6 +69,14 @@ class PrepaymentOrder(StrEnum):
     DIRECT = "direct"  # the next installments first
 
 
+class ExcessPayment(StrEnum):
+    """What a payment beyond the amounts due does (a term of the note)."""
+
+    HOLD = "hold"  # held as unapplied funds owed to the borrower, applied when amounts fall due
+    INVERSE = "inverse"  # applied to principal in inverse order of maturity
+    DIRECT = "direct"  # applied to principal in direct order (the next installments first)
+
+
 @dataclass(frozen=True)
 class PaymentSchedule:
     """Dates on a cycle from an anchor, adjusted by a business-day convention."""
@@ -173,6 +181,7 @@ class LoanTerms:
     usury_max_rate: Decimal | None = None
     waterfall: Waterfall = field(default_factory=Waterfall)
     prepayment_order: PrepaymentOrder = PrepaymentOrder.INVERSE
+    excess_payment: ExcessPayment = ExcessPayment.HOLD
     currency: str = "USD"
     accrued_at_start: Decimal = Decimal(0)  # interest accrued before ``start`` (a taken-on loan)
     premium_discount: Decimal = Decimal(0)  # paid with the advance: premium (+), discount (-)

@@ -48,12 +48,17 @@ _ALIASES: dict[str, DayCount] = {
     # actual/360
     "A360": DayCount.ACT_360,
     "A/360": DayCount.ACT_360,
+    "365/360": DayCount.ACT_360,  # "on the basis of a 360-day year for the actual days"
+    "ACT/360(FRENCH)": DayCount.ACT_360,
     # actual/365 (fixed)
     "A365": DayCount.ACT_365F,
     "A/365": DayCount.ACT_365F,
     "ACT/365F": DayCount.ACT_365F,
     "A/365F": DayCount.ACT_365F,
     "ACT/365(FIXED)": DayCount.ACT_365F,
+    "365/365": DayCount.ACT_365F,
+    "ACT/365FIXED": DayCount.ACT_365F,
+    "ENGLISH": DayCount.ACT_365F,
     # actual/actual (ISDA)
     "AA": DayCount.ACT_ACT,
     "ACT/ACT(ISDA)": DayCount.ACT_ACT,
@@ -62,10 +67,24 @@ _ALIASES: dict[str, DayCount] = {
     "30360": DayCount.THIRTY_360,
     "360/360": DayCount.THIRTY_360,
     "BONDBASIS": DayCount.THIRTY_360,
+    "30/360(BONDBASIS)": DayCount.THIRTY_360,
+    "30/360BONDBASIS": DayCount.THIRTY_360,
+    "30/360(ISDA)": DayCount.THIRTY_360,
     # 30E/360 eurobond basis
     "30E360": DayCount.THIRTY_E_360,
     "EUROBONDBASIS": DayCount.THIRTY_E_360,
+    "30E/360(EUROBONDBASIS)": DayCount.THIRTY_E_360,
+    "30/360(EUROBONDBASIS)": DayCount.THIRTY_E_360,
 }
+
+
+def spellings() -> dict[DayCount, tuple[str, ...]]:
+    """Every accepted spelling (normalised: no spaces, upper case, ACTUAL as ACT) of each
+    convention, for the term-format reference."""
+    out: dict[DayCount, list[str]] = {m: [] for m in DayCount}
+    for text, member in _ALIASES.items():
+        out[member].append(text)
+    return {m: tuple(found) for m, found in out.items()}
 
 
 def _thirty(y1: int, m1: int, d1: int, y2: int, m2: int, d2: int) -> Fraction:
