@@ -95,7 +95,7 @@ def test_level_installments_above_the_principal_are_refused(tmp_path: Path) -> N
 # -- rates -------------------------------------------------------------------------------------
 def test_a_margin_of_a_billion_percent_is_refused(tmp_path: Path) -> None:
     found = errors(book(tmp_path, {"margin: 3%": "margin: 1000000000%"}))
-    one(found, "rate.value.margin", "not a plausible rate")
+    one(found, "rate.value.margin", "is above the maximum 1,000")
 
 
 def test_fixed_and_index_together_are_refused(tmp_path: Path) -> None:
@@ -130,8 +130,10 @@ def test_absurd_fixing_is_refused_and_negative_warned(tmp_path: Path) -> None:
     one(
         errors(book(tmp_path / "a", files={"rates/x.csv": rates})),
         "x.csv:3",
-        "not a plausible rate",
+        "not a decimal rate",
     )
+    rates = "index,date,rate_percent\nLIBOR-1M,1996-01-02,5.5\nLIBOR-1M,1996-02-01,5000\n"
+    one(errors(book(tmp_path / "c", files={"rates/x.csv": rates})), "x.csv:3", "above the maximum")
     rates = "index,date,rate_percent\nLIBOR-1M,1996-01-02,5.5\nLIBOR-1M,1996-02-01,-0.5\n"
     folder = book(tmp_path / "b", files={"rates/x.csv": rates})
     assert errors(folder) == []
@@ -250,9 +252,11 @@ def test_day_count_spellings_in_a_term_file(tmp_path: Path, spelling: str, canon
 
 
 def test_a_fixing_event_of_1e30_percent_is_refused(tmp_path: Path) -> None:
-    events = "date,loan,kind,amount,reference,index\n1996-02-01,-,fixing,1e30,typo,LIBOR-1M\n"
+    events = "date,loan,kind,amount,reference,index\n1996-02-01,cit-note,fixing,1e30,typo,LIBOR-1M\n"
     found = errors(book(tmp_path / "a", files={"events/f.csv": events}))
-    one(found, "typo: amount", "not a plausible rate")
+    one(found, "f.csv:2: amount", "not a decimal rate")
+    big = errors(book(tmp_path / "c", files={"events/f.csv": events.replace("1e30", "5000")}))
+    one(big, "f.csv:2: amount", "above")
     events = events.replace("1e30", "5.5")
     assert errors(book(tmp_path / "b", files={"events/f.csv": events})) == []
 

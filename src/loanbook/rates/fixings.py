@@ -56,7 +56,12 @@ class RateIndex:
                     f"no fixing in force on {day.isoformat()} (first fixing: {first})",
                 )
             )
-        fixing = self.fixings[pos - 1]
+        return self.fixings[pos - 1]
+
+    def rate_in_force(self, day: date) -> Fixing:
+        """``in_force`` for an interest-rate index, refusing a fixing outside the range of
+        rates (a scaling index such as a CPI is not a rate and uses ``in_force``)."""
+        fixing = self.in_force(day)
         if not (fixing.rate.is_finite() and -MAX_RATE <= fixing.rate <= MAX_RATE):
             # Only a book stored before inputs were parsed strictly can hold one.
             raise ValidationError(
