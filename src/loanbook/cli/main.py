@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -16,18 +15,18 @@ from rich.table import Table
 from loanbook import services
 from loanbook.book import Book
 from loanbook.cli.common import (
+    JsonOpt,
     console,
+    fail_with,
     guarded,
     load_book,
     money,
     opt_date,
     parse_date,
-    print_issues,
     print_json,
 )
 from loanbook.engine.commitment import check_advance
-from loanbook.errors import LoanbookError
-from loanbook.loader import read_book
+from loanbook.errors import Issue
 from loanbook.terms.schema import json_schema
 from loanbook.terms.versioning import history
 
@@ -44,41 +43,51 @@ BookOrDb = Annotated[
 DbOpt = Annotated[
     str | None, typer.Option("--db", help="a stored book (path or URL) in place of BOOK")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 RatesOpt = Annotated[list[Path] | None, typer.Option("--rates", help="extra fixings CSV")]
 EventsOpt = Annotated[list[Path] | None, typer.Option("--events", help="extra events CSV")]
 KnownOpt = Annotated[str | None, typer.Option("--known-on", help="as known on (YYYY-MM-DD)")]
 
 
 @app.command()
-def validate(book: BookArg, as_json: JsonOpt = False) -> None:
-    """Validate every term, rate and event file; print each error as file:line: field: reason."""
-    try:
-        loaded = read_book(book)
-    except LoanbookError as exc:
-        if as_json:
-            print_json({"valid": False, "errors": [str(i) for i in exc.issues]})
-        else:
-            print_issues(exc)
-        raise typer.Exit(1) from None
+def validate(
+    book: BookArg,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="check against this stored book (default: a new, empty book)"),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run every check `import` runs, writing nothing; each error as file:line: field: reason."""
+    from loanbook.storage.importer import validate_folder
+
+    if db is None:
+        report = guarded(lambda: validate_folder(book))
+    else:
+        from loanbook.cli.store import opened_book
+
+        with opened_book(db) as store:
+            report = guarded(lambda: validate_folder(book, store))
+    documents = [*report.documents_added, *report.documents_unchanged]
     if as_json:
         print_json(
             {
                 "valid": True,
-                "documents": [d.source for d in loaded.documents],
-                "loans": list(loaded.loan_ids()),
+                "documents": documents,
+                "loans": list(report.loans),
+                "events": len(report.events.added) + len(report.events.existing),
+                **report.as_json(),
             }
         )
     else:
         console.print(
-            f"{book}: {len(loaded.documents)} documents, loans: "
-            f"{', '.join(loaded.loan_ids())} - valid"
+            f"{book}: {len(documents)} documents, loans: {', '.join(report.loans)} - valid",
+            markup=False,
         )
 
 
 @app.command()
-def schema() -> None:
-    """The JSON Schema of a term file."""
+def schema(as_json: JsonOpt = False) -> None:
+    """The JSON Schema of a term file (JSON with or without --json)."""
     print_json(json_schema())
 
 
@@ -102,8 +111,7 @@ def _open(
 
 
 def raise_usage(message: str) -> NoReturn:
-    sys.stderr.write(f"{message}\n")
-    raise typer.Exit(2)
+    fail_with(Issue("usage", "options", message), code=2)
 
 
 def _term_rows(kind: str, item_id: str, terms: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -456,10 +464,16 @@ def availability(
 def demo(
     book: BookArg = Path("examples/lexington"),
     as_of: Annotated[str, typer.Option("--as-of")] = "1996-12-31",
+    as_json: JsonOpt = False,
 ) -> None:
     """The main job on the example book: the CIT note's terms, schedule and statement."""
     loaded: Book = load_book(book)
     day = parse_date(as_of, "--as-of")
+    if as_json:
+        sched = guarded(lambda: services.schedule(loaded, "cit-note"))
+        st = guarded(lambda: services.statement(loaded, "cit-note", day))
+        print_json({"schedule": sched.as_json(), "statement": st.as_json()})
+        return
     console.rule("[bold]Loanbook demo: the CIT Promissory Note (003) as amended by 000")
     sched = guarded(lambda: services.schedule(loaded, "cit-note"))
     print_schedule(sched, slice(0, 12))

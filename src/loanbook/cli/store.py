@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -28,9 +29,11 @@ from sqlalchemy.exc import OperationalError
 
 from loanbook.book import Book
 from loanbook.cli.common import (
+    JsonOpt,
     console,
     err_console,
     fail,
+    fail_with,
     money,
     parse_date,
     print_json,
@@ -54,7 +57,6 @@ DbOpt = Annotated[
         show_default=False,
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 KnownOpt = Annotated[
     str | None,
     typer.Option("--known-on", help="as the book knew it on (YYYY-MM-DD or ISO timestamp)"),
@@ -75,8 +77,10 @@ def _opened(db: str | None) -> Iterator[Store]:
     except LoanbookError as exc:
         fail(exc)
     except OperationalError as exc:
-        err_console.print(f"database error: {exc.orig}", markup=False)
-        raise typer.Exit(1) from None
+        fail_with(Issue("--db", "db", f"database error: {exc.orig}"))
+
+
+opened_book = _opened  # for the folder commands' --db
 
 
 def _guard(fn: Callable[[], T]) -> T:
@@ -130,8 +134,7 @@ def init(db: DbOpt = None, as_json: JsonOpt = False) -> None:
     try:
         revision = migrate.upgrade(store.engine)
     except OperationalError as exc:
-        err_console.print(f"database error: {exc.orig}", markup=False)
-        raise typer.Exit(1) from None
+        fail_with(Issue("--db", "db", f"database error: {exc.orig}"))
     finally:
         store.close()
     if as_json:
@@ -326,11 +329,16 @@ def run(
         )
         if report.corrected_loans:
             console.print(f"corrected: {', '.join(report.corrected_loans)}", markup=False)
-    for name, issues in report.failures:
-        for issue in issues:
-            err_console.print(f"{name}: {issue}", markup=False, soft_wrap=True)
-    if report.failures:
-        raise typer.Exit(1)
+    if report.failures:  # each names its loan: "LOAN: file:line: field: reason"
+        fail(
+            LoanbookError(
+                [
+                    replace(i, file=f"{name}: {i.file}")
+                    for name, found in report.failures
+                    for i in found
+                ]
+            )
+        )
 
 
 def status(
