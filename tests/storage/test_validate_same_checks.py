@@ -102,7 +102,11 @@ def test_errors_are_json_on_stderr_with_json(folder: Path, tmp_path: Path) -> No
 
 @pytest.mark.parametrize(
     "args",
-    [["schema", "--json"], ["demo", "--json"], ["validate", str(CIT_BOOK), "--json"]],
+    [
+        ["schema", "--json"],
+        ["demo", str(CIT_BOOK), "--json"],
+        ["validate", str(CIT_BOOK), "--json"],
+    ],
     ids=lambda a: a[0],
 )
 def test_every_command_takes_json(args: list[str]) -> None:
