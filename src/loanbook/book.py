@@ -295,6 +295,8 @@ class Book:
         index = event.get("index")
         if not index:
             return [Issue(source, "index", "a fixing names its index")]
+        if index in self.market.indexes:
+            return []  # known without building any terms
         known = self.indexes()
         if index not in known:
             names = ", ".join(sorted(known)) or "none"
