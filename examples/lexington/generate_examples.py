@@ -9,6 +9,7 @@ The seeds give terms, not histories. This script writes, deterministically:
   the $80,000 fee of 004 §6;
 - events/term-note-payments.csv: every term note paid as billed on its due dates to 2002-12-31
   (the CIT note from 1997 on; 1996 is in cit-note-payments-1996.csv).
+Every event row carries ``recorded``: the day the lender learned of it (its own date).
 
 Run from the repository root: ``.venv/bin/python examples/lexington/generate_examples.py``.
 """
@@ -212,16 +213,28 @@ def note_payments() -> list[str]:
     return out
 
 
+def with_recorded(rows: list[str]) -> list[str]:
+    """Each row with the date the lender learned of it (``recorded``): the day itself, as a
+    servicer posts a wire, a notice or a fee the day it comes in. Without it an import would
+    record every event "now", and a view as known on a past date would show none of them."""
+    return [f"{row},{row.split(',', 1)[0]}" for row in rows]
+
+
 def main() -> None:
     for old in ("congress-revolver-1996-2002.csv", "term-note-payments.csv"):
         (BOOK / "events" / old).unlink(missing_ok=True)
     certificates()
     rows = revolver_events()
     events = BOOK / "events"
-    (events / "congress-revolver-1996-2002.csv").write_text("\n".join([HEADER, *rows]) + "\n")
+    header = f"{HEADER},recorded"
+    (events / "congress-revolver-1996-2002.csv").write_text(
+        "\n".join([header, *with_recorded(rows)]) + "\n"
+    )
     (events / "term-note-payments.csv").unlink(missing_ok=True)
     payments = note_payments()
-    (events / "term-note-payments.csv").write_text("\n".join([HEADER, *payments]) + "\n")
+    (events / "term-note-payments.csv").write_text(
+        "\n".join([header, *with_recorded(payments)]) + "\n"
+    )
 
 
 if __name__ == "__main__":

@@ -217,10 +217,8 @@ class Book:
         if event.kind in MONEY_KINDS and (event.amount is None or event.amount <= 0):
             issues.append(Issue(source, "amount", f"must be positive, got {event.amount}"))
         if event.kind is EventKind.FIXING:
-            if not event.get("index"):
-                issues.append(Issue(source, "index", "a fixing names its index"))
             issues.extend(validation.fixing_event_issues(event, source))
-            return issues
+            return issues + self._check_fixing(event, source)
         if self.revolver_of(event.loan) is not None:
             return issues or self._check_revolving(event, source)
         try:
@@ -252,6 +250,8 @@ class Book:
         issues: list[Issue] = []
         for ev in events:
             where = ev.reference or ev.event_id
+            if ev.kind is EventKind.FIXING:
+                issues.extend(self._check_fixing(ev, where))
             if ev.kind in MONEY_KINDS and (ev.amount is None or ev.amount <= 0):
                 issues.append(Issue(where, "amount", f"must be positive, got {ev.amount}"))
             elif ev.kind is EventKind.FIXING:
@@ -281,6 +281,34 @@ class Book:
             except LoanbookError as exc:
                 issues.extend(exc.issues)
         return issues
+
+    def indexes(self) -> set[str]:
+        """The rate indexes the book knows: those it has fixings of, and those its terms name."""
+        named = set(self.market.indexes)
+        for loan in self.loan_ids():
+            facility = self.revolver_of(loan)
+            try:
+                if facility is None:
+                    index = self.loan_terms(loan, FAR_FUTURE).rate.index
+                else:
+                    index = self.revolver_terms(facility, FAR_FUTURE).prime_index
+            except LoanbookError:
+                continue  # reported by ``validate``
+            if index:
+                named.add(index)
+        return named
+
+    def _check_fixing(self, event: LoanEvent, source: str) -> list[Issue]:
+        index = event.get("index")
+        if not index:
+            return [Issue(source, "index", "a fixing names its index")]
+        if index in self.market.indexes:
+            return []  # known without building any terms
+        known = self.indexes()
+        if index not in known:
+            names = ", ".join(sorted(known)) or "none"
+            return [Issue(source, "index", f"unknown index {index!r} (known: {names})")]
+        return []
 
     def _before_start(self, ev: LoanEvent) -> str:
         if self.revolver_of(ev.loan) is not None:

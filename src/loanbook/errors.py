@@ -7,16 +7,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem with an input: ``file:line: field: reason``."""
+    """One problem with an input: ``file:line: field: reason``, and the key of the event at
+    fault when it is about an event (``(event KEY)``), so every reader of the error, person
+    or program, can tell which event to fix."""
 
     file: str
     field: str
     reason: str
     line: int | None = None
+    event: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: {self.field}: {self.reason}"
+        named = f" (event {self.event})" if self.event else ""
+        return f"{where}: {self.field}: {self.reason}{named}"
 
 
 class LoanbookError(Exception):

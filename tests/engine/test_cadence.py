@@ -3,7 +3,7 @@ date makes nothing due that day (issue 7, point 1)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -27,11 +27,11 @@ def test_interest_dates_do_not_include_the_end_of_the_run() -> None:
     assert past[-3:] == (date(2000, 3, 31), date(2000, 4, 30), date(2000, 5, 31))
 
 
-@pytest.mark.parametrize("until", [date(1997, 6, 26), date(2000, 6, 15)])
+@pytest.mark.parametrize("until", [date(1996, 6, 26), date(1996, 9, 15)])
 def test_a_short_run_is_a_prefix_of_a_long_one(until: date) -> None:
     history = TermsHistory.single(cit_terms(maturity=None))
     short = run_loan(history, (), flat_libor(), until, daily=True)
-    long = run_loan(history, (), flat_libor(), date(2001, 1, 1), daily=True)
+    long = run_loan(history, (), flat_libor(), until + timedelta(days=70), daily=True)
     assert not [ln for ln in short.lines if ln.kind is LineKind.INTEREST_DUE and ln.date == until]
     assert list(short.lines) == [ln for ln in long.lines if ln.date <= until]
 

@@ -10,8 +10,13 @@ last date, and ``check`` passes after every step.
 from __future__ import annotations
 
 import os
+import random
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN
@@ -20,6 +25,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from loanbook.storage.audit import check
 from loanbook.storage.close import close_of_business
@@ -205,7 +212,7 @@ def _run(store: Store, to: date, kill: tuple[int, bool] | None) -> None:
 
 
 @settings(
-    max_examples=8,
+    max_examples=6,
     deadline=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # shrinking would take minutes
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -242,3 +249,47 @@ def _check_cadence(here: Path, note: Note, plan: list[tuple[int, tuple[int, bool
         close_of_business(store, last)  # the operator runs again after a kill
         assert check(store).ok
         assert _ledger(store) == expected
+
+
+def test_check_passes_right_after_each_sigkill(tmp_path: Path) -> None:
+    """The same with real kills: ``loanbook run`` SIGKILLed a few times at random loan-days of
+    a book whose note has no maturity (its interest cycle runs as long as the book)."""
+    here = _scratch(tmp_path)
+    try:
+        note = Note(D("1200000"), "monthly", None, 36, True, ((date(1996, 3, 29), D("5000")),))
+        folder = _book(here / "book", note)
+        url = f"sqlite:///{here / 'killed.db'}"
+        with Store.open(url) as store:
+            import_folder(store, folder, IMPORTED)
+        cmd = [sys.executable, "-m", "loanbook.cli.main", "run", "--to", str(HORIZON)]
+        cmd += ["--db", url, "--json"]
+        rng = random.Random(7)
+        watcher = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        with watcher.connect() as poll:
+            for _ in range(3):
+                target = _closes(poll) + rng.randint(20, 120)
+                proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                deadline = time.monotonic() + 60
+                while proc.poll() is None and _closes(poll) < target:
+                    assert time.monotonic() < deadline, "run made no progress"
+                    time.sleep(0.002)
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                with Store.open(url) as store:
+                    report = check(store)
+                    assert report.ok, report.as_json()
+        watcher.dispose()
+        with Store.open(url) as store:
+            close_of_business(store, HORIZON)
+            assert check(store).ok
+            killed = _ledger(store)
+        with Store.open(f"sqlite:///{here / 'one.db'}") as one:
+            import_folder(one, folder, IMPORTED)
+            close_of_business(one, HORIZON)
+            assert _ledger(one) == killed
+    finally:
+        shutil.rmtree(here)
+
+
+def _closes(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT count(*) FROM closes")).scalar_one())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,13 @@ from loanbook.cli.main import app
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.errors import ValidationError
 from loanbook.storage.importer import import_folder
-from loanbook.storage.record import log, parse_events_file, record_event, record_events
+from loanbook.storage.record import (
+    log,
+    parse_events_file,
+    record_event,
+    record_events,
+    with_key,
+)
 from loanbook.storage.store import Store
 from tests.conftest import CIT_BOOK as EXAMPLE
 from tests.storage.conftest import dump
@@ -53,7 +60,7 @@ def test_same_key_other_content_is_refused(book: Store) -> None:
         record_event(book, pay(date(1997, 1, 31), "999", "k-1"))
     assert str(err.value) == (
         "cli: key: 'k-1' is already recorded as payment 1000 on 1997-01-31 for cit-note; "
-        "record a correction to change it"
+        "record a correction to change it (event k-1)"
     )
     assert dump(book) == before
 
@@ -110,7 +117,8 @@ def test_bad_event_is_refused_and_the_book_unchanged(
     before = dump(book)
     with pytest.raises(ValidationError) as err:
         record_event(book, event)
-    assert message in str(err.value).splitlines()
+    assert message in [str(replace(i, event=None)) for i in err.value.issues]
+    assert {i.event for i in err.value.issues} == {with_key(event).key}  # each names the event
     assert dump(book) == before
 
 
@@ -126,8 +134,8 @@ def test_one_bad_row_refuses_the_whole_file(book: Store, tmp_path: Path) -> None
     with pytest.raises(ValidationError) as err:
         record_events(book, parse_events_file(csv.read_text(), str(csv)))
     assert str(err.value).splitlines() == [
-        f"{csv}:3: amount: must be positive, got 0",
-        f"{csv}:4: loan: unknown loan 'cit-nope' (known: cit-note)",
+        f"{csv}:3: amount: must be positive, got 0 (event bad-1)",
+        f"{csv}:4: loan: unknown loan 'cit-nope' (known: cit-note) (event bad-2)",
     ]
     assert dump(book) == before
 
@@ -183,8 +191,9 @@ def test_cli_bad_input_exit_1_names_the_problem_and_changes_nothing(
     )
     assert result.exit_code == 1  # type: ignore[attr-defined]
     assert result.stderr.splitlines() == [  # type: ignore[attr-defined]
-        "cli: amount: must be positive, got 0",
-        "cli: date: 1996-01-01 is before loan cit-note starts (1996-01-17, 003 ¶1)",
+        "cli: amount: must be positive, got 0 (event cit-note/payment/1996-01-01/0/)",
+        "cli: date: 1996-01-01 is before loan cit-note starts (1996-01-17, 003 ¶1)"
+        " (event cit-note/payment/1996-01-01/0/)",
     ]
     bad_csv = tmp_path / "ev.csv"
     bad_csv.write_text("date,loan,kind,amount,reference\n1997-01-31,cit-note,payment\n")

@@ -252,7 +252,9 @@ def test_day_count_spellings_in_a_term_file(tmp_path: Path, spelling: str, canon
 
 
 def test_a_fixing_event_of_1e30_percent_is_refused(tmp_path: Path) -> None:
-    events = "date,loan,kind,amount,reference,index\n1996-02-01,cit-note,fixing,1e30,typo,LIBOR-1M\n"
+    events = (
+        "date,loan,kind,amount,reference,index\n1996-02-01,cit-note,fixing,1e30,typo,LIBOR-1M\n"
+    )
     found = errors(book(tmp_path / "a", files={"events/f.csv": events}))
     one(found, "f.csv:2: amount", "not a decimal rate")
     big = errors(book(tmp_path / "c", files={"events/f.csv": events.replace("1e30", "5000")}))

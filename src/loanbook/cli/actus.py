@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,12 +9,13 @@ import typer
 from rich.table import Table
 
 from loanbook.adapters.actus import load_cases, run_case
-from loanbook.cli.common import console, print_json
+from loanbook.cli.common import JsonOpt, console, fail_with, print_json
+from loanbook.errors import Issue
 
 
 def actus(
     cases: Annotated[Path, typer.Argument(help="an ACTUS test file (actus-tests-*.json)")],
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Run every case of an ACTUS test file and compare each expected event (date, type,
     payoff, notional, rate, accrued interest) within 1e-6 absolute or 1e-8 relative.
@@ -24,8 +24,7 @@ def actus(
         loaded = load_cases(cases)
     except (OSError, ValueError, RecursionError) as exc:
         reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        sys.stderr.write(f"{cases}: {reason}\n")
-        raise typer.Exit(2) from None
+        fail_with(Issue(str(cases), "file", reason), code=2)
     results = [run_case(case_id, case) for case_id, case in loaded.items()]
     passed = sum(r.passed for r in results)
     failed = len(results) - passed

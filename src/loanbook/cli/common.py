@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -30,10 +30,52 @@ def wide_console(width: int = 110) -> Console:
 T = TypeVar("T")
 
 
+_JSON = {"requested": False}
+
+
+def _json_mode(value: bool) -> bool:
+    """Remember whether the running command was given ``--json`` (the option's callback runs
+    on every invocation, with its default too): then its errors, too, are JSON, on stderr."""
+    _JSON["requested"] = bool(value)
+    return value
+
+
+JsonOpt = Annotated[
+    bool,
+    typer.Option("--json", help="print JSON (errors too, on stderr)", callback=_json_mode),
+]
+
+
+def json_requested() -> bool:
+    return _JSON["requested"]
+
+
+def issue_json(issue: Issue) -> dict[str, Any]:
+    return {
+        "file": issue.file,
+        "line": issue.line,
+        "field": issue.field,
+        "reason": issue.reason,
+        "event": issue.event,
+        "message": str(issue),
+    }
+
+
 def print_issues(exc: LoanbookError) -> None:
-    """Each issue on its own unwrapped line (``file:line: field: reason``), for people and grep."""
+    """Each issue on its own unwrapped line (``file:line: field: reason``), for people and
+    grep; with ``--json``, one JSON object ``{"ok": false, "errors": [...]}`` on stderr."""
+    if json_requested():
+        errors = [issue_json(i) for i in exc.issues]
+        sys.stderr.write(json.dumps({"ok": False, "errors": errors}, ensure_ascii=False) + "\n")
+        return
     for issue in exc.issues:
         sys.stderr.write(f"{issue}\n")
+
+
+def fail_with(issue: Issue, code: int = 1) -> NoReturn:
+    """Report one problem (as ``print_issues`` does) and exit with ``code``."""
+    print_issues(LoanbookError(issue))
+    raise typer.Exit(code)
 
 
 def fail(exc: LoanbookError) -> NoReturn:

@@ -15,19 +15,20 @@ import typer
 from loanbook import services
 from loanbook.book import Book
 from loanbook.cli.common import (
+    JsonOpt,
     console,
+    fail_with,
     guarded,
     load_book,
     money,
     opt_date,
     parse_date,
     parse_option_amount,
-    print_issues,
     print_json,
 )
 from loanbook.cli.tables import Column, print_table
 from loanbook.engine.commitment import check_advance
-from loanbook.errors import LoanbookError
+from loanbook.errors import Issue
 from loanbook.loader import read_book
 from loanbook.terms.schema import json_schema
 from loanbook.terms.versioning import history
@@ -72,7 +73,6 @@ BookOrDb = Annotated[
 DbOpt = Annotated[
     str | None, typer.Option("--db", help="a stored book (path or URL) in place of BOOK")
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 RatesOpt = Annotated[list[Path] | None, typer.Option("--rates", help="extra fixings CSV")]
 EventsOpt = Annotated[list[Path] | None, typer.Option("--events", help="extra events CSV")]
 KnownOpt = Annotated[str | None, typer.Option("--known-on", help="as known on (YYYY-MM-DD)")]
@@ -85,38 +85,50 @@ WideOpt = Annotated[
 
 
 @app.command()
-def validate(book: BookArg, as_json: JsonOpt = False) -> None:
-    """Validate every term, rate and event file; print each error as file:line: field: reason."""
-    try:
-        loaded = read_book(book)
-    except LoanbookError as exc:
-        if as_json:
-            print_json({"valid": False, "errors": [str(i) for i in exc.issues]})
-        else:
-            print_issues(exc)
-        raise typer.Exit(1) from None
-    warnings = [str(w) for w in loaded.warnings()]
+def validate(
+    book: BookArg,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="check against this stored book (default: a new, empty book)"),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run every check `import` runs, writing nothing; each error as file:line: field: reason."""
+    from loanbook.storage.importer import validate_folder
+
+    if db is None:
+        report = guarded(lambda: validate_folder(book))
+    else:
+        from loanbook.cli.store import opened_book
+
+        with opened_book(db) as store:
+            report = guarded(lambda: validate_folder(book, store))
+    documents = [*report.documents_added, *report.documents_unchanged]
+    # values that are legal but implausible: printed, refusing nothing
+    warnings = [str(w) for w in guarded(lambda: read_book(book)).warnings()]
     if as_json:
         print_json(
             {
                 "valid": True,
-                "documents": [d.source for d in loaded.documents],
-                "loans": list(loaded.loan_ids()),
+                "documents": documents,
+                "loans": list(report.loans),
+                "events": len(report.events.added) + len(report.events.existing),
                 "warnings": warnings,
+                **report.as_json(),
             }
         )
     else:
         for warning in warnings:  # one unwrapped line each, like the errors, for grep
             typer.echo(f"warning: {warning}")
         console.print(
-            f"{book}: {len(loaded.documents)} documents, loans: "
-            f"{', '.join(loaded.loan_ids())} - valid"
+            f"{book}: {len(documents)} documents, loans: {', '.join(report.loans)} - valid",
+            markup=False,
         )
 
 
 @app.command()
-def schema() -> None:
-    """The JSON Schema of a term file."""
+def schema(as_json: JsonOpt = False) -> None:
+    """The JSON Schema of a term file (JSON with or without --json)."""
     print_json(json_schema())
 
 
@@ -140,8 +152,7 @@ def _open(
 
 
 def raise_usage(message: str) -> NoReturn:
-    sys.stderr.write(f"{message}\n")
-    raise typer.Exit(2)
+    fail_with(Issue("usage", "options", message), code=2)
 
 
 def _term_rows(kind: str, item_id: str, terms: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -520,10 +531,16 @@ def demo(
     as_of: Annotated[str, typer.Option("--as-of", help="the statement date (YYYY-MM-DD)")] = (
         "1996-12-31"
     ),
+    as_json: JsonOpt = False,
 ) -> None:
     """The main job on the example book: the CIT note's terms, schedule and statement."""
     loaded: Book = load_book(book)
     day = parse_date(as_of, "--as-of")
+    if as_json:
+        sched = guarded(lambda: services.schedule(loaded, "cit-note"))
+        st = guarded(lambda: services.statement(loaded, "cit-note", day))
+        print_json({"schedule": sched.as_json(), "statement": st.as_json()})
+        return
     console.rule("[bold]Loanbook demo: the CIT Promissory Note (003) as amended by 000")
     sched = guarded(lambda: services.schedule(loaded, "cit-note"))
     print_schedule(sched, slice(0, 12))

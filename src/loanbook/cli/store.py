@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from loanbook import parse as strict
 from loanbook.book import Book
 from loanbook.cli.common import (
+    JsonOpt,
     console,
     err_console,
     fail,
@@ -53,7 +55,6 @@ DbOpt = Annotated[
         show_default=False,
     ),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 WideOpt = Annotated[
     bool, typer.Option("--wide", help="every column, text unabbreviated (lines may be long)")
 ]
@@ -87,6 +88,9 @@ def _database(store: Store) -> Iterator[None]:
         yield
     except SQLAlchemyError as exc:
         raise database_error(store.name, exc) from None
+
+
+opened_book = _opened  # for the folder commands' --db
 
 
 def _guard(fn: Callable[[], T]) -> T:
@@ -353,11 +357,16 @@ def run(
         )
         if report.corrected_loans:
             console.print(f"corrected: {', '.join(report.corrected_loans)}", markup=False)
-    for name, issues in report.failures:
-        for issue in issues:
-            err_console.print(f"{name}: {issue}", markup=False, soft_wrap=True)
-    if report.failures:
-        raise typer.Exit(1)
+    if report.failures:  # each names its loan: "LOAN: file:line: field: reason"
+        fail(
+            LoanbookError(
+                [
+                    replace(i, file=f"{name}: {i.file}")
+                    for name, found in report.failures
+                    for i in found
+                ]
+            )
+        )
 
 
 def status(

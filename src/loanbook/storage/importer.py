@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import tempfile
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -53,6 +54,7 @@ class ImportReport:
     fixings_added: int
     fixings_unchanged: int
     events: Recorded
+    loans: tuple[str, ...] = ()  # the book's loans with the folder imported
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -160,45 +162,94 @@ def _read(path: Path, issues: list[Issue]) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """What importing a folder would write, once every check has passed."""
+
+    new_docs: list[tuple[Path, TermDocument]]
+    same_docs: list[str]
+    new_fixings: list[tuple[str, Fixing, Decimal]]
+    same_fixings: int
+    events: list[Incoming]
+    same_events: list[str]
+    loans: tuple[str, ...]
+
+
+def _check_folder(conn: Connection, store: Store, parsed: _Folder) -> _Checked:
+    """Every check of an import, against the book as stored; raises ``ValidationError``
+    listing every problem. Nothing is written: ``validate`` and ``import`` share this."""
+    issues: list[Issue] = []
+    new_docs, same_docs = _new_documents(conn, parsed, issues)
+    new_fixings, same_fixings = _new_fixings(conn, parsed, issues)
+    if issues:
+        raise ValidationError(issues)
+    stored = [d for _, d in store.document_rows(conn)]
+    fixing_events = effective_events(
+        store.stored_events(conn, kinds=(EventKind.FIXING, EventKind.CORRECTION))
+    )
+    market = Market.of([*store.fixings(conn), *(f for _, f, _ in new_fixings)])
+    view = BookView(tuple(stored + [d for _, d in new_docs]), market, fixing_events, ())
+    touched = _loans_of([d for _, d in new_docs])
+    try:
+        issues.extend(view.validate(tuple(sorted(touched & set(view.loans)))))
+        if new_docs or new_fixings:  # the rules over the whole book (terms.validation)
+            issues.extend(book_issues(view.book))
+    except LoanbookError as exc:  # an amendment that does not apply
+        issues.extend(exc.issues)
+    if issues:
+        raise ValidationError(issues)
+    events, same_events, event_issues = check_events(conn, store, view, parsed.events)
+    if event_issues:
+        raise ValidationError(event_issues)
+    loans = tuple(view.loans)
+    return _Checked(new_docs, same_docs, new_fixings, same_fixings, events, same_events, loans)
+
+
 def import_folder(store: Store, folder: Path, recorded_at: datetime | None = None) -> ImportReport:
     """Validate the whole folder against the book, then write it in one transaction."""
     parsed = read_folder(folder)
     stamp = recorded_at or now()
     with store.write() as conn:
         lock_loans(conn, parsed.events)
-        issues: list[Issue] = []
-        new_docs, same_docs = _new_documents(conn, parsed, issues)
-        new_fixings, same_fixings = _new_fixings(conn, parsed, issues)
-        if issues:
-            raise ValidationError(issues)
-        stored = [d for _, d in store.document_rows(conn)]
-        fixing_events = effective_events(
-            store.stored_events(conn, kinds=(EventKind.FIXING, EventKind.CORRECTION))
-        )
-        market = Market.of([*store.fixings(conn), *(f for _, f, _ in new_fixings)])
-        view = BookView(tuple(stored + [d for _, d in new_docs]), market, fixing_events, ())
-        touched = _loans_of([d for _, d in new_docs])
-        try:
-            issues.extend(view.validate(tuple(sorted(touched & set(view.loans)))))
-            if new_docs or new_fixings:  # the rules over the whole book (terms.validation)
-                issues.extend(book_issues(view.book))
-        except LoanbookError as exc:  # an amendment that does not apply
-            issues.extend(exc.issues)
-        if issues:
-            raise ValidationError(issues)
-        events, same_events, event_issues = check_events(conn, store, view, parsed.events)
-        if event_issues:
-            raise ValidationError(event_issues)
-        _insert_documents(conn, new_docs, stamp)
-        _insert_fixings(conn, new_fixings, stamp)
-        stored_as = [replace(i, source=_relative(i.source, folder)) for i in events]
+        done = _check_folder(conn, store, parsed)
+        _insert_documents(conn, done.new_docs, stamp)
+        _insert_fixings(conn, done.new_fixings, stamp)
+        stored_as = [replace(i, source=_relative(i.source, folder)) for i in done.events]
         added, raced = insert_events(conn, stored_as, stamp)
     return ImportReport(
-        tuple(d.id for _, d in new_docs),
-        tuple(same_docs),
-        len(new_fixings),
-        same_fixings,
-        Recorded(tuple(added), tuple(same_events + raced)),
+        tuple(d.id for _, d in done.new_docs),
+        tuple(done.same_docs),
+        len(done.new_fixings),
+        done.same_fixings,
+        Recorded(tuple(added), tuple(done.same_events + raced)),
+        done.loans,
+    )
+
+
+def validate_folder(folder: Path, store: Store | None = None) -> ImportReport:
+    """Run every check ``import_folder`` runs, and write nothing: against ``store`` (what
+    importing into it would do) or, without one, against a new empty book. Raises
+    ``ValidationError`` with the same issues, worded the same way, as the import would."""
+    parsed = read_folder(folder)
+    if store is None:
+        with (
+            tempfile.TemporaryDirectory(prefix="loanbook-validate-") as scratch,
+            Store.open(f"sqlite:///{Path(scratch) / 'book.db'}") as empty,
+        ):
+            return _validate(parsed, empty)
+    return _validate(parsed, store)
+
+
+def _validate(parsed: _Folder, store: Store) -> ImportReport:
+    with store.read() as conn:
+        done = _check_folder(conn, store, parsed)
+    return ImportReport(
+        tuple(d.id for _, d in done.new_docs),
+        tuple(done.same_docs),
+        len(done.new_fixings),
+        done.same_fixings,
+        Recorded(tuple(i.event.key for i in done.events), tuple(done.same_events)),
+        done.loans,
     )
 
 

@@ -148,7 +148,9 @@ def check_events(
 ) -> tuple[list[Incoming], list[str], list[Issue]]:
     """Which items are new, which are already recorded (same key, same content), and every
     problem, each naming its file, row and field. Nothing is written."""
+    given = {i.event.key for i in items if i.event.key}  # keys written in the input
     items = [replace(i, event=with_key(i.event)) for i in items]
+    repeated: dict[str, Incoming] = {}
     existing = _existing(conn, [i.event.key for i in items])
     new: list[Incoming] = []
     same: list[str] = []
@@ -157,6 +159,18 @@ def check_events(
     history: dict[str, list[LoanEvent]] = {}
     for item in items:
         ev = item.event
+        earlier = batch.get(ev.key) or repeated.get(ev.key)
+        if ev.key in given and earlier is not None:  # a key names one event of an input
+            issues.append(
+                _issue(
+                    item,
+                    "key",
+                    f"{ev.key!r} is also the key of {_where(earlier)} "
+                    f"({describe_event(earlier.event)}); a key names one event",
+                )
+            )
+            continue
+        repeated.setdefault(ev.key, item)
         found = existing.get(ev.key) or (batch[ev.key].event if ev.key in batch else None)
         if found is not None:
             if same_content(found, ev):
@@ -205,9 +219,10 @@ def _check_revolving(
             by_ref = {i.event.reference or i.event.event_id: i for i in new}
             for found in exc.issues:
                 culprit = by_ref.get(found.file)
-                where = culprit.source if culprit else found.file
-                line = culprit.line if culprit else None
-                issues.append(Issue(where, found.field, found.reason, line))
+                if culprit is None:
+                    issues.append(found)
+                else:
+                    issues.append(_issue(culprit, found.field, found.reason))
     return issues
 
 
@@ -218,7 +233,11 @@ def _fields(ev: LoanEvent) -> list[Issue]:
 
 
 def _issue(item: Incoming, field: str, reason: str) -> Issue:
-    return Issue(item.source, field, reason, item.line)
+    return Issue(item.source, field, reason, item.line, item.event.key or None)
+
+
+def _where(item: Incoming) -> str:
+    return item.source if item.line is None else f"{item.source}:{item.line}"
 
 
 def _check_one(
@@ -241,7 +260,7 @@ def _check_one(
         return found
     prior: tuple[LoanEvent, ...] = ()
     if view.revolving_accounts(ev.loan):  # checked facility-wide after the batch
-        return [Issue(item.source, i.field, i.reason, item.line) for i in _fields(ev)]
+        return [_issue(item, i.field, i.reason) for i in _fields(ev)]
     if ev.kind in HISTORY_KINDS:
         stored = store.stored_events(conn, loans=(ev.loan,))
         prior = effective_events(stored) + tuple(history.get(ev.loan, ()))
@@ -250,7 +269,7 @@ def _check_one(
         found = book.check_event(ev, item.source)
     except LoanbookError as exc:  # the earlier events themselves no longer run
         found = list(exc.issues)
-    return [Issue(item.source, i.field, i.reason, item.line) for i in found]
+    return [_issue(item, i.field, i.reason) for i in found]
 
 
 def _check_correction(
