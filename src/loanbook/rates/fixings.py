@@ -144,7 +144,7 @@ def parse_fixings_csv(text: str, source: str) -> tuple[Fixing, ...]:
             issues.append(Issue(source, "rate_percent", str(exc), lineno))
             continue
         try:
-            name = parse_id(name_text, "index name")
+            name = parse_id(name_text, "index name", maximum=100)
         except InputError as exc:
             issues.append(Issue(source, "index", str(exc), lineno))
             continue
