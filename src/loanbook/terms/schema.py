@@ -97,7 +97,7 @@ class ScheduleModel(_Model):
     anchor: Day
     cycle: CycleText
     eom: bool = True
-    count: int | None = Field(None, gt=0)
+    count: int | None = Field(None, gt=0, le=1200)  # 100 years of monthly dates
     end: Day | None = None
     convention: Literal[
         "unadjusted", "following", "modified following", "preceding", "modified preceding"
