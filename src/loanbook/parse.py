@@ -164,16 +164,16 @@ def parse_instant(text: object) -> datetime:
     return moment
 
 
-def parse_id(text: object, what: str = "id") -> str:
+def parse_id(text: object, what: str = "id", maximum: int = MAX_ID) -> str:
     """A loan, facility, index or key id: ASCII letters, digits and ``. _ : / @ # + = -``,
-    starting with a letter or digit, at most ``MAX_ID`` characters."""
+    starting with a letter or digit, at most ``maximum`` characters."""
     if not isinstance(text, str):
         raise InputError(f"expected {what}, got {type(text).__name__}")
     value = text.strip()
     if not value:
         raise InputError(f"empty {what}")
-    if len(value) > MAX_ID:
-        raise InputError(f"{what} is longer than {MAX_ID} characters")
+    if len(value) > maximum:
+        raise InputError(f"{what} is longer than {maximum} characters")
     if not _ID.fullmatch(value):
         raise InputError(
             f"{value[:40]!r} is not a valid {what} (ASCII letters, digits and . _ : / @ # + = -)"

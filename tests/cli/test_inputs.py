@@ -389,3 +389,46 @@ def test_export_into_a_file_and_actus_deep_json(db: str, tmp_path: Path) -> None
     result = cli("actus", str(deep))
     assert result.exit_code == 2 and "nested too deeply" in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_schedule_past_the_calendar_is_one_line(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    shutil.copytree(CIT_BOOK, book)
+    note = book / "003-cit-promissory-note.yaml"
+    assert "          count: 48\n" in note.read_text()
+    note.write_text(note.read_text().replace("          count: 48\n", "          count: 99999\n"))
+    refused(cli("validate", str(book)), "count: Input should be less than or equal to 1200")
+
+
+def test_the_last_resort_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import loanbook.cli.main as cli_main
+
+    def broken() -> None:
+        raise RuntimeError("a bug\nover two lines")
+
+    monkeypatch.setattr(cli_main, "app", broken)
+    monkeypatch.delenv("LOANBOOK_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_:
+        cli_main.main()
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert err == (
+        "loanbook: unexpected error (RuntimeError): a bug over two lines; please report it "
+        "(LOANBOOK_DEBUG=1 shows where)\n"
+    )
+
+
+def test_a_stored_fixing_out_of_range_stops_only_the_loans_that_need_it(db: str) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO events (key, loan, kind, date, amount, reference, detail, recorded_at,"
+            " source) VALUES ('huge-fix', 'LIBOR-1M', 'fixing', '1996-06-28', ?, 'huge-fix',"
+            " '[[\"index\", \"LIBOR-1M\"]]', '2026-01-01 00:00:00', 'cli')",
+            ("1" + "0" * 30,),
+        )
+    err = refused(cli("run", "--to", "1996-08-31", "--db", db), "huge-fix: LIBOR-1M: the fixing")
+    assert "outside the range of fixings" in err
+    assert cli("record", "correction", "--reverses", "huge-fix", "--db", db).exit_code == 0
+    assert cli("run", "--to", "1996-07-31", "--db", db).exit_code == 0

@@ -22,11 +22,6 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def wide_console(width: int = 110) -> Console:
-    """A console at least ``width`` wide: tables of loan ids stay readable in a pipe or CI."""
-    return console if console.width >= width else Console(width=width)
-
-
 T = TypeVar("T")
 
 

@@ -560,5 +560,25 @@ def _register_extensions() -> None:
 
 _register_extensions()
 
+
+def main() -> None:
+    """The ``loanbook`` command. Bad input is reported where it is found, as one line; should
+    anything else escape (a bug), the user still gets one line, not a traceback, and exit 1
+    (``LOANBOOK_DEBUG=1`` shows the traceback). The tests call ``app`` and see every escape."""
+    import os
+
+    try:
+        app()
+    except Exception as exc:  # the last resort: every known failure is reported before this
+        if os.environ.get("LOANBOOK_DEBUG"):
+            raise
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        sys.stderr.write(
+            f"loanbook: unexpected error ({type(exc).__name__}): {message}; please report it "
+            "(LOANBOOK_DEBUG=1 shows where)\n"
+        )
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

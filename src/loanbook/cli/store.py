@@ -394,7 +394,7 @@ def status(
     columns = [
         Column("loan", middle=True),
         Column("principal", figure=True),
-        Column("interest accrued", figure=True, drop=1),
+        Column("accrued", figure=True, drop=1),  # interest accrued, not yet due
         Column("due now", figure=True),
         Column("payoff", figure=True),
         Column("closed through", figure=True, left=True, drop=2),

@@ -41,9 +41,7 @@ def quote(
         if fixed is None:
             raise ValueError(f"loan {terms.id}: the rate has neither an index nor a fixed value")
         return RateQuote(fixed + extra, f"fixed {pct(fixed)}", cite)
-    fixing = market.index(spec.index).rate_in_force(
-        fixing_day - timedelta(days=spec.fixing_lag_days)
-    )
+    fixing = market.index(spec.index).in_force(fixing_day - timedelta(days=spec.fixing_lag_days))
     raw = spec.multiplier * fixing.rate + spec.margin
     basis = f"{spec.index} {pct(fixing.rate)} (fixing of {fixing.date.isoformat()})"
     if spec.multiplier != 1:

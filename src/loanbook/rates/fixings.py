@@ -17,10 +17,13 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from loanbook.errors import Issue, MissingFixingError, ValidationError
-from loanbook.parse import MAX_PERCENT, InputError, parse_date, parse_id, parse_percent
+from loanbook.parse import InputError, parse_date, parse_id, parse_percent
 
 HEADER = ("index", "date", "rate_percent")
-MAX_RATE = MAX_PERCENT / 100
+#: The largest fixing an index may hold: a rate (at most ``MAX_PERCENT``) or an index level
+#: (ACTUS scaling indexes such as a CPI are levels in the hundreds). Beyond it, Decimal
+#: arithmetic could lose cents; only a book stored before inputs were parsed holds one.
+MAX_FIXING = Decimal(10) ** 6
 
 
 @dataclass(frozen=True)
@@ -56,20 +59,14 @@ class RateIndex:
                     f"no fixing in force on {day.isoformat()} (first fixing: {first})",
                 )
             )
-        return self.fixings[pos - 1]
-
-    def rate_in_force(self, day: date) -> Fixing:
-        """``in_force`` for an interest-rate index, refusing a fixing outside the range of
-        rates (a scaling index such as a CPI is not a rate and uses ``in_force``)."""
-        fixing = self.in_force(day)
-        if not (fixing.rate.is_finite() and -MAX_RATE <= fixing.rate <= MAX_RATE):
-            # Only a book stored before inputs were parsed strictly can hold one.
+        fixing = self.fixings[pos - 1]
+        if not (fixing.rate.is_finite() and -MAX_FIXING <= fixing.rate <= MAX_FIXING):
             raise ValidationError(
                 Issue(
                     fixing.source or "rates",
                     self.name,
-                    f"the fixing of {fixing.date} is outside the range of rates "
-                    f"(at most {MAX_PERCENT}%); record a correction of it",
+                    f"the fixing of {fixing.date} is outside the range of fixings "
+                    f"(at most {MAX_FIXING:,}); record a correction of it",
                 )
             )
         return fixing
@@ -149,7 +146,7 @@ def parse_fixings_csv(text: str, source: str) -> tuple[Fixing, ...]:
             issues.append(Issue(source, "rate_percent", str(exc), lineno))
             continue
         try:
-            name = parse_id(name_text, "index name")
+            name = parse_id(name_text, "index name", maximum=100)
         except InputError as exc:
             issues.append(Issue(source, "index", str(exc), lineno))
             continue

@@ -141,7 +141,7 @@ def run_facility(
             _apply(accounts[ev.loan], terms, ev)
         if day == until:
             break
-        fixing = prime_index.rate_in_force(day)
+        fixing = prime_index.in_force(day)
         outstanding = sum((a.balance for a in accounts.values()), ZERO)
         excess = ZERO
         if any(a.notice is not None for a in accounts.values()) and outstanding > 0:

@@ -91,9 +91,14 @@ def add_months(day: date, months: int, eom: bool = False) -> date:
 
 def add_cycle(anchor: date, cycle: Cycle, times: int, eom: bool = False) -> date:
     """The ``times``-th date of a cycle from ``anchor`` (EOM applies to a month-end anchor)."""
-    if cycle.months:
-        return add_months(anchor, cycle.months * times, eom and is_month_end(anchor))
-    return anchor + timedelta(days=cycle.days * times)
+    try:
+        if cycle.months:
+            return add_months(anchor, cycle.months * times, eom and is_month_end(anchor))
+        return anchor + timedelta(days=cycle.days * times)
+    except (ValueError, OverflowError):  # past 9999-12-31: name the schedule, not the library
+        raise ValueError(
+            f"{times} cycles of {cycle} from {anchor} fall outside the calendar"
+        ) from None
 
 
 def generate(
