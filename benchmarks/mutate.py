@@ -1,0 +1,257 @@
+"""Mutation testing (mutmut, pinned in the dev dependencies), one module at a time.
+
+    make mutate                       # every module below, one after the other
+    make mutate MODULES="money time"  # some of them
+    .venv/bin/python benchmarks/mutate.py --modules money --jobs 1
+
+For each module a scratch copy of the project is made in ``.mutate/<module>/`` with a
+``[tool.mutmut]`` section naming the files to mutate and the tests that are fast enough to
+run against every mutant (the tests that exercise the module: mutmut runs, for each mutant,
+only the selected tests that reach the mutated function). The run writes, per module,
+``.mutate/<module>/survivors.txt`` (every surviving mutant with its file, line and diff) and
+prints the score; ``--report FILE`` appends a Markdown summary (killed / total, by file, and
+the survivors by file and line).
+
+Not part of ``make test``: it takes minutes to hours depending on the module and machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    files: tuple[str, ...]  # globs under src/, mutmut's only_mutate patterns
+    tests: tuple[str, ...]  # the fast test selection run against its mutants
+
+
+MODULES = (
+    Module(
+        "money",
+        ("src/loanbook/money.py",),
+        (
+            "tests/money",
+            "tests/engine/test_cit_note.py",
+            "tests/revolving/test_borrowing_base_rules.py",
+        ),
+    ),
+    Module(
+        "time",
+        ("src/loanbook/time/*",),
+        (
+            "tests/time/test_adjust.py",
+            "tests/time/test_calendar.py",
+            "tests/time/test_daycount.py",
+            "tests/time/test_schedule.py",
+        ),
+    ),
+    Module(
+        "rates",
+        ("src/loanbook/rates/*",),
+        ("tests/engine", "tests/golden", "tests/terms/test_terms.py"),
+    ),
+    Module(
+        "terms-versioning",
+        ("src/loanbook/terms/versioning.py",),
+        ("tests/terms", "tests/golden"),
+    ),
+    Module(
+        "engine",
+        ("src/loanbook/engine/*",),
+        (
+            "tests/engine",
+            "tests/golden",
+            "tests/actus/test_actus.py",
+            "tests/actus/test_engine_features.py",
+        ),
+    ),
+    Module("revolving", ("src/loanbook/revolving/*",), ("tests/revolving",)),
+    Module(
+        "storage-record",
+        ("src/loanbook/storage/record.py",),
+        ("tests/storage/test_events.py", "tests/storage/test_record_races.py"),
+    ),
+    Module(
+        "storage-close",
+        ("src/loanbook/storage/close.py",),
+        ("tests/storage/test_close.py", "tests/storage/test_cli_store.py"),
+    ),
+)
+BY_NAME = {m.name: m for m in MODULES}
+
+
+def toml_list(items: tuple[str, ...] | list[str]) -> str:
+    return "[" + ", ".join(json.dumps(i) for i in items) + "]"
+
+
+def prepare(module: Module) -> Path:
+    """A scratch project: src, tests, examples and pyproject.toml with the mutmut section."""
+    work = ROOT / ".mutate" / module.name
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    for name in ("src", "tests", "examples"):
+        shutil.copytree(
+            ROOT / name,
+            work / name,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis"),
+        )
+    config = (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["src"]\n'
+        f"only_mutate = {toml_list(module.files)}\n"
+        f"pytest_add_cli_args_test_selection = {toml_list(module.tests)}\n"
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x"]\n'
+        'also_copy = ["examples"]\n'
+    )
+    (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + config)
+    return work
+
+
+STATUS = re.compile(r"^\s+(\S+): (.+)$")
+
+
+def results(work: Path, mutmut: str) -> dict[str, str]:
+    out = subprocess.run(
+        [mutmut, "results", "--all", "true"], cwd=work, capture_output=True, text=True
+    )
+    found = {}
+    for line in out.stdout.splitlines():
+        m = STATUS.match(line)
+        if m:
+            found[m.group(1)] = m.group(2)
+    return found
+
+
+def diff_of(work: Path, mutmut: str, name: str) -> str:
+    out = subprocess.run([mutmut, "show", name], cwd=work, capture_output=True, text=True)
+    return out.stdout
+
+
+def where(diff: str, name: str) -> tuple[str, int]:
+    """The file and line of the source that a mutant changes. mutmut's diff is of the
+    function alone, so the changed line is looked up in the file after the function's
+    ``def`` (the mutant's name ends in ``x_<function>__mutmut_<n>``)."""
+    path = "?"
+    removed = None
+    for text in diff.splitlines():
+        if text.startswith("--- "):
+            path = text[4:].strip()
+        elif text.startswith("-") and removed is None:
+            removed = text[1:]
+    source = ROOT / path
+    if removed is None or not source.is_file():
+        return path, 0
+    function = name.rsplit("__mutmut_", 1)[0].rsplit(".", 1)[-1]
+    function = function.split("ǁ")[-1].removeprefix("x_")  # methods: Class.xǁClassǁmethod
+    lines = source.read_text().splitlines()
+    begin = next(
+        (i for i, t in enumerate(lines) if re.match(rf"\s*(async )?def {function}\b", t)), 0
+    )
+    for i in range(begin, len(lines)):
+        if lines[i] == removed:
+            return path, i + 1
+    return path, begin + 1
+
+
+def run_module(module: Module, jobs: int, mutmut: str) -> dict[str, object]:
+    work = prepare(module)
+    env = {**os.environ, "CI": "true"}  # the hypothesis profile of CI: the same examples
+    began = time.monotonic()
+    proc = subprocess.run(
+        [mutmut, "run", "--max-children", str(jobs)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.monotonic() - began
+    (work / "mutmut-run.log").write_text(proc.stdout + proc.stderr)
+    found = results(work, mutmut)
+    counts = Counter(found.values())
+    survivors = []
+    lines = []
+    for name, status in sorted(found.items()):
+        if status in ("survived", "no tests", "timeout", "suspicious"):
+            diff = diff_of(work, mutmut, name)
+            path, line = where(diff, name)
+            survivors.append({"name": name, "status": status, "file": path, "line": line})
+            lines.append(f"## {path}:{line} {name} ({status})\n{diff}\n")
+    (work / "survivors.txt").write_text("".join(lines))
+    killed = counts.get("killed", 0) + counts.get("caught by type check", 0)
+    total = sum(counts.values())
+    return {
+        "module": module.name,
+        "files": list(module.files),
+        "tests": list(module.tests),
+        "total": total,
+        "killed": killed,
+        "score": round(100 * killed / total, 1) if total else None,
+        "counts": dict(counts),
+        "seconds": round(seconds),
+        "survivors": survivors,
+        "exit_code": proc.returncode,
+    }
+
+
+def markdown(summary: dict[str, object]) -> str:
+    survivors = summary["survivors"]
+    assert isinstance(survivors, list)
+    out = [
+        f"### {summary['module']}: {summary['killed']} of {summary['total']} killed "
+        f"({summary['score']}%), {summary['seconds']} s",
+        "",
+        f"- mutated: {', '.join(summary['files'])}",  # type: ignore[arg-type]
+        f"- tests: {', '.join(summary['tests'])}",  # type: ignore[arg-type]
+        f"- outcomes: {summary['counts']}",
+    ]
+    by_file: dict[str, list[str]] = {}
+    for s in survivors:
+        function = s["name"].rsplit("__mutmut_", 1)[0].rsplit(".", 1)[-1]
+        by_file.setdefault(s["file"], []).append(f"{s['line']} ({function})")
+    for path, where_ in sorted(by_file.items()):
+        out.append(f"- survivors in {path}, lines: {', '.join(where_)}")
+    return "\n".join(out) + "\n\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modules", nargs="*", default=[m.name for m in MODULES])
+    parser.add_argument("--jobs", type=int, default=1, help="mutants run at once (default 1)")
+    parser.add_argument("--report", type=Path, help="append a Markdown summary to this file")
+    args = parser.parse_args()
+    mutmut = str(Path(sys.executable).parent / "mutmut")
+    unknown = [m for m in args.modules if m not in BY_NAME]
+    if unknown:
+        parser.error(f"unknown modules {unknown}; known: {', '.join(BY_NAME)}")
+    for name in args.modules:
+        summary = run_module(BY_NAME[name], args.jobs, mutmut)
+        summary_path = ROOT / ".mutate" / name / "summary.json"
+        summary_path.write_text(json.dumps(summary, indent=2))
+        print(
+            f"{name}: {summary['killed']}/{summary['total']} killed ({summary['score']}%) "
+            f"in {summary['seconds']} s; survivors in .mutate/{name}/survivors.txt",
+            flush=True,
+        )
+        if args.report:
+            with args.report.open("a") as fh:
+                fh.write(markdown(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
