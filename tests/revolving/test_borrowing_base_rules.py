@@ -158,3 +158,30 @@ def test_default_rate_ends_when_congress_stops_charging_it() -> None:
     )
     out = run_facility(history(), (certificate(),), events, prime(), date(2002, 10, 1))[LPC]
     assert _september(out) == D("4770.83")
+
+
+def test_the_example_books_002_rule_excludes_north_canton_equipment_too(
+    example_book: object,
+) -> None:
+    # 002 §4 as written in examples/lexington/002-congress-amendment-1996-03-14.yaml: from
+    # 1996-03-14 inventory AND equipment at the North Canton Property are not eligible.
+    from loanbook.book import Book
+
+    assert isinstance(example_book, Book)
+    terms = example_book.revolver_terms("congress-revolver", date(1996, 3, 14))
+    cert = Certificate(
+        "congress-revolver",
+        date(1996, 3, 31),
+        (
+            CertificateItem("eq-nc", "Presses", "equipment", "north-canton-oh", D("400000")),
+            CertificateItem("inv-nc", "Raw", "inventory", "north-canton-oh", D("100000")),
+            CertificateItem("inv-v", "Finished", "inventory", "vienna-oh", D("100000")),
+        ),
+    )
+    verdict = {r.item.id: (r.eligible, r.cite) for r in borrowing_base(cert, terms).items}
+    assert verdict["eq-nc"] == (False, "002 §4")
+    assert verdict["inv-nc"] == (False, "002 §4")
+    assert verdict["inv-v"][0] is True
+    # the day before 002, North Canton counted (the certificate marks it eligible)
+    before = example_book.revolver_terms("congress-revolver", date(1996, 3, 13))
+    assert {r.item.id: r.eligible for r in borrowing_base(cert, before).items}["inv-nc"] is True
