@@ -57,6 +57,7 @@ MODULES = (
             "tests/time/test_calendar.py",
             "tests/time/test_daycount.py",
             "tests/time/test_schedule.py",
+            "tests/time/test_edges.py",
         ),
     ),
     Module(
