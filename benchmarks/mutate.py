@@ -37,6 +37,7 @@ class Module:
     name: str
     files: tuple[str, ...]  # globs under src/, mutmut's only_mutate patterns
     tests: tuple[str, ...]  # the fast test selection run against its mutants
+    pytest_args: tuple[str, ...] = ()  # e.g. -k to keep one database of the storage tests
 
 
 MODULES = (
@@ -80,16 +81,32 @@ MODULES = (
             "tests/actus/test_engine_features.py",
         ),
     ),
+    # The waterfall, dues, accrual and terms-over-time of the engine, with its fastest tests
+    # (a subset of "engine", for a machine where the whole engine takes too long).
+    Module(
+        "engine-core",
+        (
+            "src/loanbook/engine/servicing.py",
+            "src/loanbook/engine/dues.py",
+            "src/loanbook/engine/accrual.py",
+            "src/loanbook/engine/history.py",
+        ),
+        ("tests/engine", "tests/golden"),
+    ),
     Module("revolving", ("src/loanbook/revolving/*",), ("tests/revolving",)),
+    # The storage tests run on SQLite only here (PostgreSQL doubles the time), and without
+    # the ones that start other processes (those import the unmutated package).
     Module(
         "storage-record",
         ("src/loanbook/storage/record.py",),
         ("tests/storage/test_events.py", "tests/storage/test_record_races.py"),
+        ("-k", "sqlite and not two_run"),
     ),
     Module(
         "storage-close",
         ("src/loanbook/storage/close.py",),
         ("tests/storage/test_close.py", "tests/storage/test_cli_store.py"),
+        ("-k", "sqlite"),
     ),
 )
 BY_NAME = {m.name: m for m in MODULES}
@@ -111,12 +128,13 @@ def prepare(module: Module) -> Path:
             work / name,
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis"),
         )
+    pytest_args = ["-p", "no:cacheprovider", "-x", *module.pytest_args]
     config = (
         "\n[tool.mutmut]\n"
         'source_paths = ["src"]\n'
         f"only_mutate = {toml_list(module.files)}\n"
         f"pytest_add_cli_args_test_selection = {toml_list(module.tests)}\n"
-        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x"]\n'
+        f"pytest_add_cli_args = {toml_list(pytest_args)}\n"
         'also_copy = ["examples"]\n'
     )
     (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + config)
