@@ -113,3 +113,108 @@ def test_history_lists_every_assertion_of_a_term_in_order() -> None:
         ("replace", date(1996, 3, 1), date(1996, 6, 10), "A1", "A1 §1"),
     ]
     assert [c.path for c in history(book(NOTE, A1), "loans.cit-note.fee")] == ["loans.cit-note.fee"]
+
+
+def _one(change: str, recorded: str = "1996-02-01") -> str:
+    return amendment("B", "1996-02-01", recorded, f"  - {change}\n")
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "reason"),
+    [
+        (
+            "loans.cit-note.rate.index.sub",
+            "loans.cit-note.rate.index.sub",
+            "replace: parent is not a map",
+        ),
+        (
+            "loans.cit-note.rate.index.a.b",
+            "loans.cit-note.rate.index.a.b",
+            "replace: a is not a map",
+        ),
+        (
+            "loans.cit-note.rate.nothing.x",
+            "loans.cit-note.rate.nothing.x",
+            "replace: nothing at loans.cit-note.rate.nothing",
+        ),
+        ("loans.cit-note.nothing", "loans.cit-note.nothing", "replace: no such term to replace"),
+    ],
+)
+def test_errors_name_the_file_the_full_path_and_the_reason(
+    path: str, field: str, reason: str
+) -> None:
+    bad = _one(f"{{op: replace, path: {path}, value: 1, effective: 1996-02-01, cite: X}}")
+    with pytest.raises(ValidationError) as exc:
+        resolve(book(NOTE, bad), date(1996, 2, 1))
+    (issue,) = exc.value.issues
+    assert (issue.file, issue.field, issue.reason) == ("f1.yaml", field, reason)
+
+
+def test_delete_of_nothing_names_the_path() -> None:
+    bad = _one("{op: delete, path: loans.cit-note.nothing, effective: 1996-02-01, cite: X}")
+    with pytest.raises(ValidationError) as exc:
+        resolve(book(NOTE, bad), date(1996, 2, 1))
+    (issue,) = exc.value.issues
+    assert (issue.file, issue.field, issue.reason) == (
+        "f1.yaml",
+        "loans.cit-note.nothing",
+        "delete: no such term",
+    )
+
+
+def test_a_change_five_levels_deep_changes_only_that_value() -> None:
+    deep = _one(
+        "{op: replace, path: loans.cit-note.amortization.schedule.count, value: 24,"
+        " effective: 1996-02-01, cite: B §1}"
+    )
+    amort = resolve(book(NOTE, deep), date(1996, 2, 1))["loans"]["cit-note"]["amortization"]
+    assert amort["value"]["schedule"]["count"] == 24
+    assert amort["value"]["schedule"]["anchor"] == date(1996, 4, 30)
+    assert "count" not in amort["value"]  # not set one level up
+    assert amort["cite"] == "003 ¶1; as amended by B §1"
+
+
+def test_within_one_document_the_later_change_wins_and_a_cite_is_added_once() -> None:
+    two = amendment(
+        "B",
+        "1996-02-01",
+        "1996-02-01",
+        "  - {op: replace, path: loans.cit-note.rate.margin, value: 2%, effective: 1996-02-01,"
+        " cite: B §1}\n"
+        "  - {op: replace, path: loans.cit-note.rate.margin, value: 4%, effective: 1996-02-01,"
+        " cite: B §1}\n",
+    )
+    rate = resolve(book(NOTE, two), date(1996, 2, 1))["loans"]["cit-note"]["rate"]
+    assert rate["value"]["margin"] == "4%"
+    assert rate["cite"] == "003 ¶1; as amended by B §1"
+
+
+def test_a_term_level_change_keeps_its_assumption_or_its_own_citation() -> None:
+    assumed = _one(
+        "{op: replace, path: loans.cit-note.maturity, value: 2001-03-31, effective: 1996-02-01,"
+        " cite: B §2, assumption: read from a letter we do not have}"
+    )
+    term = resolve(book(NOTE, assumed), date(1996, 2, 1))["loans"]["cit-note"]["maturity"]
+    assert term == {
+        "value": date(2001, 3, 31),
+        "cite": "B §2",
+        "assumption": "read from a letter we do not have",
+    }
+    cited = _one(
+        "{op: replace, path: loans.cit-note.maturity, value: {value: 2001-03-31, cite: C §9},"
+        " effective: 1996-02-01, cite: B §2}"
+    )
+    term = resolve(book(NOTE, cited), date(1996, 2, 1))["loans"]["cit-note"]["maturity"]
+    assert term == {"value": date(2001, 3, 31), "cite": "C §9"}
+
+
+def test_stated_terms_keep_their_assumption_and_history_their_values() -> None:
+    state = resolve(book(NOTE), date(1996, 2, 1))
+    assert state["loans"]["cit-note"]["late_charge"]["assumption"].startswith(
+        "The note charges late charges"
+    )
+    (change,) = history(book(NOTE, A1), "loans.cit-note.fee")
+    assert change.value == 5.0
+    assertions = book(NOTE, A1)
+    late = next(a for a in assertions if a.path == ("loans", "cit-note", "late_charge"))
+    assert late.assumption is not None and late.source == "f0.yaml"
