@@ -64,7 +64,7 @@ MODULES = (
     Module(
         "rates",
         ("src/loanbook/rates/*",),
-        ("tests/engine/test_cit_note.py", "tests/golden/test_golden.py"),
+        ("tests/rates", "tests/engine/test_cit_note.py", "tests/golden/test_golden.py"),
     ),
     Module(
         "terms-versioning",
