@@ -146,6 +146,7 @@ def prepare(module: Module) -> Path:
     return work
 
 
+ALIVE = ("survived", "no tests", "timeout", "suspicious")
 STATUS = re.compile(r"^\s+(\S+): (.+)$")
 
 
@@ -161,9 +162,30 @@ def results(work: Path, mutmut: str) -> dict[str, str]:
     return found
 
 
-def diff_of(work: Path, mutmut: str, name: str) -> str:
-    out = subprocess.run([mutmut, "show", name], cwd=work, capture_output=True, text=True)
-    return out.stdout
+DIFFS = """
+import json, sys
+from mutmut.__main__ import find_mutant, get_diff_for_mutant
+out = {}
+for name in json.loads(sys.stdin.read()):
+    out[name] = get_diff_for_mutant(name, path=find_mutant(name).path)
+print(json.dumps(out))
+"""
+
+
+def diffs_of(work: Path, names: list[str]) -> dict[str, str]:
+    """Every mutant's diff, from one process (``mutmut show`` per mutant is slow)."""
+    if not names:
+        return {}
+    out = subprocess.run(
+        [sys.executable, "-c", DIFFS],
+        cwd=work,
+        input=json.dumps(names),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found: dict[str, str] = json.loads(out.stdout)
+    return found
 
 
 def where(diff: str, name: str) -> tuple[str, int]:
@@ -192,29 +214,38 @@ def where(diff: str, name: str) -> tuple[str, int]:
     return path, begin + 1
 
 
-def run_module(module: Module, jobs: int, mutmut: str) -> dict[str, object]:
-    work = prepare(module)
-    env = {**os.environ, "CI": "true"}  # the hypothesis profile of CI: the same examples
-    began = time.monotonic()
-    proc = subprocess.run(
-        [mutmut, "run", "--max-children", str(jobs)],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    seconds = time.monotonic() - began
-    (work / "mutmut-run.log").write_text(proc.stdout + proc.stderr)
+def run_module(module: Module, jobs: int, mutmut: str, collect_only: bool) -> dict[str, object]:
+    work = ROOT / ".mutate" / module.name
+    seconds = 0.0
+    exit_code = 0
+    if not collect_only:
+        work = prepare(module)
+        env = {**os.environ, "CI": "true"}  # the hypothesis profile of CI: the same examples
+        began = time.monotonic()
+        proc = subprocess.run(
+            [mutmut, "run", "--max-children", str(jobs)],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.monotonic() - began
+        exit_code = proc.returncode
+        (work / "mutmut-run.log").write_text(proc.stdout + proc.stderr)
+    elif (work / "summary.json").exists():
+        seconds = json.loads((work / "summary.json").read_text()).get("seconds", 0)
     found = results(work, mutmut)
     counts = Counter(found.values())
     survivors = []
     lines = []
-    for name, status in sorted(found.items()):
-        if status in ("survived", "no tests", "timeout", "suspicious"):
-            diff = diff_of(work, mutmut, name)
-            path, line = where(diff, name)
-            survivors.append({"name": name, "status": status, "file": path, "line": line})
-            lines.append(f"## {path}:{line} {name} ({status})\n{diff}\n")
+    alive = [n for n, s in sorted(found.items()) if s in ALIVE]
+    diffs = diffs_of(work, alive)
+    for name in alive:
+        status = found[name]
+        diff = diffs[name]
+        path, line = where(diff, name)
+        survivors.append({"name": name, "status": status, "file": path, "line": line})
+        lines.append(f"## {path}:{line} {name} ({status})\n{diff}\n")
     (work / "survivors.txt").write_text("".join(lines))
     killed = counts.get("killed", 0) + counts.get("caught by type check", 0)
     total = sum(counts.values())
@@ -228,7 +259,7 @@ def run_module(module: Module, jobs: int, mutmut: str) -> dict[str, object]:
         "counts": dict(counts),
         "seconds": round(seconds),
         "survivors": survivors,
-        "exit_code": proc.returncode,
+        "exit_code": exit_code,
     }
 
 
@@ -257,13 +288,16 @@ def main() -> int:
     parser.add_argument("--modules", nargs="*", default=[m.name for m in MODULES])
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once (default 1)")
     parser.add_argument("--report", type=Path, help="append a Markdown summary to this file")
+    parser.add_argument(
+        "--collect-only", action="store_true", help="report on the last run, do not run again"
+    )
     args = parser.parse_args()
     mutmut = str(Path(sys.executable).parent / "mutmut")
     unknown = [m for m in args.modules if m not in BY_NAME]
     if unknown:
         parser.error(f"unknown modules {unknown}; known: {', '.join(BY_NAME)}")
     for name in args.modules:
-        summary = run_module(BY_NAME[name], args.jobs, mutmut)
+        summary = run_module(BY_NAME[name], args.jobs, mutmut, args.collect_only)
         summary_path = ROOT / ".mutate" / name / "summary.json"
         summary_path.write_text(json.dumps(summary, indent=2))
         print(
