@@ -96,7 +96,11 @@ MODULES = (
     Module(
         "revolving",
         ("src/loanbook/revolving/*",),
-        ("tests/revolving/test_revolver.py", "tests/revolving/test_borrowing_base_rules.py"),
+        (
+            "tests/revolving/test_revolver.py",
+            "tests/revolving/test_borrowing_base_rules.py",
+            "tests/revolving/test_revolver_parts.py",
+        ),
         ("-k", "not example_book"),
     ),
     # The storage tests run on SQLite only here (PostgreSQL doubles the time), and without
