@@ -1,5 +1,6 @@
 """The ledger as text a loan officer reads: one posting a line (date, what, amount, the
-accounts debited and credited, the clause), its explanation indented below.
+accounts debited and credited, the clause), its explanation indented below, then the term
+that produced the amount and the event that caused it.
 
 Golden book tests compare this text with the expected ledger, so it is stable: amounts with
 thousands separators and two decimals, columns of fixed width, nothing that depends on the
@@ -25,6 +26,7 @@ def format_line(line: LedgerLine) -> list[str]:
     out = [head.rstrip()]
     if line.memo:
         out.append(f"            {line.memo}")
+    out.append(f"            term {line.term or '-'}; event {line.event}")
     return out
 
 
