@@ -180,3 +180,17 @@ def test_held_funds_cite_the_waterfall_in_force_on_the_day_they_are_held() -> No
     assert cites == {(date(1996, 4, 30), LineKind.UNAPPLIED): "003 ¶1"}
     later = {ln.cite for ln in result.lines if ln.debit is Account.UNAPPLIED_FUNDS}
     assert later == {"AMD-7 §1"}  # applied on 05-31, under the amendment
+
+
+def test_daily_late_charges_do_not_compound_and_add_up_to_the_period_charge() -> None:
+    # Close-of-business mode posts the late charge every day on the running total:
+    # 206,741.85 x 18% / 360 = 103.370925 a day; after 10 days (05-01..05-10) the posted
+    # charges add up to 206,741.85 x 18% x 10/360 = 1,033.70925 -> 1,033.71, exactly as one
+    # charge for the period: unpaid late charges bear no late charge themselves.
+    result = run_loan(
+        TermsHistory.single(cit_terms()), (), flat_libor(), date(1996, 5, 10), daily=True
+    )
+    late = [(ln.date, ln.amount) for ln in result.lines if ln.kind is LineKind.LATE_CHARGE]
+    assert len(late) == 10 and late[0] == (date(1996, 5, 1), D("103.37"))
+    assert sum(amount for _, amount in late) == D("1033.71")
+    assert result.position.late_charges == D("1033.71")
