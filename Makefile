@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench fuzz clean docs
+.PHONY: demo test lint bench fuzz mutate clean docs
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -43,5 +43,11 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# Mutation testing (mutmut), one module at a time with the tests that exercise it; slow, so
+# not part of `make test`. Survivors by file and line: .mutate/<module>/survivors.txt.
+MODULES ?= money time rates terms-versioning engine revolving storage-record storage-close
+mutate: $(STAMP)
+	$(BIN)/python benchmarks/mutate.py --modules $(MODULES) --report .mutate/report.md
+
 clean:
-	rm -rf $(VENV) loanbook.db
+	rm -rf $(VENV) loanbook.db .mutate

@@ -27,10 +27,12 @@ from loanbook.terms.model import (
 )
 from loanbook.time import Cycle, DayCount
 
-# CI runs the same examples every time (reproducible); local runs keep exploring.
-settings.register_profile("ci", derandomize=True, deadline=None)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+# CI runs the same examples every time (reproducible), 150 of each property unless a test
+# says otherwise; local runs keep exploring with a new seed each run (60 examples), and a
+# failure prints the blob that reproduces it (@reproduce_failure).
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=150)
+settings.register_profile("dev", deadline=None, max_examples=60, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "lexington"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -204,3 +204,44 @@ def read_book(folder: Path, rates: tuple[Path, ...] = (), events: tuple[Path, ..
     if problems:
         raise ValidationError(problems)
     return book
+
+
+def read_book_text(files: Mapping[str, str]) -> Book:
+    """A book from texts instead of a folder: ``files`` maps each file's path within the book
+    (``003-note.yaml``, ``certificates/bbc.yaml``, ``rates/libor.csv``, ``events/x.csv``) to
+    its text. The same parsing and the same checks as ``read_book``: golden tests and
+    callers that hold a book in memory (an API request) need no files on disk."""
+    issues: list[Issue] = []
+    documents: list[TermDocument] = []
+    yaml_names = sorted(n for n in files if n.endswith(".yaml") and "/" not in n)
+    yaml_names += sorted(n for n in files if n.startswith("certificates/") and n.endswith(".yaml"))
+    for name in yaml_names:
+        try:
+            documents.append(TermDocument(name, files[name], parse_term_file(files[name], name)))
+        except LoanbookError as exc:
+            issues.extend(exc.issues)
+    seen: dict[str, str] = {}
+    for doc in documents:
+        if doc.id in seen:
+            issues.append(Issue(doc.source, "document.id", f"duplicate of {seen[doc.id]}"))
+        seen[doc.id] = doc.source
+
+    def parsed(folder: str, parse: Callable[[str, str], tuple[T, ...]]) -> list[T]:
+        out: list[T] = []
+        for name in sorted(n for n in files if n.startswith(f"{folder}/") and n.endswith(".csv")):
+            try:
+                out.extend(parse(files[name], name))
+            except LoanbookError as exc:
+                issues.extend(exc.issues)
+        return out
+
+    fixings = parsed("rates", parse_fixings_csv)
+    loaded = parsed("events", parse_events_csv)
+    if issues:
+        raise ValidationError(issues)
+    book = Book(tuple(documents), Market.of(fixings))
+    problems = book.validate()
+    problems.extend(book.check_events(tuple(loaded)))
+    if problems:
+        raise ValidationError(problems)
+    return book.with_events(tuple(loaded))

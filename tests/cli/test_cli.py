@@ -64,6 +64,19 @@ def test_statement_json_keys_and_values() -> None:
     ):
         assert key in out
     # October's installment and interest are overdue on 11-05 (paid on 11-12 in the example).
+    # Balance 4,554,900 - 6 x 94,893.75 = 3,985,537.50 (installment 7 due, not paid).
+    # October interest (09-30..10-30, 31 days) at LIBOR 5.43359% + 3%:
+    #   3,985,537.50 x 8.43359% x 31/360 = 28,944.0018... -> 28,944.00
+    # accrued 10-31..11-04 (5 days) at LIBOR 5.375% + 3%: x 8.375% x 5/360 = 4,635.955 -> .96
+    # late charges on 94,893.75 + 28,944.00 = 123,837.75 at 18% x 5/360 = 309.594 -> 309.59
+    # total due 94,893.75 + 28,944.00 + 309.59 = 124,147.34
+    assert (
+        out["principal_outstanding"],
+        out["interest_due"],
+        out["interest_accrued"],
+        out["late_charges"],
+        out["total_due"],
+    ) == ("3985537.50", "28944.00", "4635.96", "309.59", "124147.34")
     assert out["principal_due"] == "94893.75"
     assert [o["due_date"] for o in out["overdue"]] == ["1996-10-31", "1996-10-31"]
     assert all(line["cite"] for line in out["lines"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import date
+from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -62,7 +63,20 @@ def test_north_canton_inventory_is_excluded_from_002_on(example_book: Book) -> N
 def test_overadvance_of_january_2002(example_book: Book) -> None:
     report = services.availability(example_book, "congress-revolver", date(2002, 1, 15))
     data = report.as_json()
-    assert D(data["overadvance"]) > 0
+    # The certificate of 2001-12-31 (recorded 2002-01-10), by 002 §4 and the assumed terms:
+    #   accounts: LPC 5,299,200 x 85% = 4,504,320 (its 271,600 over 90 days out)
+    #             + LRG 2,080,000 x 85% = 1,768,000                          = 6,272,320.00
+    #   inventory: Rochester 2,496,000 + Casa Grande 932,800 + Vienna 1,131,200 = 4,560,000
+    #             x 50% = 2,280,000.00 (North Canton's 979,200 out; under the 5M sublimit)
+    #   borrowing base 8,552,320.00; min(15,000,000, base) - reserves 250,000 = 8,302,320.00
+    assert data["borrowing_base"] == "8552320.00"
+    assert [(c["collateral"], c["lendable"]) for c in data["by_collateral"]] == [
+        ("accounts", "6272320.00"),
+        ("inventory", "2280000.00"),
+    ]
+    outstanding = D(data["outstanding"])
+    assert outstanding == sum(D(v) for v in data["outstanding_by_account"].values())
+    assert D(data["overadvance"]) == outstanding - D("8302320.00") > 0
     assert D(data["availability"]) == -D(data["overadvance"])
     assert (
         "notice of 2002-01-07; Prime + 2% on any excess from 2002-01-11"
@@ -118,6 +132,17 @@ def test_availability_cli_json() -> None:
     for key in ("description", "location", "value", "eligible", "advance_rate", "rule", "cite"):
         assert key in data["items"][0]
     assert data["maximum_credit"] == "15000000.00"
+    # Every item's lendable value is its value x its advance rate when eligible, else 0;
+    # the classes add up to the borrowing base (none is over its sublimit on this date).
+    lendable = D(0)
+    for item in data["items"]:
+        expected = (D(item["value"]) * D(item["advance_rate"])).quantize(D("0.01"), ROUND_HALF_UP)
+        assert D(item["lendable"]) == (expected if item["eligible"] else D(0)), item
+        lendable += D(item["lendable"])
+    assert D(data["borrowing_base"]) == lendable
+    room = min(D(data["maximum_credit"]), lendable) - D(data["reserves"])
+    assert D(data["availability"]) == room - D(data["outstanding"])
+    assert D(data["overadvance"]) == max(D(data["outstanding"]) - room, D(0))
 
 
 def test_a_bad_certificate_file_is_refused_with_file_and_field(tmp_path: Path) -> None:

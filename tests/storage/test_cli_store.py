@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,23 @@ def test_main_job_twice_duplicates_nothing(db_url: str) -> None:
     first = call("import", str(EXAMPLE), "--db", db_url, "--json")
     assert first["documents_added"] == ["000", "003", "cit-lsa"] and first["events_added"] == 9
     ran = call("run", "--to", "1996-12-31", "--db", db_url, "--json")
+    # 410 postings: 1 advance + 349 daily accruals (01-18..12-31) + 9 interest dues + 9
+    # installments due (04-30..12-31) + 9 x 2 applications (interest, principal) + the
+    # October remittance paid 11-12: a late charge posted daily 11-01..11-12 (12) on
+    # 123,837.75 unpaid (94,893.75 + 28,944.00), each applied on 11-12 (12):
+    # 1 + 349 + 9 + 9 + 18 + 12 + 12 = 410.
     assert (ran["loans"], ran["loan_days"], ran["postings"], ran["failures"]) == (1, 350, 410, [])
+    with Store.open(db_url) as store:
+        from loanbook.ledger.lines import LineKind
+        from loanbook.storage.reports import ledger
+
+        late = [
+            p.line.amount
+            for p in ledger(store, "cit-note").postings
+            if p.line.kind is LineKind.LATE_CHARGE
+        ]
+    # 123,837.75 x 18% x 12/360 = 743.0265 -> 743.03 over the 12 days, posted cumulatively
+    assert (len(late), sum(late)) == (12, Decimal("743.03"))
     st = call("status", "--db", db_url, "--json")
     assert st["as_of"] == "1996-12-31"  # the last day closed
     (loan,) = st["loans"]

@@ -93,10 +93,12 @@ def test_a_backdated_prepayment_is_corrected_and_the_old_view_kept(book: Store) 
     assert report.corrected_loans == ("cit-note",) and report.reversals > 0
     assert report.loan_days == 1  # the corrections are posted on the last day closed
     new_june = _lines(book, LineKind.INTEREST_DUE, date(1996, 6, 30))
-    # 100,000.00 less principal for 15 days (June 15-29) at LIBOR 5.4375% (the fixing in
-    # force on 1996-05-31, the period start) + 3% = 8.4375%, actual/360:
-    # 100,000 x 0.084375 x 15 / 360 = 351.5625 -> 351.56 or .57 after rounding both totals
-    assert old_june[0] - new_june[0] in (Decimal("351.56"), Decimal("351.57"))
+    # June's Interest Rate Period (05-31..06-29, 30 days) at LIBOR 5.4375% (the fixing in
+    # force on 1996-05-31, the period start) + 3% = 8.4375%, actual/360, on 4,365,112.50
+    # (4,554,900 - 2 x 94,893.75): 4,365,112.50 x 0.084375 x 30/360 = 30,692.197265625
+    # -> 30,692.20. With 100,000 less principal for 15 days (06-15..06-29):
+    # 100,000 x 0.084375 x 15/360 = 351.5625 less, 30,340.634765625 -> 30,340.63.
+    assert (old_june, new_june) == ([Decimal("30692.20")], [Decimal("30340.63")])
     full = ledger(book, "cit-note")
     assert Counter(p.line for p in active(full.postings)) == Counter(
         book.book().run("cit-note", END, daily=True).lines
@@ -110,6 +112,7 @@ def test_a_backdated_prepayment_is_corrected_and_the_old_view_kept(book: Store) 
     assert old_st.position.principal_outstanding == Decimal("3700856.25")
     assert now_st.position.principal_outstanding == Decimal("3600856.25")
     old_ledger = ledger(book, "cit-note", known_on=before_learning)
+    # 410 postings by 1996-12-31, derived in tests/storage/test_cli_store.py
     assert len(old_ledger.postings) == 410 and len(full.postings) > 410
     assert all(p.reverses is None for p in old_ledger.postings)
 
@@ -144,8 +147,10 @@ def test_a_retroactive_amendment_recomputes_what_follows(book: Store, tmp_path: 
     new_nov = _lines(book, LineKind.INTEREST_DUE, date(1996, 11, 30))
     # one more percent from Oct 31: 12 days on 3,985,537.50 (installment 7, due Oct 31, was
     # paid Nov 12) and 18 days on 3,890,643.75: 0.01 x (47,826,450 + 70,031,587.5) / 360
-    # = 3,273.834375
-    assert new_nov[0] - old_nov[0] in (Decimal("3273.83"), Decimal("3273.84"))
+    # = 3,273.834375. In full, (12 x 3,985,537.50 + 18 x 3,890,643.75) = 117,858,037.50 at
+    # LIBOR 5.375% (fixing of 1996-10-31) + 3% = 8.375%: / 360 = 27,418.362890625 -> 27,418.36;
+    # at + 4% = 9.375%: 30,692.197265625 -> 30,692.20.
+    assert (old_nov, new_nov) == ([Decimal("27418.36")], [Decimal("30692.20")])
     # as known on 1996-12-01 (before the amendment was recorded on 1996-12-15): old terms
     old = status(book, END, known_on=date(1996, 12, 1)).loans[0]
     assert old.statement is not None and old.statement.known_on == date(1996, 12, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,14 @@ def test_stored_book_is_the_folder_book(store: Store, example_book: object) -> N
 
     ours = book.run("cit-note", date(1996, 12, 31)).lines
     theirs = example_book.run("cit-note", date(1996, 12, 31)).lines  # type: ignore[attr-defined]
-    assert ours == theirs
+    assert ours == theirs  # the stored book holds the same inputs (not a proof of the values)
+    # ... and the values are the hand-checked ones: first interest 110,874.46 (see
+    # tests/terms/test_terms.py), nine installments paid: 4,554,900 - 9 x 94,893.75.
+    due = [ln.amount for ln in ours if ln.kind.value == "interest_due"]
+    assert due[0] == Decimal("110874.46")
+    assert book.run("cit-note", date(1996, 12, 31)).position.principal_outstanding == Decimal(
+        "3700856.25"
+    )
 
 
 def test_export_rebuilds_the_folder(store: Store, tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ class _Run(Servicing):
     def go(self, events: tuple[LoanEvent, ...], until: date) -> LoanResult:
         extra = self.history.change_dates()
         steps = build_steps(self.terms, self.scheduled, events, self.market, until, extra)
-        for step in steps:
+        for i, step in enumerate(steps):
             if self.closed:
                 break
             if self.accrued_to is not None:
@@ -57,7 +57,14 @@ class _Run(Servicing):
                     self._accrue_daily(step.date)
                 self._accrue(step.calc, step.event_id)
             self._apply(step)
-            self._settle(step.date, step.event_id)
+            # Funds held are applied once everything falling due on the day has fallen due,
+            # so the waterfall orders the day's dues (interest before principal) rather than
+            # the order of the steps; and before money received that day is applied. (The
+            # ACTUS view pays every event as it falls due, one by one.)
+            after = steps[i + 1] if i + 1 < len(steps) else None
+            last_due = after is None or after.date != step.date or after.kind >= StepKind.PAYMENT
+            if self.assume_paid or last_due:
+                self._settle(step.date, step.event_id)
             self._record(step)
         if self.accrued_to is not None and not self.closed:
             if self.daily:

@@ -28,8 +28,11 @@ class Servicing(Dues):
         self._apply_funds(step.date, ev.amount, step.event_id, Account.CASH)
 
     def _apply_funds(self, day: date, amount: Decimal, event: str, source: Account) -> Decimal:
-        """Apply ``amount`` by the waterfall; what is left goes to unapplied funds."""
-        in_force = self.history.at(day)  # the order AND its citation as in force that day
+        """Apply ``amount`` by the waterfall; what is left goes to unapplied funds.
+
+        The order and its citation both come from the terms in force on ``day``: a figure
+        cites the clause that governed it when it was computed, not a later amendment."""
+        in_force = self.history.at(day)
         wf = in_force.waterfall
         overdue = any(
             d.component == "principal" and d.remaining > 0 and d.due_date < day for d in self.dues
@@ -86,6 +89,7 @@ class Servicing(Dues):
         if not self.dues:
             return
         owed = [d for d in self.dues if d.remaining < 0]
+        in_force = self.history.at(day)
         for due in owed:
             source = Account.CASH if self.assume_paid else Account.UNAPPLIED_FUNDS
             self._post(
@@ -95,8 +99,8 @@ class Servicing(Dues):
                 source,
                 _DUE_ACCOUNT[due.component],
                 event,
-                self.terms.term("waterfall"),
-                self.terms.cite("waterfall"),
+                in_force.term("waterfall"),
+                in_force.cite("waterfall"),
                 due.component,
                 f"{due.component} due {due.due_date.isoformat()} ({due.event}),"
                 " owed to the borrower",

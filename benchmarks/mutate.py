@@ -1,0 +1,319 @@
+"""Mutation testing (mutmut, pinned in the dev dependencies), one module at a time.
+
+    make mutate                       # every module below, one after the other
+    make mutate MODULES="money time"  # some of them
+    .venv/bin/python benchmarks/mutate.py --modules money --jobs 1
+
+For each module a scratch copy of the project is made in ``.mutate/<module>/`` with a
+``[tool.mutmut]`` section naming the files to mutate and the tests that are fast enough to
+run against every mutant (the tests that exercise the module: mutmut runs, for each mutant,
+only the selected tests that reach the mutated function). The run writes, per module,
+``.mutate/<module>/survivors.txt`` (every surviving mutant with its file, line and diff) and
+prints the score; ``--report FILE`` appends a Markdown summary (killed / total, by file, and
+the survivors by file and line).
+
+Not part of ``make test``: it takes minutes to hours depending on the module and machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    files: tuple[str, ...]  # globs under src/, mutmut's only_mutate patterns
+    tests: tuple[str, ...]  # the fast test selection run against its mutants
+    pytest_args: tuple[str, ...] = ()  # e.g. -k to keep one database of the storage tests
+
+
+MODULES = (
+    Module(
+        "money",
+        ("src/loanbook/money.py",),
+        (
+            "tests/money",
+            "tests/engine/test_cit_note.py",
+            "tests/revolving/test_borrowing_base_rules.py",
+        ),
+    ),
+    Module(
+        "time",
+        ("src/loanbook/time/*",),
+        (
+            "tests/time/test_adjust.py",
+            "tests/time/test_calendar.py",
+            "tests/time/test_daycount.py",
+            "tests/time/test_schedule.py",
+            "tests/time/test_edges.py",
+        ),
+    ),
+    Module(
+        "rates",
+        ("src/loanbook/rates/*",),
+        ("tests/rates", "tests/engine/test_cit_note.py", "tests/golden/test_golden.py"),
+    ),
+    Module(
+        "terms-versioning",
+        ("src/loanbook/terms/versioning.py",),
+        ("tests/terms/test_versioning_unit.py", "tests/terms/test_amendment_ops.py"),
+    ),
+    Module(
+        "engine",
+        ("src/loanbook/engine/*",),
+        (
+            "tests/engine",
+            "tests/golden",
+            "tests/actus/test_actus.py",
+            "tests/actus/test_engine_features.py",
+        ),
+    ),
+    # The waterfall, dues, accrual and terms-over-time of the engine, with its fastest tests
+    # (a subset of "engine", for a machine where the whole engine takes too long).
+    Module(
+        "engine-core",
+        (
+            "src/loanbook/engine/servicing.py",
+            "src/loanbook/engine/dues.py",
+            "src/loanbook/engine/accrual.py",
+            "src/loanbook/engine/history.py",
+        ),
+        ("tests/engine", "tests/golden"),
+    ),
+    Module(
+        "revolving",
+        ("src/loanbook/revolving/*",),
+        (
+            "tests/revolving/test_revolver.py",
+            "tests/revolving/test_borrowing_base_rules.py",
+            "tests/revolving/test_revolver_parts.py",
+        ),
+        ("-k", "not example_book"),
+    ),
+    # The storage tests run on SQLite only here (PostgreSQL doubles the time), and without
+    # the ones that start other processes (those import the unmutated package).
+    Module(
+        "storage-record",
+        ("src/loanbook/storage/record.py",),
+        ("tests/storage/test_events.py", "tests/storage/test_record_races.py"),
+        ("-k", "sqlite and not two_run"),
+    ),
+    Module(
+        "storage-close",
+        ("src/loanbook/storage/close.py",),
+        ("tests/storage/test_close.py", "tests/storage/test_cli_store.py"),
+        ("-k", "sqlite"),
+    ),
+)
+BY_NAME = {m.name: m for m in MODULES}
+
+
+def toml_list(items: tuple[str, ...] | list[str]) -> str:
+    return "[" + ", ".join(json.dumps(i) for i in items) + "]"
+
+
+def prepare(module: Module) -> Path:
+    """A scratch project: src, tests, examples and pyproject.toml with the mutmut section."""
+    work = ROOT / ".mutate" / module.name
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    for name in ("src", "tests", "examples"):
+        shutil.copytree(
+            ROOT / name,
+            work / name,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis"),
+        )
+    pytest_args = ["-p", "no:cacheprovider", "-x", *module.pytest_args]
+    config = (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["src"]\n'
+        f"only_mutate = {toml_list(module.files)}\n"
+        f"pytest_add_cli_args_test_selection = {toml_list(module.tests)}\n"
+        f"pytest_add_cli_args = {toml_list(pytest_args)}\n"
+        'also_copy = ["examples"]\n'
+    )
+    (work / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text() + config)
+    return work
+
+
+ALIVE = ("survived", "no tests", "timeout", "suspicious")
+STATUS = re.compile(r"^\s+(\S+): (.+)$")
+
+
+def results(work: Path, mutmut: str) -> dict[str, str]:
+    out = subprocess.run(
+        [mutmut, "results", "--all", "true"], cwd=work, capture_output=True, text=True
+    )
+    found = {}
+    for line in out.stdout.splitlines():
+        m = STATUS.match(line)
+        if m:
+            found[m.group(1)] = m.group(2)
+    return found
+
+
+DIFFS = """
+import json, sys
+from mutmut.__main__ import find_mutant, get_diff_for_mutant
+out = {}
+for name in json.loads(sys.stdin.read()):
+    out[name] = get_diff_for_mutant(name, path=find_mutant(name).path)
+print(json.dumps(out))
+"""
+
+
+def diffs_of(work: Path, names: list[str]) -> dict[str, str]:
+    """Every mutant's diff, from one process (``mutmut show`` per mutant is slow)."""
+    if not names:
+        return {}
+    out = subprocess.run(
+        [sys.executable, "-c", DIFFS],
+        cwd=work,
+        input=json.dumps(names),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found: dict[str, str] = json.loads(out.stdout)
+    return found
+
+
+def where(diff: str, name: str) -> tuple[str, int]:
+    """The file and line of the source that a mutant changes. mutmut's diff is of the
+    function alone, so the changed line is looked up in the file after the function's
+    ``def`` (the mutant's name ends in ``x_<function>__mutmut_<n>``)."""
+    path = "?"
+    removed = None
+    for text in diff.splitlines():
+        if text.startswith("--- "):
+            path = text[4:].strip()
+        elif text.startswith("-") and removed is None:
+            removed = text[1:]
+    source = ROOT / path
+    if removed is None or not source.is_file():
+        return path, 0
+    function = name.rsplit("__mutmut_", 1)[0].rsplit(".", 1)[-1]
+    function = function.split("ǁ")[-1].removeprefix("x_")  # methods: Class.xǁClassǁmethod
+    lines = source.read_text().splitlines()
+    begin = next(
+        (i for i, t in enumerate(lines) if re.match(rf"\s*(async )?def {function}\b", t)), 0
+    )
+    for i in range(begin, len(lines)):
+        if lines[i] == removed:
+            return path, i + 1
+    return path, begin + 1
+
+
+def run_module(module: Module, jobs: int, mutmut: str, collect_only: bool) -> dict[str, object]:
+    work = ROOT / ".mutate" / module.name
+    seconds = 0.0
+    exit_code = 0
+    if not collect_only:
+        work = prepare(module)
+        env = {**os.environ, "CI": "true"}  # the hypothesis profile of CI: the same examples
+        began = time.monotonic()
+        proc = subprocess.run(
+            [mutmut, "run", "--max-children", str(jobs)],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        seconds = time.monotonic() - began
+        exit_code = proc.returncode
+        (work / "mutmut-run.log").write_text(proc.stdout + proc.stderr)
+    elif (work / "summary.json").exists():
+        seconds = json.loads((work / "summary.json").read_text()).get("seconds", 0)
+    found = results(work, mutmut)
+    counts = Counter(found.values())
+    survivors = []
+    lines = []
+    alive = [n for n, s in sorted(found.items()) if s in ALIVE]
+    diffs = diffs_of(work, alive)
+    for name in alive:
+        status = found[name]
+        diff = diffs[name]
+        path, line = where(diff, name)
+        survivors.append({"name": name, "status": status, "file": path, "line": line})
+        lines.append(f"## {path}:{line} {name} ({status})\n{diff}\n")
+    (work / "survivors.txt").write_text("".join(lines))
+    killed = counts.get("killed", 0) + counts.get("caught by type check", 0)
+    total = sum(counts.values())
+    return {
+        "module": module.name,
+        "files": list(module.files),
+        "tests": list(module.tests),
+        "total": total,
+        "killed": killed,
+        "score": round(100 * killed / total, 1) if total else None,
+        "counts": dict(counts),
+        "seconds": round(seconds),
+        "survivors": survivors,
+        "exit_code": exit_code,
+    }
+
+
+def markdown(summary: dict[str, object]) -> str:
+    survivors = summary["survivors"]
+    assert isinstance(survivors, list)
+    out = [
+        f"### {summary['module']}: {summary['killed']} of {summary['total']} killed "
+        f"({summary['score']}%), {summary['seconds']} s",
+        "",
+        f"- mutated: {', '.join(summary['files'])}",  # type: ignore[arg-type]
+        f"- tests: {', '.join(summary['tests'])}",  # type: ignore[arg-type]
+        f"- outcomes: {summary['counts']}",
+    ]
+    by_file: dict[str, list[str]] = {}
+    for s in survivors:
+        function = s["name"].rsplit("__mutmut_", 1)[0].rsplit(".", 1)[-1]
+        by_file.setdefault(s["file"], []).append(f"{s['line']} ({function})")
+    for path, where_ in sorted(by_file.items()):
+        out.append(f"- survivors in {path}, lines: {', '.join(where_)}")
+    return "\n".join(out) + "\n\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modules", nargs="*", default=[m.name for m in MODULES])
+    parser.add_argument("--jobs", type=int, default=1, help="mutants run at once (default 1)")
+    parser.add_argument("--report", type=Path, help="append a Markdown summary to this file")
+    parser.add_argument(
+        "--collect-only", action="store_true", help="report on the last run, do not run again"
+    )
+    args = parser.parse_args()
+    mutmut = str(Path(sys.executable).parent / "mutmut")
+    unknown = [m for m in args.modules if m not in BY_NAME]
+    if unknown:
+        parser.error(f"unknown modules {unknown}; known: {', '.join(BY_NAME)}")
+    for name in args.modules:
+        summary = run_module(BY_NAME[name], args.jobs, mutmut, args.collect_only)
+        summary_path = ROOT / ".mutate" / name / "summary.json"
+        summary_path.write_text(json.dumps(summary, indent=2))
+        print(
+            f"{name}: {summary['killed']}/{summary['total']} killed ({summary['score']}%) "
+            f"in {summary['seconds']} s; survivors in .mutate/{name}/survivors.txt",
+            flush=True,
+        )
+        if args.report:
+            with args.report.open("a") as fh:
+                fh.write(markdown(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
