@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
+from loanbook.compliance.service import compliance_issues, refusals
 from loanbook.engine import LoanEvent, LoanResult, TermsHistory, run_loan
 from loanbook.engine.events import MONEY_KINDS, EventKind
 from loanbook.errors import Issue, LoanbookError
@@ -216,6 +217,7 @@ class Book:
             if not event.get("index"):
                 issues.append(Issue(source, "index", "a fixing names its index"))
             return issues
+        issues.extend(refusals(self)(event, source))  # conditions, representations, options
         if self.revolver_of(event.loan) is not None:
             return issues or self._check_revolving(event, source)
         try:
@@ -254,6 +256,10 @@ class Book:
                 issues.append(Issue(where, "loan", f"unknown loan {ev.loan!r} (known: {known})"))
             elif ev.kind is not EventKind.FIXING and ev.date < self.start_of(ev.loan):
                 issues.append(Issue(where, "date", self._before_start(ev)))
+        if not issues:
+            refused = refusals(self)  # conditions, representations, the lender's options
+            for ev in events:
+                issues.extend(refused(ev, ev.reference or ev.event_id))
         if issues:
             return issues
         book = self.with_events(events)
@@ -325,7 +331,7 @@ class Book:
 
     def validate(self) -> list[Issue]:
         """Every loan's terms build at every version, and name indexes the market has."""
-        issues: list[Issue] = []
+        issues: list[Issue] = compliance_issues(self)
         for facility in self.state(FAR_FUTURE)["revolvers"]:
             try:
                 revolver = self.revolver_history(facility)

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from loanbook.compliance.schema import ComplianceModel, Fact
 from loanbook.time import Cycle, DayCount
 
 T = TypeVar("T")
@@ -190,7 +191,9 @@ class PartyModel(_Model):
 class DocumentModel(_Model):
     id: str = Field(min_length=1)
     title: str
-    kind: Literal["note", "agreement", "amendment", "consent", "waiver", "certificate"]
+    kind: Literal[
+        "note", "agreement", "amendment", "consent", "waiver", "certificate", "statement", "notice"
+    ]
     date: dt.date
     effective: dt.date | None = Field(None, description="valid time; defaults to the date")
     recorded: dt.date | None = Field(None, description="record time; defaults to the date")
@@ -204,7 +207,7 @@ class ChangeModel(_Model):
 
     op: Literal["set", "replace", "delete"]
     path: str = Field(
-        pattern=r"^(loans|facilities|revolvers|parties|defined_terms)\.[^.]+(\.[^.]+)*$"
+        pattern=r"^(loans|facilities|revolvers|parties|defined_terms|compliance)\.[^.]+(\.[^.]+)*$"
     )
     value: Any = None
     effective: date
@@ -279,6 +282,8 @@ class TermFileModel(_Model):
     revolvers: dict[str, RevolverModel] = {}
     certificate: CertificateModel | None = None
     changes: list[ChangeModel] = []
+    compliance: ComplianceModel | None = None  # covenants, waivers, conditions, collateral
+    facts: list[Fact] = []  # what happened, as this document records it (compliance)
 
 
 def json_schema() -> dict[str, Any]:

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from loanbook.compliance.schema import COMPLIANCE_SECTIONS
 from loanbook.errors import Issue, ValidationError
 from loanbook.terms.schema import TermFileModel
 
-TOP_LEVEL = ("parties", "defined_terms", "facilities", "loans", "revolvers")
+TOP_LEVEL = ("parties", "defined_terms", "facilities", "loans", "revolvers", "compliance")
 CITED = ("loans", "facilities", "revolvers")  # sections whose items are maps of cited terms
 
 
@@ -52,7 +53,25 @@ def assertions_of(doc: TermFileModel, source: str, order: int) -> list[Assertion
     out: list[Assertion] = []
     n = order * 10_000
     dumped = doc.model_dump(mode="python", exclude_none=True)
+    # Compliance terms by their aliases ("from"), as an amendment's change writes them.
+    comp = (
+        doc.compliance.model_dump(mode="python", exclude_none=True, by_alias=True)
+        if doc.compliance
+        else {}
+    )
+    for kind, items in comp.items():  # one assertion per item
+        for item_id, item in items.items():
+            path = ("compliance", kind, item_id)
+            cite, assumption = item.get("cite", ""), item.get("assumption")
+            out.append(
+                Assertion(
+                    path, "set", item, effective, recorded, head.id, cite, assumption, n, source
+                )
+            )
+            n += 1
     for section in TOP_LEVEL:
+        if section == "compliance":
+            continue
         for item_id, item in dumped.get(section, {}).items():
             if section not in CITED:  # parties and defined terms: one assertion each
                 out.append(
@@ -165,6 +184,7 @@ def resolve(
 ) -> dict[str, Any]:
     """The terms in force on ``as_of`` as known on ``known_on`` (None: everything recorded)."""
     state: dict[str, Any] = {k: {} for k in TOP_LEVEL}
+    state["compliance"] = {k: {} for k in COMPLIANCE_SECTIONS}
     chosen = [
         a
         for a in assertions
