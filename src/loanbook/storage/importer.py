@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Connection, insert, select
 
 from loanbook.book import Book, TermDocument
+from loanbook.compliance.service import compliance_issues
 from loanbook.engine.events import EventKind
 from loanbook.errors import Issue, LoanbookError, ValidationError
 from loanbook.loader import document_name, term_files
@@ -170,6 +171,7 @@ def import_folder(store: Store, folder: Path, recorded_at: datetime | None = Non
             issues.extend(view.validate(tuple(sorted(touched & set(view.loans)))))
         except LoanbookError as exc:  # an amendment that does not apply
             issues.extend(exc.issues)
+        issues.extend(compliance_issues(view.book))  # covenants, waivers, facts (compliance)
         if issues:
             raise ValidationError(issues)
         events, same_events, event_issues = check_events(conn, store, view, parsed.events)

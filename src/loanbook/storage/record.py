@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from loanbook.compliance.service import refusals
 from loanbook.engine.events import MONEY_KINDS, EventKind, LoanEvent
 from loanbook.errors import Issue, LoanbookError, ValidationError
 from loanbook.loader import parse_events_csv
@@ -164,6 +165,13 @@ def check_events(
         new.append(item)
     if not issues:
         issues.extend(_check_revolving(conn, store, view, new))
+    if not issues and new:  # the whole book's compliance: conditions, options (loanbook.compliance)
+        refused = refusals(view.book)
+        for item in new:
+            issues.extend(
+                Issue(item.source, i.field, i.reason, item.line)
+                for i in refused(item.event, item.source)
+            )
     return new, same, issues
 
 
