@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError as PydanticError
 
 from loanbook.compliance.collateral import collateral_report
-from loanbook.compliance.conditions import open_conditions_for_advance
+from loanbook.compliance.conditions import open_conditions_for_advance, satisfied
 from loanbook.compliance.defaults import UNWAIVED, default_statuses
 from loanbook.compliance.dues import dues_from_lines
 from loanbook.compliance.inputs import (
@@ -229,7 +229,31 @@ def compliance_issues(book: Book) -> list[Issue]:
             and fact.instrument not in seen["indebtedness"]
         ):
             issues.append(Issue(source, "facts.instrument", f"no indebtedness {fact.instrument!r}"))
+    issues.extend(_loans_before_conditions(book, history))
     return _dedupe(issues)
+
+
+def _loans_before_conditions(book: Book, history: ComplianceHistory) -> list[Issue]:
+    """A loan whose advance waits for conditions (001 §3) cannot start before they are met."""
+    out: list[Issue] = []
+    known = set(book.loan_ids())
+    facts = Facts(_recorded(book, None))
+    last = history.versions[-1][1] if history.versions else ComplianceTerms()
+    for cid, cond in sorted(last.model.conditions.items()):
+        if cond.of_loan is None or cond.of_loan not in known:
+            continue
+        start = book.start_of(cond.of_loan)
+        met = satisfied(cid, cond, facts, start)
+        if met is None:
+            out.append(
+                Issue(
+                    f"loans.{cond.of_loan}",
+                    "start",
+                    f"{cond.of_loan} starts on {start}, before its condition {cid} "
+                    f"({cond.what}) was met ({cond.cite})",
+                )
+            )
+    return out
 
 
 def _dedupe(issues: list[Issue]) -> list[Issue]:

@@ -56,7 +56,7 @@ def record_document(
                 )
             )
         view = store.view(conn)
-        book = view.book.__class__((*view.book.documents, doc), view.book.market, view.book.events)
+        book = Book((*view.book.documents, doc), view.book.market, view.book.events)
         try:
             issues = compliance_issues(book)
             issues.extend(book.validate() if model.loans or model.changes else [])
