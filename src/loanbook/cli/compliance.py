@@ -135,13 +135,17 @@ def compliance(
 
 
 def print_summary(c: dict[str, Any]) -> None:
-    """The covenant tests, defaults, options and next obligations of a report (``make
-    demo`` prints this after the loan status)."""
+    """The compact report (``make demo`` prints it after the loan status): each covenant's
+    latest test and every failed one, the Events of Default with their status and waiver,
+    the lender's options, and the next obligations. ``--json`` and ``defaults`` say more."""
     out = wide_console(120)
-    tests = c["covenants"]
+    latest: dict[str, dict[str, Any]] = {}
+    for t in c["covenants"]:
+        latest[t["covenant"]] = t
+    shown = [t for t in c["covenants"] if t["passed"] is False or latest[t["covenant"]] is t]
     out.print(
         _table(
-            "Covenant tests",
+            "Covenant tests (the latest of each, and every failure)",
             ["test date", "covenant", "value", "threshold", "headroom", "%", "result", "cite"],
             [
                 [
@@ -154,7 +158,7 @@ def print_summary(c: dict[str, Any]) -> None:
                     t["passed"] if t["passed"] is not None else t["status"],
                     t["cite"],
                 ]
-                for t in tests
+                for t in shown
             ],
             {"test date", "value", "threshold", "headroom", "%"},
         )
@@ -162,40 +166,32 @@ def print_summary(c: dict[str, Any]) -> None:
     out.print(
         _table(
             "Events of Default",
-            ["occurred", "id", "status", "since", "waived by", "cause", "cite"],
+            ["occurred", "id", "status", "since", "waived by", "cite"],
             [
-                [
-                    e["occurred_on"],
-                    e["id"],
-                    e["status"],
-                    e["since"],
-                    e["waived_by"],
-                    e["cause"],
-                    e["cite"],
-                ]
+                [e["occurred_on"], e["id"], e["status"], e["since"], e["waived_by"], e["cite"]]
                 for e in c["events_of_default"]
             ],
             {"occurred", "since"},
         )
     )
-    out.print(
-        _table(
-            "Lender's options",
-            ["subject", "option", "available from", "because", "cite"],
-            [
-                [o["subject"], o["option"], o["available_from"], "; ".join(o["because"]), o["cite"]]
-                for o in c["options"]
-            ],
-            {"available from"},
+    if c["options"]:
+        out.print(
+            _table(
+                "Lender's options",
+                ["subject", "option", "available from", "cite"],
+                [[o["subject"], o["option"], o["available_from"], o["cite"]] for o in c["options"]],
+                {"available from"},
+            )
         )
-    )
+    else:
+        out.print("Lender's options: none (no Event of Default continues unwaived)")
     out.print(
         _table(
             "Next obligations",
             ["date", "kind", "description", "status", "cite"],
             [
                 [i["date"], i["kind"], i["description"], i["status"], i["cite"]]
-                for i in c["next_obligations"][:15]
+                for i in c["next_obligations"][:10]
             ],
             {"date"},
         )

@@ -136,6 +136,7 @@ class Facts:
     dues: tuple[Due, ...] = ()
     advances: tuple[Advance, ...] = ()
     elections: tuple[Election, ...] = ()
+    repaid: frozenset[str] = frozenset()  # loans repaid in full (the engines say), no subjects
 
     def of(self, kind: type[M], as_of: date) -> tuple[tuple[M, str], ...]:
         """Facts of one kind that had happened by ``as_of`` (by their own date), each with

@@ -29,9 +29,13 @@ class LenderOption:
 
 
 def lender_options(
-    history: ComplianceHistory, statuses: tuple[DefaultStatus, ...], as_of: date
+    history: ComplianceHistory,
+    statuses: tuple[DefaultStatus, ...],
+    as_of: date,
+    repaid: frozenset[str] = frozenset(),
 ) -> tuple[LenderOption, ...]:
-    """Every option available on ``as_of``, one per (subject, option)."""
+    """Every option available on ``as_of``, one per (subject, option); loans ``repaid`` in
+    full by then are no longer subjects."""
     terms = history.at(as_of)
     out: dict[tuple[str, str], LenderOption] = {}
     for rid, remedy in sorted(terms.model.remedies.items()):
@@ -40,7 +44,7 @@ def lender_options(
             for s in statuses:
                 if s.event.facility == remedy.facility and s.status in UNWAIVED:
                     since = s.unwaived_since or s.event.occurred_on
-                    reason = f"Event of Default {s.event.id} {s.status} ({s.event.cite})"
+                    reason = f"Event of Default {s.event.id} {s.status}"
                     reasons.append((since, reason))
         if "termination" in remedy.on:
             for end in terms.ends:
@@ -52,6 +56,8 @@ def lender_options(
         start = min(d for d, _ in reasons)
         cite = terms.cite("remedies", rid, remedy.cite)
         for subject in remedy.subjects:
+            if subject in repaid:
+                continue
             key = (subject, remedy.option)
             found = LenderOption(
                 subject,

@@ -138,7 +138,7 @@ def evaluate(
     ``known_on``; the caller has filtered them)."""
     tests = covenant_tests(history, facts, as_of)
     statuses = default_statuses(history, facts, as_of, tests)
-    options = lender_options(history, statuses, as_of)
+    options = lender_options(history, statuses, as_of, facts.repaid)
     upcoming = calendar(
         history, facts, as_of, as_of, as_of + timedelta(days=NEXT_DAYS), tests, statuses
     )

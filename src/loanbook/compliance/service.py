@@ -120,17 +120,20 @@ def _payment_loans(history: ComplianceHistory) -> set[str]:
 
 def dues_of(
     book: Book, history: ComplianceHistory, as_of: date, known_on: date | None
-) -> tuple[Due, ...]:
+) -> tuple[tuple[Due, ...], frozenset[str]]:
     """Amounts due on the loans a payment default is judged on, from the engine run to
-    ``as_of``."""
+    ``as_of``, and which of those loans are repaid in full by then."""
     out: list[Due] = []
+    repaid: set[str] = set()
     known = set(book.loan_ids(known_on=known_on))
     for loan in sorted(_payment_loans(history) & known):
         if book.start_of(loan, known_on) > as_of:
             continue
         result = book.run(loan, as_of, known_on)
         out.extend(dues_from_lines(result.lines))
-    return tuple(out)
+        if result.position.payoff == 0 and result.position.principal_outstanding == 0:
+            repaid.add(loan)
+    return tuple(out), frozenset(repaid)
 
 
 def facts_of(
@@ -147,12 +150,8 @@ def facts_of(
             elections.append(Election(e.loan, "default_rate", e.date, e.event_id, e.get("cite")))
         elif e.kind is EventKind.ACCELERATION:
             elections.append(Election(e.loan, "acceleration", e.date, e.event_id, e.get("cite")))
-    return Facts(
-        _recorded(book, known_on),
-        dues_of(book, history, as_of, known_on),
-        advances,
-        tuple(elections),
-    )
+    dues, repaid = dues_of(book, history, as_of, known_on)
+    return Facts(_recorded(book, known_on), dues, advances, tuple(elections), repaid)
 
 
 def compliance(book: Book, as_of: date, known_on: date | None = None) -> ComplianceReport:
@@ -178,7 +177,7 @@ def collateral(book: Book, as_of: date, known_on: date | None = None) -> dict[st
 def options_on(book: Book, day: date, known_on: date | None = None) -> tuple[LenderOption, ...]:
     history = history_of(book, known_on)
     facts = facts_of(book, history, day, known_on)
-    return lender_options(history, default_statuses(history, facts, day), day)
+    return lender_options(history, default_statuses(history, facts, day), day, facts.repaid)
 
 
 # -- checks ------------------------------------------------------------------------------
@@ -363,7 +362,8 @@ def election_refusals(
     if not remedies:
         return []
     facts = facts_of(book, history, event.date)
-    options = lender_options(history, default_statuses(history, facts, event.date), event.date)
+    statuses = default_statuses(history, facts, event.date)
+    options = lender_options(history, statuses, event.date, facts.repaid)
     if check_election(options, event.loan, option, event.date) is None:
         return [
             Issue(
