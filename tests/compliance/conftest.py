@@ -11,6 +11,7 @@ from textwrap import dedent
 
 from loanbook.book import Book, TermDocument
 from loanbook.terms.files import parse_term_file
+from tests.storage.conftest import db_kind, db_url  # noqa: F401  (SQLite and PostgreSQL)
 
 
 def book_of(*texts: str) -> Book:
