@@ -201,3 +201,18 @@ def test_calendar_shows_deadlines_commitment_end_and_renewal_date(example_book: 
     assert [(i.date, i.cite, i.status) for i in renewal] == [
         (date(2003, 1, 3), "004 §2", "upcoming")
     ]
+
+
+def test_citations_name_the_clause_that_governs(example_book: Book) -> None:
+    """October 2002 interest is charged on 2002-11-01 at the October rate: it cites the clause
+    in force in October, not 004 §1(a) (in force from 2002-11-01); ordinary revolving advances
+    cite the Accounts Agreement, the 002 §6(f)-(g) applications their own clauses."""
+    lines = example_book.run("congress-revolver-lpc", date(2002, 12, 2)).lines
+    charged = {ln.event: ln.cite for ln in lines if ln.kind.value == "capitalization"}
+    assert charged["congress-revolver-lpc/interest/2002-10"] == (
+        "congress-afa Interest Rate (letter of 1995-01-31) [assumed]"
+    )
+    assert charged["congress-revolver-lpc/interest/2002-11"] == "004 §1(a)"
+    cites = {ln.event: ln.cite for ln in lines if ln.kind.value in ("advance", "payment_applied")}
+    assert cites["rv-lpc-1996-04-15"] == "congress-afa §2 [assumed]"
+    assert cites["p-002-6g-revolver"] == "002 §6(g)"
