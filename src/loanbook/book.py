@@ -53,9 +53,12 @@ class Book:
             out.extend(assertions_of(doc.model, doc.source, order))
         return tuple(out)
 
-    def state(self, as_of: date, known_on: date | None = None) -> dict[str, Any]:
-        """The resolved terms (nested dictionaries of cited terms)."""
-        return resolve(self.assertions, as_of, known_on)
+    def state(
+        self, as_of: date, known_on: date | None = None, compliance: bool = False
+    ) -> dict[str, Any]:
+        """The resolved terms (nested dictionaries of cited terms); the compliance terms
+        only when asked for (``loanbook.compliance`` does)."""
+        return resolve(self.assertions, as_of, known_on, compliance)
 
     def loan_ids(self, as_of: date = FAR_FUTURE, known_on: date | None = None) -> tuple[str, ...]:
         """Term loans and revolving loan accounts."""

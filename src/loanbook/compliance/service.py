@@ -91,7 +91,7 @@ def history_of(book: Book, known_on: date | None = None) -> ComplianceHistory:
     )
     versions = []
     for day in dates:
-        state = book.state(day, known_on)
+        state = book.state(day, known_on, compliance=True)
         terms = ComplianceTerms.of(state["compliance"], _cites(book, day, known_on), _ends(state))
         versions.append((day, terms))
     return ComplianceHistory(tuple(versions))
@@ -266,28 +266,38 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
 Refusal = Callable[[LoanEvent, str], list[Issue]]
 
 
+GATED_KINDS = frozenset({EventKind.ADVANCE, EventKind.NOTICE, EventKind.ACCELERATION})
+
+
 def refusals(book: Book) -> Refusal:
-    """The compliance check of one event (computed once per book, so a whole events file is
-    checked without resolving the terms again for each event): an advance waits for its
-    conditions; an election needs the option."""
-    if not _has_compliance(book):
-        return lambda event, source: []
-    history = history_of(book)
-    advances = {
-        loan
-        for _, terms in history.versions
-        for loan in [c.of_loan for c in terms.model.conditions.values()]
-        + [r.loan for r in terms.model.representations.values()]
-        if loan
-    }
-    elections = {
-        (r.option, subject)
-        for _, terms in history.versions
-        for r in terms.model.remedies.values()
-        for subject in r.subjects
-    }
+    """The compliance check of one event (the terms resolved once per book, and only when
+    an advance or an election comes, so a whole events file is checked cheaply): an advance
+    waits for its conditions; an election needs the option."""
+    found: list[tuple[ComplianceHistory, set[str], set[tuple[str, str]]]] = []
+
+    def gates() -> tuple[ComplianceHistory, set[str], set[tuple[str, str]]]:
+        if not found:
+            history = history_of(book)
+            advances = {
+                loan
+                for _, terms in history.versions
+                for loan in [c.of_loan for c in terms.model.conditions.values()]
+                + [r.loan for r in terms.model.representations.values()]
+                if loan
+            }
+            elections: set[tuple[str, str]] = {
+                (str(r.option), subject)
+                for _, terms in history.versions
+                for r in terms.model.remedies.values()
+                for subject in r.subjects
+            }
+            found.append((history, advances, elections))
+        return found[0]
 
     def check(event: LoanEvent, source: str) -> list[Issue]:
+        if event.kind not in GATED_KINDS or not _has_compliance(book):
+            return []
+        history, advances, elections = gates()
         if event.kind is EventKind.ADVANCE and event.loan in advances:
             return advance_refusals(book, history, event, source)
         option = _election(event)

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from loanbook.book import Book
-from loanbook.compliance.service import refusals
+from loanbook.compliance.service import GATED_KINDS, refusals
 from loanbook.engine.events import MONEY_KINDS, EventKind, LoanEvent
 from loanbook.errors import Issue, LoanbookError, ValidationError
 from loanbook.loader import parse_events_csv
@@ -176,6 +176,8 @@ def _check_compliance(
 ) -> list[Issue]:
     """The whole book's compliance (``loanbook.compliance``): an advance waits for its
     conditions, an election needs the option; judged with every event recorded so far."""
+    if not any(item.event.kind in GATED_KINDS for item in new):
+        return []  # only advances and elections wait on compliance
     book = view.book
     if not view.events:  # the view was read without events: the engines need them here
         book = Book(book.documents, book.market, store.view(conn).book.events)

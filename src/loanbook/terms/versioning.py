@@ -180,15 +180,22 @@ def _apply(state: dict[str, Any], a: Assertion) -> None:
 
 
 def resolve(
-    assertions: Iterable[Assertion], as_of: date, known_on: date | None = None
+    assertions: Iterable[Assertion],
+    as_of: date,
+    known_on: date | None = None,
+    compliance: bool = True,
 ) -> dict[str, Any]:
-    """The terms in force on ``as_of`` as known on ``known_on`` (None: everything recorded)."""
+    """The terms in force on ``as_of`` as known on ``known_on`` (None: everything recorded).
+    ``compliance=False`` leaves the compliance terms out (the engines do not read them, and
+    resolving them on every call would cost every loan run)."""
     state: dict[str, Any] = {k: {} for k in TOP_LEVEL}
     state["compliance"] = {k: {} for k in COMPLIANCE_SECTIONS}
     chosen = [
         a
         for a in assertions
-        if a.effective <= as_of and (known_on is None or a.recorded <= known_on)
+        if a.effective <= as_of
+        and (known_on is None or a.recorded <= known_on)
+        and (compliance or a.path[0] != "compliance")
     ]
     for a in sorted(chosen, key=lambda a: a.key):
         _apply(state, a)
