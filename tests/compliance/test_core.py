@@ -420,3 +420,75 @@ def test_an_advance_is_refused_while_a_condition_of_it_is_open() -> None:
     assert met.check_event(advance, "advance") == []
     # The batch path (a whole events file) runs the same check.
     assert book_of(LOAN_B, CONDITIONS).check_events((advance,)) != []
+
+
+REPRESENTATION = """
+document:
+  id: rep
+  title: Representations on each advance of Loan B (test)
+  kind: amendment
+  date: 1996-01-16
+compliance:
+  representations:
+    loan-b-no-default:
+      loan: loan-b
+      facility: congress-revolver
+      cite: 001 §4(a)
+  events_of_default:
+    cross:
+      kind: cross_default
+      facility: congress-revolver
+      instruments: [junior-14]
+      cite: afa §10.1(f)
+  indebtedness:
+    junior-14: {name: 14% notes, obligor: lpc, cite: 004 Exhibit A §1(a)}
+"""
+
+MISSED_1996 = """
+document:
+  id: np-1996
+  title: a note not paid (test)
+  kind: notice
+  date: 1996-05-01
+facts:
+  - {kind: non_payment, instrument: junior-14, date: 1996-05-01}
+"""
+
+
+def test_an_advance_is_refused_while_its_representation_would_be_false() -> None:
+    """001 §4(a): 'no Event of Default' is represented again on each advance of Loan B."""
+    from loanbook.engine.events import EventKind, LoanEvent
+
+    advance = LoanEvent(date(1996, 6, 3), "loan-b", EventKind.ADVANCE, D("400000"), "Loan B")
+    assert book_of(LOAN_B, REPRESENTATION).check_event(advance, "a") == []
+    (issue,) = book_of(LOAN_B, REPRESENTATION, MISSED_1996).check_event(advance, "a")
+    assert issue.reason == (
+        "advance on loan-b refused on 1996-06-03: the representation 'no Event of Default' "
+        "(001 §4(a)) would be false: cross-default:junior-14@1996-05-01"
+    )
+    # Recorded anyway (a book that holds it), the advance is itself an Event of Default.
+    held = book_of(LOAN_B, REPRESENTATION, MISSED_1996).with_events((advance,))
+    found = {e.event.id: e for e in compliance(held, date(1996, 6, 30)).defaults}
+    rep = found["representation:loan-b@1996-06-03"]
+    assert (rep.event.kind, rep.status, rep.event.cite) == (
+        "false_representation",
+        "continuing",
+        "001 §4(a)",
+    )
+
+
+def test_a_bad_compliance_term_is_reported_with_file_line_and_field() -> None:
+    from loanbook.errors import ValidationError
+
+    bad = AGREEMENT.replace(
+        "formula: current_assets - current_liabilities", "formula: current_assets ** 2"
+    )
+    with pytest.raises(ValidationError) as caught:
+        book_of(bad)
+    (issue,) = caught.value.issues
+    assert (issue.file, issue.line, issue.field) == (
+        "doc-0.yaml",
+        14,  # the formula's line (the text starts with a blank line)
+        "compliance.covenants.working-capital.formula",
+    )
+    assert "only + - * / are allowed" in issue.reason
