@@ -157,6 +157,13 @@ def test_loan_b_made_once_its_conditions_were_met(example_book: Book) -> None:
     assert conds["title-insurer-letter"]["by"] == (
         "the letter dated February 7, 1996 received by Congress' counsel from the issuer"
     )
+    # 001 took effect when the last of its §5 conditions was met (the closing, 1996-02-28).
+    (doc,) = [d for d in _c(example_book, date(1996, 6, 14))["documents"] if d["document"] == "001"]
+    assert (doc["effective"], doc["conditions_met_on"], doc["open"]) == (
+        True,
+        date(1996, 2, 28),
+        [],
+    )
     # Loans A and B and the Arizona loan are named by 001, not 002.
     for loan in ("lpc-ny-real-estate-loan-a", "lpc-ny-real-estate-loan-b"):
         assert example_book.loan_terms(loan, date(1996, 7, 1)).cite("facility") == "001 preamble"

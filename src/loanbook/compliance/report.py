@@ -41,6 +41,7 @@ class ComplianceReport:
                 "events_of_default": [default_json(s) for s in self.defaults],
                 "options": [option_json(o) for o in self.options],
                 "conditions": [condition_json(c) for c in self.conditions],
+                "documents": documents_json(self.conditions),
                 "elections": [
                     {
                         "subject": e.subject,
@@ -118,6 +119,29 @@ def condition_json(c: ConditionStatus) -> dict[str, Any]:
         "from": c.from_party,
         "cite": c.cite,
     }
+
+
+def documents_json(conds: tuple[ConditionStatus, ...]) -> list[dict[str, Any]]:
+    """Each document with conditions to its effectiveness (001 §5, 002 §6, 004 §8): in
+    effect from the day the last of them was met, or not yet, with what is open."""
+    by_doc: dict[str, list[ConditionStatus]] = {}
+    for c in conds:
+        if c.of_document:
+            by_doc.setdefault(c.of_document, []).append(c)
+    out = []
+    for doc, found in sorted(by_doc.items()):
+        open_ = [c.id for c in found if c.satisfied_on is None]
+        met = [c.satisfied_on for c in found if c.satisfied_on is not None]
+        out.append(
+            {
+                "document": doc,
+                "effective": not open_,
+                "conditions_met_on": max(met) if met and not open_ else None,
+                "open": open_,
+                "cite": "; ".join(c.cite for c in found),
+            }
+        )
+    return out
 
 
 def calendar_json(i: CalendarItem) -> dict[str, Any]:
