@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench fuzz mutate clean docs
+.PHONY: demo test lint bench fuzz mutate clean docs scenario
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -22,6 +22,16 @@ demo: $(STAMP)
 	$(BIN)/loanbook import examples/lexington --db $(DB)
 	$(BIN)/loanbook run --to $(TO) --db $(DB)
 	$(BIN)/loanbook status --as-of $(TO) --db $(DB)
+	$(BIN)/loanbook compliance --as-of $(TO) --db $(DB)
+
+# The second scenario of the example book (examples/scenarios/exhibit-a-rescinded.yaml): the
+# 004 Exhibit A waivers rescinded by a holder's step on 2002-12-02, in a book of its own.
+SCENARIO_DB ?= scenario.db
+scenario: $(STAMP)
+	$(BIN)/loanbook import examples/lexington --db $(SCENARIO_DB)
+	$(BIN)/loanbook defaults --as-of 2002-12-31 --db $(SCENARIO_DB)
+	$(BIN)/loanbook record-compliance --file examples/scenarios/exhibit-a-rescinded.yaml --db $(SCENARIO_DB)
+	$(BIN)/loanbook defaults --as-of 2002-12-31 --db $(SCENARIO_DB)
 
 test: $(STAMP)
 	$(BIN)/pytest -n 2
@@ -50,4 +60,4 @@ mutate: $(STAMP)
 	$(BIN)/python benchmarks/mutate.py --modules $(MODULES) --report .mutate/report.md
 
 clean:
-	rm -rf $(VENV) loanbook.db .mutate
+	rm -rf $(VENV) loanbook.db scenario.db .mutate

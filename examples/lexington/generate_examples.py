@@ -8,7 +8,11 @@ The seeds give terms, not histories. This script writes, deterministically:
   conversions, an overadvance notice (Monday 2002-01-07), the 002 §6(f)-(g) applications and
   the $80,000 fee of 004 §6;
 - events/term-note-payments.csv: every term note paid as billed on its due dates to 2002-12-31
-  (the CIT note from 1997 on; 1996 is in cit-note-payments-1996.csv).
+  (the CIT note from 1997 on; 1996 is in cit-note-payments-1996.csv);
+- compliance/*.yaml: LPC's financial statements (monthly in 2002, for the working-capital
+  covenant, so that August and September 2002 fail it; annual 1996-1999 for CIT's Cash Flow
+  Coverage Ratio), the conditions of 001, 002 and 004 met, the non-payment at maturity of
+  two of the notes 004 Exhibit A names, and a CIT press moved after a proper notice.
 Every event row carries ``recorded``: the day the lender learned of it (its own date).
 
 Run from the repository root: ``.venv/bin/python examples/lexington/generate_examples.py``.
@@ -220,7 +224,165 @@ def with_recorded(rows: list[str]) -> list[str]:
     return [f"{row},{row.split(',', 1)[0]}" for row in rows]
 
 
+# Working capital of LPC at each 2002 month end (invented): current assets, current
+# liabilities. August (5,210,000) and September (5,120,000) are below the 5,500,000 minimum.
+MONTHLY = {
+    1: ("31240000.00", "25190000.00"),
+    2: ("31105000.00", "25125000.00"),
+    3: ("30980000.00", "25070000.00"),
+    4: ("30870000.00", "25030000.00"),
+    5: ("30655000.00", "24935000.00"),
+    6: ("30590000.00", "24960000.00"),
+    7: ("30460000.00", "24880000.00"),
+    8: ("30120000.00", "24910000.00"),
+    9: ("29980000.00", "24860000.00"),
+}
+# LPC's fiscal years (invented): EBITDA, capital expenditures, taxes paid, principal paid,
+# interest paid. Cash Flow Coverage Ratio = (EBITDA - capex - taxes) / (principal + interest).
+ANNUAL = {
+    1996: ("17800000.00", "6900000.00", "300000.00", "4100000.00", "3900000.00"),
+    1997: ("18650000.00", "7200000.00", "350000.00", "4300000.00", "3800000.00"),
+    1998: ("17900000.00", "7400000.00", "250000.00", "4400000.00", "3650000.00"),
+    1999: ("17250000.00", "6800000.00", "200000.00", "4500000.00", "3500000.00"),
+}
+SATISFIED = {
+    "1996-02-28": ["amendment-executed", "ida-transaction-closed"],
+    "1996-03-14": [
+        "002-executed",
+        "002-financing-agreements",
+        "002-intercreditor",
+        "002-intercreditor-consent",
+        "002-lci-letter",
+        "002-vienna-proceeds",
+        "002-north-canton-proceeds",
+    ],
+    "1996-05-20": ["loan-b-note", "loan-b-consolidated-mortgage", "loan-b-title-insurance"],
+    "1996-05-22": ["loan-b-ida-resolution"],
+    "1996-05-28": ["loan-b-certificate-of-occupancy"],
+    "1996-05-30": ["loan-b-survey"],
+    "2002-10-31": ["004-executed", "004-representations", "004-no-default"],
+}
+INVENTED = "# INVENTED example data (generate_examples.py), labelled so; not from the seeds.\n"
+
+
+def _write(name: str, text: str) -> None:
+    (BOOK / "compliance" / name).write_text(INVENTED + text)
+
+
+def compliance_documents() -> None:
+    folder = BOOK / "compliance"
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.yaml"):
+        old.unlink()
+    for month, (assets, liabilities) in MONTHLY.items():
+        end = add_months(date(2002, month, 1), 1) - timedelta(days=1)
+        received = end + timedelta(days=26)
+        _write(
+            f"fs-lpc-{end:%Y-%m}.yaml",
+            f"""document:
+  id: fs-lpc-{end:%Y-%m}
+  title: LPC monthly balance sheet as of {end} (invented)
+  kind: statement
+  date: {received}
+facts:
+  - kind: statement
+    id: fs-lpc-{end:%Y-%m}
+    borrower: lpc
+    period_end: {end}
+    received: {received}
+    source: LPC monthly financial statements delivered to Congress (invented)
+    label: invented
+    items:
+      current_assets: "{assets}"
+      current_liabilities: "{liabilities}"
+""",
+        )
+    for year, (ebitda, capex, taxes, principal, interest) in ANNUAL.items():
+        received = date(year + 1, 3, 28)
+        _write(
+            f"fs-lpc-fy{year}.yaml",
+            f"""document:
+  id: fs-lpc-fy{year}
+  title: LPC audited financial statements, fiscal year {year} (invented figures)
+  kind: statement
+  date: {received}
+facts:
+  - kind: statement
+    id: fs-lpc-fy{year}
+    borrower: lpc
+    period_end: {year}-12-31
+    received: {received}
+    source: LPC annual report on Form 10-K (figures invented)
+    label: invented
+    items:
+      ebitda: "{ebitda}"
+      capital_expenditures: "{capex}"
+      taxes_paid: "{taxes}"
+      principal_paid: "{principal}"
+      interest_paid: "{interest}"
+""",
+        )
+    for day, conditions in SATISFIED.items():
+        facts = "".join(
+            f"""  - kind: satisfaction
+    condition: {c}
+    date: {day}
+"""
+            for c in conditions
+        )
+        _write(
+            f"conditions-met-{day}.yaml",
+            f"""document:
+  id: conditions-met-{day}
+  title: Conditions precedent met on {day} (dates invented)
+  kind: notice
+  date: {day}
+facts:
+{facts}""",
+        )
+    _write(
+        "non-payment-2002-05-01.yaml",
+        """document:
+  id: non-payment-2002-05-01
+  title: Notes not paid at maturity on 2002-05-01 (invented; 004 Exhibit A implies defaults)
+  kind: notice
+  date: 2002-05-01
+facts:
+  - kind: non_payment
+    instrument: junior-subordinated-14
+    date: 2002-05-01
+    note: principal and interest due at maturity not paid
+  - kind: non_payment
+    instrument: senior-10-5
+    date: 2002-05-01
+    note: principal and interest due at maturity not paid
+""",
+    )
+    _write(
+        "press-move-1998-06.yaml",
+        """document:
+  id: press-move-1998-06
+  title: Notice to Congress and move of a CIT press from Piper Avenue to Rochester (invented)
+  kind: notice
+  date: 1998-06-15
+facts:
+  - kind: notice
+    id: lpc-notice-1998-06-10
+    date: 1998-06-10
+    to: congress
+    subject: collateral_move
+    serials: [HPM-600-3920]
+    note: prior written notice under 002 §3(a), listing the serial number
+  - kind: move
+    item: cit-press-02
+    to: rochester-ny
+    date: 1998-06-15
+""",
+    )
+
+
 def main() -> None:
+    compliance_documents()
     for old in ("congress-revolver-1996-2002.csv", "term-note-payments.csv"):
         (BOOK / "events" / old).unlink(missing_ok=True)
     certificates()

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from functools import cached_property
 from typing import Any
 
+from loanbook.compliance.service import compliance_issues, refusals
 from loanbook.engine import LoanEvent, LoanResult, TermsHistory, run_loan
 from loanbook.engine.events import MONEY_KINDS, EventKind, amount_problem
 from loanbook.errors import Issue, LoanbookError
@@ -54,9 +55,12 @@ class Book:
             out.extend(assertions_of(doc.model, doc.source, order))
         return tuple(out)
 
-    def state(self, as_of: date, known_on: date | None = None) -> dict[str, Any]:
-        """The resolved terms (nested dictionaries of cited terms)."""
-        return resolve(self.assertions, as_of, known_on)
+    def state(
+        self, as_of: date, known_on: date | None = None, compliance: bool = False
+    ) -> dict[str, Any]:
+        """The resolved terms (nested dictionaries of cited terms); the compliance terms
+        only when asked for (``loanbook.compliance`` does)."""
+        return resolve(self.assertions, as_of, known_on, compliance)
 
     def loan_ids(self, as_of: date = FAR_FUTURE, known_on: date | None = None) -> tuple[str, ...]:
         """Term loans and revolving loan accounts."""
@@ -219,6 +223,7 @@ class Book:
         if event.kind is EventKind.FIXING:
             issues.extend(validation.fixing_event_issues(event, source))
             return issues + self._check_fixing(event, source)
+        issues.extend(refusals(self)(event, source))  # conditions, representations, options
         if self.revolver_of(event.loan) is not None:
             return issues or self._check_revolving(event, source)
         try:
@@ -261,6 +266,10 @@ class Book:
                 issues.append(Issue(where, "loan", f"unknown loan {ev.loan!r} (known: {known})"))
             elif ev.date < self.start_of(ev.loan):
                 issues.append(Issue(where, "date", self._before_start(ev)))
+        if not issues:
+            refused = refusals(self)  # conditions, representations, the lender's options
+            for ev in events:
+                issues.extend(refused(ev, ev.reference or ev.event_id))
         if issues:
             return issues
         book = self.with_events(events)
@@ -362,7 +371,8 @@ class Book:
         """Every loan's terms build at every version and pass the term rules
         (``terms.validation``); with ``whole``, the rules over the whole book too (facilities,
         references, fixings). The store checks loan by loan, then the whole book once."""
-        issues: list[Issue] = []
+        # covenants, waivers, facts (compliance): once, over the whole book
+        issues: list[Issue] = compliance_issues(self) if whole else []
         for facility in self.state(FAR_FUTURE)["revolvers"]:
             try:
                 revolver = self.revolver_history(facility)

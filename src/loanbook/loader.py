@@ -53,9 +53,11 @@ def read_input(path: Path, limit: int = MAX_DATA_FILE_BYTES) -> str:
 
 
 def term_files(folder: Path) -> list[Path]:
-    """Term files at the top of the book, then borrowing-base certificates."""
+    """Term files at the top of the book, then borrowing-base certificates, then compliance
+    documents (financial statements, notices, waivers: ``compliance/``)."""
     top = sorted(p for p in folder.glob("*.yaml") if p.is_file())
-    return top + sorted(p for p in (folder / "certificates").glob("*.yaml") if p.is_file())
+    subs = ("certificates", "compliance")
+    return top + [p for s in subs for p in sorted((folder / s).glob("*.yaml")) if p.is_file()]
 
 
 def document_name(path: Path, folder: Path) -> str:

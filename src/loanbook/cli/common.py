@@ -22,6 +22,12 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def wide_console(width: int = 110) -> Console:
+    """A console at least ``width`` wide, for reports whose rows are sentences (compliance):
+    lines may pass 80 columns in a pipe, but no figure is cut or wrapped."""
+    return console if console.width >= width else Console(width=width)
+
+
 T = TypeVar("T")
 
 

@@ -70,6 +70,9 @@ class _Account:
     run_term: str = ""
     month_interest: Fraction = Fraction(0)
     month_posted: Decimal = ZERO
+    # The clauses the month's interest accrued under: the charge on the first of the next
+    # month cites them, not the clause in force on the day it is charged.
+    month_cites: list[str] = field(default_factory=list)
     notice: date | None = None  # overadvance notice received
     waived: date | None = None  # overadvance rate waived in writing from
     default_from: date | None = None  # default rate elected from
@@ -366,6 +369,8 @@ def _accrue_day(
     if acct.run_key is not None and acct.run_key != key:
         _flush(acct, day)  # the balance or the rate changed: post the run that ended
     acct.month_interest += interest
+    if interest and cite not in acct.month_cites:
+        acct.month_cites.append(cite)
     if not acct.segments or acct.segments[-1][1] != quote:
         acct.segments.append((day, quote))
     if acct.run_from is None:
@@ -402,7 +407,8 @@ def _charge_month(acct: _Account, terms: RevolverTerms, day: date) -> None:
     """Interest of the month just ended is charged to the loan account (it becomes principal)."""
     _flush(acct, day)
     amount = acct.month_posted
-    acct.month_interest, acct.month_posted = Fraction(0), ZERO
+    cite = "; ".join(acct.month_cites) or terms.cite("prime_margin")
+    acct.month_interest, acct.month_posted, acct.month_cites = Fraction(0), ZERO, []
     acct.prime += amount
     last = day - timedelta(days=1)
     _line(
@@ -414,7 +420,7 @@ def _charge_month(acct: _Account, terms: RevolverTerms, day: date) -> None:
         Account.INTEREST_ACCRUED,
         f"{acct.id}/interest/{last:%Y-%m}",
         terms.term("prime_margin"),
-        terms.cite("prime_margin"),
+        cite,
         "interest",
         f"interest for {last:%B %Y} charged to the loan account",
     )

@@ -23,6 +23,7 @@ from loanbook.errors import LoanbookError
 from loanbook.ledger.lines import LedgerLine
 from loanbook.money import fmt
 from loanbook.storage.close import LoanState, knowledge_now, last_closes
+from loanbook.storage.documents import document_problems
 from loanbook.storage.postings import StoredPosting, active, load_postings, reversal
 from loanbook.storage.schema import EntryRow, PostingRow
 from loanbook.storage.store import Store, Watermark
@@ -38,11 +39,13 @@ class CheckReport:
     replay_mismatches: dict[str, list[str]] = field(default_factory=dict)
     loans_checked: int = 0
     pending: list[str] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)  # stored documents that do not stand
 
     @property
     def ok(self) -> bool:
         return (
-            not self.unbalanced
+            not self.documents
+            and not self.unbalanced
             and not self.bad_reversals
             and not self.replay_mismatches
             and self.debits_cents == self.credits_cents
@@ -59,6 +62,7 @@ class CheckReport:
             "loans_checked": self.loans_checked,
             "replay_mismatches": self.replay_mismatches,
             "pending": self.pending,
+            "documents": self.documents,
         }
 
 
@@ -73,6 +77,7 @@ def check(store: Store, replay: bool = True) -> CheckReport:
         postings = load_postings(conn)
         report.postings = len(postings)
         _reversals(postings, report)
+        report.documents = document_problems(conn, store)  # incl. compliance (documents.py)
         if replay:
             _replay(conn, store, postings, report)
     return report

@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Connection, insert, select
 
 from loanbook.book import Book, TermDocument
+from loanbook.compliance.service import compliance_issues
 from loanbook.engine.events import EventKind
 from loanbook.errors import Issue, LoanbookError, ValidationError
 from loanbook.loader import (
@@ -196,6 +197,7 @@ def _check_folder(conn: Connection, store: Store, parsed: _Folder) -> _Checked:
             issues.extend(book_issues(view.book))
     except LoanbookError as exc:  # an amendment that does not apply
         issues.extend(exc.issues)
+    issues.extend(compliance_issues(view.book))  # covenants, waivers, facts (compliance)
     if issues:
         raise ValidationError(issues)
     events, same_events, event_issues = check_events(conn, store, view, parsed.events)

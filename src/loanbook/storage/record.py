@@ -20,6 +20,8 @@ from typing import Any
 from sqlalchemy import Connection, Insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from loanbook.book import Book
+from loanbook.compliance.service import GATED_KINDS, refusals
 from loanbook.engine.events import MONEY_KINDS, EventKind, LoanEvent
 from loanbook.errors import Issue, LoanbookError, ValidationError
 from loanbook.loader import parse_events_csv
@@ -194,7 +196,27 @@ def check_events(
         new.append(item)
     if not issues:
         issues.extend(_check_revolving(conn, store, view, new))
+    if not issues and new:
+        issues.extend(_check_compliance(conn, store, view, new))
     return new, same, issues
+
+
+def _check_compliance(
+    conn: Connection, store: Store, view: BookView, new: list[Incoming]
+) -> list[Issue]:
+    """The whole book's compliance (``loanbook.compliance``): an advance waits for its
+    conditions, an election needs the option; judged with every event recorded so far."""
+    if not any(item.event.kind in GATED_KINDS for item in new):
+        return []  # only advances and elections wait on compliance
+    book = view.book
+    if not view.events:  # the view was read without events: the engines need them here
+        book = Book(book.documents, book.market, store.view(conn).book.events)
+    refused = refusals(book)
+    return [
+        Issue(item.source, i.field, i.reason, item.line)
+        for item in new
+        for i in refused(item.event, item.source)
+    ]
 
 
 def _check_revolving(

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
+from loanbook.compliance.schema import ComplianceModel, Fact
 from loanbook.parse import parse_amount, parse_date, parse_decimal, parse_percent
 from loanbook.time import Cycle, DayCount
 
@@ -439,9 +440,9 @@ class DocumentModel(_Model):
         examples=["003"],
     )
     title: str = Field(description="the document's title")
-    kind: Literal["note", "agreement", "amendment", "consent", "waiver", "certificate"] = Field(
-        description="what the document is"
-    )
+    kind: Literal[
+        "note", "agreement", "amendment", "consent", "waiver", "certificate", "statement", "notice"
+    ] = Field(description="what the document is")
     date: Day = Field(description="the date it is dated (YYYY-MM-DD)")
     effective: Day | None = Field(
         None, description="valid time: when its terms take effect; defaults to the date"
@@ -463,7 +464,7 @@ class ChangeModel(_Model):
         description="`set` a term, `replace` its value keeping the rest, `delete` it"
     )
     path: str = Field(
-        pattern=r"^(loans|facilities|revolvers|parties|defined_terms)\.[^.]+(\.[^.]+)*$",
+        pattern=r"^(loans|facilities|revolvers|parties|defined_terms|compliance)\.[^.]+(\.[^.]+)*$",
         description="the term changed",
         examples=["loans.cit-note.interest_rate_period"],
     )
@@ -592,6 +593,12 @@ class TermFileModel(_Model):
     changes: list[ChangeModel] = Field([], description="an amendment's changes")
     checks: list[CheckModel] = Field(
         [], description="figures the document states, checked against the terms"
+    )
+    compliance: ComplianceModel | None = Field(
+        None, description="covenants, events of default, waivers, conditions, collateral"
+    )
+    facts: list[Fact] = Field(
+        [], description="what happened, as this document records it (compliance)"
     )
 
 

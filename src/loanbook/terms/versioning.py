@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from loanbook.compliance.schema import COMPLIANCE_SECTIONS
 from loanbook.errors import Issue, ValidationError
 from loanbook.terms.schema import TermFileModel
 
-TOP_LEVEL = ("parties", "defined_terms", "facilities", "loans", "revolvers")
+TOP_LEVEL = ("parties", "defined_terms", "facilities", "loans", "revolvers", "compliance")
 CITED = ("loans", "facilities", "revolvers")  # sections whose items are maps of cited terms
 
 
@@ -52,7 +53,25 @@ def assertions_of(doc: TermFileModel, source: str, order: int) -> list[Assertion
     out: list[Assertion] = []
     n = order * 10_000
     dumped = doc.model_dump(mode="python", exclude_none=True)
+    # Compliance terms by their aliases ("from"), as an amendment's change writes them.
+    comp = (
+        doc.compliance.model_dump(mode="python", exclude_none=True, by_alias=True)
+        if doc.compliance
+        else {}
+    )
+    for kind, items in comp.items():  # one assertion per item
+        for item_id, item in items.items():
+            path = ("compliance", kind, item_id)
+            cite, assumption = item.get("cite", ""), item.get("assumption")
+            out.append(
+                Assertion(
+                    path, "set", item, effective, recorded, head.id, cite, assumption, n, source
+                )
+            )
+            n += 1
     for section in TOP_LEVEL:
+        if section == "compliance":
+            continue
         for item_id, item in dumped.get(section, {}).items():
             if section not in CITED:  # parties and defined terms: one assertion each
                 out.append(
@@ -161,14 +180,22 @@ def _apply(state: dict[str, Any], a: Assertion) -> None:
 
 
 def resolve(
-    assertions: Iterable[Assertion], as_of: date, known_on: date | None = None
+    assertions: Iterable[Assertion],
+    as_of: date,
+    known_on: date | None = None,
+    compliance: bool = True,
 ) -> dict[str, Any]:
-    """The terms in force on ``as_of`` as known on ``known_on`` (None: everything recorded)."""
+    """The terms in force on ``as_of`` as known on ``known_on`` (None: everything recorded).
+    ``compliance=False`` leaves the compliance terms out (the engines do not read them, and
+    resolving them on every call would cost every loan run)."""
     state: dict[str, Any] = {k: {} for k in TOP_LEVEL}
+    state["compliance"] = {k: {} for k in COMPLIANCE_SECTIONS}
     chosen = [
         a
         for a in assertions
-        if a.effective <= as_of and (known_on is None or a.recorded <= known_on)
+        if a.effective <= as_of
+        and (known_on is None or a.recorded <= known_on)
+        and (compliance or a.path[0] != "compliance")
     ]
     for a in sorted(chosen, key=lambda a: a.key):
         _apply(state, a)
