@@ -39,6 +39,7 @@ class Tenancy:
     facilities: dict[str, Owners] = field(default_factory=dict)
     facility_loans: dict[str, tuple[str, ...]] = field(default_factory=dict)
     revolvers: frozenset[str] = frozenset()
+    accounts: frozenset[str] = frozenset()  # revolving loan accounts (no installments)
     party_names: dict[str, str] = field(default_factory=dict)
 
 
@@ -87,6 +88,7 @@ def tenancy_of(book: Book) -> Tenancy:
         facilities,
         {f: tuple(sorted(ls)) for f, ls in members.items()},
         frozenset(state["revolvers"]),
+        frozenset(a for f in state["revolvers"].values() for a in (_value(f, "accounts") or {}).values()),
         names,
     )
 

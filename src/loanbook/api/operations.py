@@ -556,3 +556,134 @@ def _touched(doc_book: Book, ten: Tenancy) -> set[Owners]:
 
 def _is_general(doc: TermDocument) -> bool:
     return not Book((doc,)).state(FAR_FUTURE)["loans"] and doc.model.certificate is None
+
+
+# -- the facility dashboard ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class SeriesPoint:
+    """Outstanding principal and (revolving facilities) availability on one day."""
+
+    day: date
+    outstanding: Decimal
+    availability: Decimal | None
+
+
+_PRINCIPAL = ("principal_receivable", "principal_due")
+
+
+def _month_ends(start: date, end: date) -> list[date]:
+    out = []
+    year, month = start.year, start.month
+    while True:
+        nxt = date(year + month // 12, month % 12 + 1, 1)
+        last = nxt.fromordinal(nxt.toordinal() - 1)
+        if last > end:
+            break
+        if last >= start:
+            out.append(last)
+        year, month = nxt.year, nxt.month
+    if not out or out[-1] != end:
+        out.append(end)
+    return out
+
+
+def outstanding_by_day(lines: Any, days: list[date]) -> list[Decimal]:
+    """Principal outstanding at the end of each day (one pass over the ledger lines)."""
+    ordered = sorted(lines, key=lambda line: line.date)
+    out: list[Decimal] = []
+    balance = Decimal(0)
+    n = 0
+    for day in days:
+        while n < len(ordered) and ordered[n].date <= day:
+            line = ordered[n]
+            if line.debit.value in _PRINCIPAL:
+                balance += line.amount
+            if line.credit.value in _PRINCIPAL:
+                balance -= line.amount
+            n += 1
+        out.append(balance)
+    return out
+
+
+def facility_series(
+    ops: Operations, user: User, facility: str, as_of: date, known_on: KnownOn = None
+) -> list[SeriesPoint]:
+    """Month-end outstanding against availability, from one run of each loan to ``as_of``.
+    For a revolving facility: its revolving loan accounts, and availability on each day from
+    the service's own ``Availability`` record (the latest certificate and the terms then in
+    force); for a term facility: the principal of its notes."""
+    from loanbook.revolving.borrowing_base import borrowing_base, latest_certificate
+
+    ops.facility_owners(user, facility)
+    view, ten = ops.view(known_on)
+    members = [loan for loan in ten.facility_loans.get(facility, ()) if loan in view.loans]
+    if not members:
+        return []
+    with problems():
+        starts = [view.start_of(loan) for loan in members]
+        days = _month_ends(min(starts), as_of) if min(starts) <= as_of else []
+        per_loan = {
+            loan: outstanding_by_day(view.run(loan, as_of).lines, days) for loan in members
+        }
+    revolving = facility in ten.revolvers
+    certs = view.book.certificates(view.known_on) if revolving else ()
+    points = []
+    for n, day in enumerate(days):
+        outstanding = {loan: values[n] for loan, values in per_loan.items()}
+        total = sum(outstanding.values(), Decimal(0))
+        avail: Decimal | None = None
+        if revolving:
+            total = sum((v for k, v in outstanding.items() if k in view.revolving_accounts(k)),
+                        Decimal(0))
+            try:
+                terms = view.book.revolver_terms(facility, day, view.known_on)
+                base = borrowing_base(latest_certificate(certs, facility, day), terms)
+                accounts = {a: outstanding.get(a, Decimal(0)) for a in terms.accounts.values()}
+                avail = services.Availability(facility, day, terms, base, accounts, "").availability
+            except LoanbookError:
+                avail = None
+        points.append(SeriesPoint(day, total, avail))
+    return points
+
+
+@dataclass(frozen=True)
+class FacilityEvent:
+    """An event the dashboard lists under defaults, waivers and elections."""
+
+    loan: str
+    day: date
+    kind: str
+    subject: str
+    reference: str
+    cite: str
+    recorded_by: str
+
+
+def default_events(
+    ops: Operations, user: User, facility: str, as_of: date, known_on: KnownOn = None
+) -> list[FacilityEvent]:
+    """Accelerations, waivers and default-rate or overadvance notices of the facility's loans,
+    effective on or before ``as_of`` and known by ``known_on``."""
+    ops.facility_owners(user, facility)
+    ten = ops.tenancy()
+    loans = ten.facility_loans.get(facility, ())
+    with ops.store.read() as conn:
+        stored = ops.store.stored_events(
+            conn,
+            known_on,
+            loans=loans,
+            kinds=(EventKind.ACCELERATION, EventKind.WAIVER, EventKind.NOTICE),
+        )
+    return [
+        FacilityEvent(
+            s.event.loan,
+            s.event.date,
+            s.event.kind.value,
+            s.event.get("subject"),
+            s.event.reference,
+            s.event.get("cite"),
+            s.source,
+        )
+        for s in stored
+        if s.event.date <= as_of
+    ]

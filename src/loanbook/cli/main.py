@@ -470,8 +470,8 @@ def demo(
 
 
 def _register_extensions() -> None:
-    """Command groups that live in their own modules (the store, ACTUS)."""
-    for name in ("store", "actus"):
+    """Command groups that live in their own modules (the store, ACTUS, serve and users)."""
+    for name in ("store", "actus", "serve"):
         module = f"loanbook.cli.{name}"
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(app)
