@@ -29,8 +29,7 @@ from loanbook.api.operations import (
     default_events,
     facility_series,
 )
-from loanbook.api.access import can_write
-from loanbook.book import Book
+from loanbook.api.access import can_read, can_write
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.storage.users import User, close_session, open_session, session_user
 from loanbook.web import chart, clauses, compliance
@@ -313,7 +312,7 @@ def install(app: FastAPI) -> Any:
             except Problem:
                 sched = None
         ledger = ops.ledger(user, loan, moment.as_of, moment.known_on)
-        events = ops.events(user, loan, moment.known_on)
+        events = [s for s in ops.events(user, loan, moment.known_on) if s.event.date <= moment.as_of]
         return _page(
             request,
             "loan.html",
@@ -436,8 +435,9 @@ def install(app: FastAPI) -> Any:
         wanted = cite.replace("[assumed]", "").strip()
         cited = [
             (".".join(a.path), _short(a.value), a.assumption or "")
-            for a in Book((doc,)).assertions
-            if wanted and a.cite == wanted
+            for a in ops.view()[0].book.assertions
+            if wanted and a.cite.replace("[assumed]", "").strip() == wanted
+            and can_read_path(user, ops, a.path)
         ]
         return _page(
             request,
@@ -474,6 +474,18 @@ def _after_write(request: Request, loan: str, outcome: Any, what: str) -> Respon
     params = dict(request.query_params)
     params["flash"] = flash
     return RedirectResponse(f"/loans/{loan}?{urlencode(params)}", status_code=303)
+
+
+def can_read_path(user: User, ops: Operations, path: tuple[str, ...]) -> bool:
+    """Whether a term (by its path) belongs to something the user may see."""
+    ten = ops.tenancy()
+    if len(path) < 2:
+        return True
+    if path[0] == "loans":
+        return can_read(user, ten.loans.get(path[1]))
+    if path[0] in ("facilities", "revolvers"):
+        return can_read(user, ten.facilities.get(path[1]))
+    return True
 
 
 def _short(value: Any) -> str:
