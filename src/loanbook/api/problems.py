@@ -66,6 +66,11 @@ def install(app: FastAPI, html: Any = None) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
-        titles = {404: "Not Found", 405: "Method Not Allowed", 401: "Unauthorized"}
+        titles = {
+            400: "Bad Request",
+            401: "Unauthorized",
+            404: "Not Found",
+            405: "Method Not Allowed",
+        }
         problem = Problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
         return answer(request, problem)

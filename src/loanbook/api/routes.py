@@ -44,6 +44,7 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **READ_ERRORS,
     200: {"model": m.WriteOut, "description": "already recorded: nothing changed"},
     202: {"model": m.WriteOut, "description": "held for a second user's approval"},
+    400: _problem_schema("the body is not JSON"),
     403: _problem_schema("not yours to change"),
     409: _problem_schema("a request with this Idempotency-Key is still in flight"),
 }
