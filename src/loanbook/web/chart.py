@@ -37,7 +37,7 @@ def svg(points: list[SeriesPoint], outstanding_label: str = "Outstanding") -> st
     low = min(0.0, min(values))
     step = _nice_step(max(values) - low)
     high = step * (int(max(values) / step) + 1)
-    low = -step * (int(-low / step) + (1 if low < 0 else 0))
+    low = -step * (int(-low / step) + 1) if low < 0 else 0.0
     span_x = (points[-1].day - points[0].day).days or 1
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
