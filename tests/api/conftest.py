@@ -49,9 +49,7 @@ def book_folder(target: Path) -> Path:
     shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("seeds", "*.py"))
     events = folder / "events" / "term-note-payments.csv"
     lines = events.read_text(encoding="utf-8").splitlines(keepends=True)
-    events.write_text(
-        "".join(line for line in lines if ",cit-note," not in line), encoding="utf-8"
-    )
+    events.write_text("".join(line for line in lines if ",cit-note," not in line), encoding="utf-8")
     return folder
 
 
@@ -80,7 +78,9 @@ class Api:
 
 def make_api(url: str, settings: Settings | None = None) -> Iterator[Api]:
     with Store.open(url) as store:
-        tokens = {name: add_user(store, name, role, party)[1] for name, (role, party) in USERS.items()}
+        tokens = {
+            name: add_user(store, name, role, party)[1] for name, (role, party) in USERS.items()
+        }
         app = create_app(store, settings or Settings(texts=EXAMPLE))
         with TestClient(app) as client:
             yield Api(store, client, tokens)

@@ -106,7 +106,9 @@ def test_every_endpoint_refuses_another_tenants_objects(api_sqlite: Api, role: s
         response = api.client.post(url, json=payload, headers=api.headers(user))
         assert response.status_code == 403, (role, url, response.text)
     # Lists show none of the other tenant's objects.
-    loans = api.client.get("/api/v1/loans", params={"as_of": "1996-12-31"}, headers=api.headers(user))
+    loans = api.client.get(
+        "/api/v1/loans", params={"as_of": "1996-12-31"}, headers=api.headers(user)
+    )
     assert loan not in {r["loan"] for r in loans.json()["loans"]}
     facilities = api.client.get("/api/v1/facilities", headers=api.headers(user)).json()
     assert facility not in {f["facility"] for f in facilities}

@@ -107,6 +107,17 @@ def browser(tmp_path: Path) -> Iterator[object]:
         driver.quit()
 
 
+def _wait(driver: object, css: str) -> object:
+    """The element once the page that has it is loaded (a click navigates asynchronously)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, 30).until(  # type: ignore[arg-type]
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css))
+    )
+
+
 def _shot(driver: object, path: Path) -> None:
     height = driver.execute_script("return document.body.scrollHeight")  # type: ignore[attr-defined]
     driver.set_window_size(1400, min(int(height) + 40, 4000))  # type: ignore[attr-defined]
@@ -125,6 +136,7 @@ def test_sign_in_dashboard_payment_statement(
     assert "/signin" in d.current_url  # type: ignore[attr-defined]
     d.find_element(By.ID, "token").send_keys(token)  # type: ignore[attr-defined]
     d.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()  # type: ignore[attr-defined]
+    _wait(d, "svg.chart")
     assert "/facilities/cit-facility" in d.current_url  # type: ignore[attr-defined]
     body = d.find_element(By.TAG_NAME, "body").text  # type: ignore[attr-defined]
     assert "Next dues" in body and "Balances" in body
@@ -132,14 +144,14 @@ def test_sign_in_dashboard_payment_statement(
     _shot(d, tmp_path / "dashboard.png")
 
     d.find_element(By.LINK_TEXT, "cit-note").click()  # type: ignore[attr-defined]
-    total = d.find_element(By.ID, "total-due")  # type: ignore[attr-defined]
-    assert total.text == "121,981.96"  # the January 1997 installment and interest
+    total = _wait(d, "#total-due")
+    assert total.text == "121,981.96"  # type: ignore[attr-defined]  # the January 1997 installment and interest
 
     amount = d.find_element(By.ID, "pay-amount")  # type: ignore[attr-defined]
     amount.send_keys("121,981.9x")
     d.find_element(By.ID, "pay-submit").click()  # type: ignore[attr-defined]
-    alert = d.find_element(By.CSS_SELECTOR, "#record-payment .error")  # type: ignore[attr-defined]
-    assert "Nothing was recorded" in alert.text and "amount" in alert.text
+    alert = _wait(d, "#record-payment .error")
+    assert "Nothing was recorded" in alert.text and "amount" in alert.text  # type: ignore[attr-defined]
     assert d.find_element(By.ID, "total-due").text == "121,981.96"  # type: ignore[attr-defined]
 
     amount = d.find_element(By.ID, "pay-amount")  # type: ignore[attr-defined]
@@ -147,8 +159,8 @@ def test_sign_in_dashboard_payment_statement(
     amount.send_keys("121981.96")
     d.find_element(By.ID, "pay-reference").send_keys("wire 1997-01")  # type: ignore[attr-defined]
     d.find_element(By.ID, "pay-submit").click()  # type: ignore[attr-defined]
-    flash = d.find_element(By.CSS_SELECTOR, ".flash")  # type: ignore[attr-defined]
-    assert "recorded" in flash.text
+    flash = _wait(d, ".flash")
+    assert "recorded" in flash.text  # type: ignore[attr-defined]
     assert d.find_element(By.ID, "total-due").text == "0.00"  # type: ignore[attr-defined]
     lines = d.find_element(By.ID, "statement").text  # type: ignore[attr-defined]
     assert "payment applied" in lines

@@ -123,7 +123,5 @@ def test_the_approval_queue(api_sqlite: Api) -> None:
     client = signed_in(api, "cit-admin")
     page = client.get("/approvals").text
     assert "waiver on 1997-01-31 for cit-note" in page
-    done = client.post(
-        "/approvals/1", data={"csrf": csrf(page), "action": "approve", "note": "ok"}
-    )
+    done = client.post("/approvals/1", data={"csrf": csrf(page), "action": "approve", "note": "ok"})
     assert "Approval 1: recorded" in done.text and "approved" in done.text

@@ -88,7 +88,9 @@ def tenancy_of(book: Book) -> Tenancy:
         facilities,
         {f: tuple(sorted(ls)) for f, ls in members.items()},
         frozenset(state["revolvers"]),
-        frozenset(a for f in state["revolvers"].values() for a in (_value(f, "accounts") or {}).values()),
+        frozenset(
+            a for f in state["revolvers"].values() for a in (_value(f, "accounts") or {}).values()
+        ),
         names,
     )
 

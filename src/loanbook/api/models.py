@@ -23,7 +23,7 @@ def _amount(value: object) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if not isinstance(value, str):
-        raise ValueError("an amount is a decimal string, e.g. \"122000.00\"")
+        raise ValueError('an amount is a decimal string, e.g. "122000.00"')
     if not re.match(AMOUNT_PATTERN, value):
         raise ValueError(f"{value!r} is not a decimal amount such as 122000.00")
     return parse_amount(value)
@@ -409,9 +409,9 @@ class FixingIn(Model):
 
 
 class DocumentIn(Model):
-    name: Annotated[
-        str, Field(max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$")
-    ] = Field(description="file name, e.g. 005-amendment.yaml")
+    name: Annotated[str, Field(max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$")] = (
+        Field(description="file name, e.g. 005-amendment.yaml")
+    )
     text: Annotated[str, Field(max_length=1_000_000)]
     certificate: bool = Field(False, description="a borrowing-base certificate")
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from loanbook import services
 from loanbook.api.access import (
@@ -245,7 +245,7 @@ class Operations:
     def terms(
         self, user: User, loan: str, as_of: date, known_on: KnownOn = None
     ) -> tuple[dict[str, Any], tuple[Change, ...]]:
-        book, view = self.loan_book(user, loan, known_on)
+        _, view = self.loan_book(user, loan, known_on)
         owners = self.tenancy().loans[loan]
         state = view.book.state(as_of, view.known_on)
         path = ("loans", loan) if loan in state["loans"] else ("revolvers", owners.facility)
@@ -258,7 +258,7 @@ class Operations:
         return terms, changes
 
     def history(self, user: User, loan: str, known_on: KnownOn = None) -> tuple[Change, ...]:
-        book, view = self.loan_book(user, loan, known_on)
+        _, view = self.loan_book(user, loan, known_on)
         owners = self.tenancy().loans[loan]
         prefix = f"loans.{loan}" if view.revolving_accounts(loan) == () else ""
         prefix = prefix or f"revolvers.{owners.facility}"
@@ -325,8 +325,13 @@ class Operations:
             self._check(item)
             owners = ten.loans[event.loan]
             return self._hold(
-                user, owners.lender, event.loan, event.kind.value, describe_event(event),
-                reason, {"event": _event_json(event)},
+                user,
+                owners.lender,
+                event.loan,
+                event.kind.value,
+                describe_event(event),
+                reason,
+                {"event": _event_json(event)},
             )
         with problems():
             done = record_events(self.store, [item])
@@ -339,8 +344,10 @@ class Operations:
         subject = event.get("subject")
         if event.kind.value in rule:
             return f"{event.kind.value}s need a second user's approval"
-        if event.kind is EventKind.NOTICE and subject.startswith("default_rate") and (
-            "default_rate" in rule
+        if (
+            event.kind is EventKind.NOTICE
+            and subject.startswith("default_rate")
+            and ("default_rate" in rule)
         ):
             return "default-rate elections need a second user's approval"
         limit = self.settings.payment_threshold
@@ -369,7 +376,7 @@ class Operations:
         with problems():
             parsed = parse_term_file(text, name)
         doc = TermDocument(("certificates/" if certificate else "") + name, text, parsed)
-        view, ten = self.view()
+        view, _ = self.view()
         if certificate != (parsed.certificate is not None):
             what = "a borrowing-base certificate" if certificate else "a term file"
             raise invalid(LoanbookError(Issue(name, "document", f"this is not {what}")))
@@ -380,7 +387,10 @@ class Operations:
         lender = next(iter(touched)).lender
         if not certificate and "document" in self.settings.four_eyes:
             return self._hold(
-                user, lender, ",".join(sorted({o.facility for o in touched})), "document",
+                user,
+                lender,
+                ",".join(sorted({o.facility for o in touched})),
+                "document",
                 f"{parsed.document.kind} {parsed.document.id}: {parsed.document.title}",
                 "amendments and other term documents need a second user's approval",
                 {"document": {"name": name, "text": text, "certificate": certificate}},
@@ -411,7 +421,7 @@ class Operations:
     ) -> Outcome:
         with self.store.write() as conn:
             new_id = conn.execute(
-                ApprovalRow.__table__.insert()
+                insert(ApprovalRow)
                 .values(
                     lender=lender,
                     loan=loan,
@@ -423,7 +433,7 @@ class Operations:
                     made_at=now(),
                     note="",
                 )
-                .returning(ApprovalRow.__table__.c.id)
+                .returning(ApprovalRow.id)
             ).scalar_one()
         return Outcome("pending", approval=new_id, detail=reason)
 
@@ -620,9 +630,7 @@ def facility_series(
     with problems():
         starts = [view.start_of(loan) for loan in members]
         days = _month_ends(min(starts), as_of) if min(starts) <= as_of else []
-        per_loan = {
-            loan: outstanding_by_day(view.run(loan, as_of).lines, days) for loan in members
-        }
+        per_loan = {loan: outstanding_by_day(view.run(loan, as_of).lines, days) for loan in members}
     revolving = facility in ten.revolvers
     certs = view.book.certificates(view.known_on) if revolving else ()
     points = []
@@ -631,8 +639,9 @@ def facility_series(
         total = sum(outstanding.values(), Decimal(0))
         avail: Decimal | None = None
         if revolving:
-            total = sum((v for k, v in outstanding.items() if k in view.revolving_accounts(k)),
-                        Decimal(0))
+            total = sum(
+                (v for k, v in outstanding.items() if k in view.revolving_accounts(k)), Decimal(0)
+            )
             try:
                 terms = view.book.revolver_terms(facility, day, view.known_on)
                 base = borrowing_base(latest_certificate(certs, facility, day), terms)

@@ -73,9 +73,7 @@ Ops = Annotated[Operations, Depends(ops)]
 Caller = Annotated[User, Depends(api_user)]
 LoanId = Annotated[str, Path(description="loan id, e.g. cit-note")]
 FacilityId = Annotated[str, Path(description="facility id, e.g. congress-revolver")]
-AsOf = Annotated[
-    date | None, Query(description="as of this date (default: the last day closed)")
-]
+AsOf = Annotated[date | None, Query(description="as of this date (default: the last day closed)")]
 KnownOn = Annotated[
     date | None, Query(description="as the book knew it at the end of this day (default: now)")
 ]
@@ -208,9 +206,7 @@ def statement(
 
 
 @router.get("/loans/{loan}/payoff", response_model=m.PayoffOut, summary="Payoff quote")
-def payoff(
-    loan: LoanId, o: Ops, user: Caller, as_of: AsOf = None, known_on: KnownOn = None
-) -> Any:
+def payoff(loan: LoanId, o: Ops, user: Caller, as_of: AsOf = None, known_on: KnownOn = None) -> Any:
     return o.payoff(user, loan, _as_of(o, as_of), known_on).as_json()
 
 
@@ -323,9 +319,7 @@ def _event(
     amount: Any = None,
     detail: tuple[tuple[str, str], ...] = (),
 ) -> LoanEvent:
-    return LoanEvent(
-        body.date, loan, kind, amount, body.reference, body.key or "", detail
-    )
+    return LoanEvent(body.date, loan, kind, amount, body.reference, body.key or "", detail)
 
 
 def _details(**values: object) -> tuple[tuple[str, str], ...]:

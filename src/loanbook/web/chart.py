@@ -14,7 +14,7 @@ LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 30
 
 def _nice_step(top: float) -> float:
     raw = top / 4 or 1.0
-    magnitude = 10 ** len(str(int(raw))) / 10
+    magnitude = 10.0 ** len(str(int(raw))) / 10
     for factor in (1, 2, 2.5, 5, 10):
         if magnitude * factor >= raw:
             return magnitude * factor

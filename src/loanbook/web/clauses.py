@@ -90,9 +90,7 @@ def _section(lines: list[str], number: int, subs: list[str]) -> tuple[int, int] 
         sub = re.compile(rf"^\s*\({subs[0]}\)\s")
         found = next((n for n in range(start, end) if sub.match(lines[n])), None)
         if found is not None:
-            stop = next(
-                (n for n in range(found + 1, end) if _ANY_HEAD.match(lines[n])), end
-            )
+            stop = next((n for n in range(found + 1, end) if _ANY_HEAD.match(lines[n])), end)
             return found, stop
     return start, end
 

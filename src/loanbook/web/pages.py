@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError as PydanticError
 
 from loanbook.api import models as m
+from loanbook.api.access import can_read, can_write
 from loanbook.api.operations import (
     FieldProblem,
     Operations,
@@ -29,7 +30,6 @@ from loanbook.api.operations import (
     default_events,
     facility_series,
 )
-from loanbook.api.access import can_read, can_write
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.storage.users import User, close_session, open_session, session_user
 from loanbook.web import chart, clauses, compliance
@@ -51,7 +51,7 @@ templates.env.filters["money"] = money
 
 
 def cite_href(cite: str, q: str = "") -> str:
-    doc, clause = clauses.split_cite(cite or "")
+    doc, _ = clauses.split_cite(cite or "")
     if not doc:
         return ""
     params = {"cite": cite}
@@ -162,9 +162,7 @@ def install(app: FastAPI) -> Any:
         return _page(request, "signin.html", None, next=request.query_params.get("next", "/"))
 
     @app.post("/signin", response_class=HTMLResponse, include_in_schema=False)
-    def signin(
-        request: Request, token: str = Form(""), next: str = Form("/")
-    ) -> Response:
+    def signin(request: Request, token: str = Form(""), next: str = Form("/")) -> Response:
         from loanbook.storage.users import authenticate
 
         ops = _ops(request)
@@ -252,7 +250,8 @@ def install(app: FastAPI) -> Any:
                 commitment = ops.commitment(user, facility, moment.as_of, moment.known_on)
             except Problem as exc:
                 problems.append(exc.detail)
-        dues, overdue = [], []
+        dues: list[tuple[str, Any]] = []
+        overdue: list[tuple[str, Any]] = []
         for r in rows:
             st = r.status.statement
             if st is None:
@@ -312,7 +311,9 @@ def install(app: FastAPI) -> Any:
             except Problem:
                 sched = None
         ledger = ops.ledger(user, loan, moment.as_of, moment.known_on)
-        events = [s for s in ops.events(user, loan, moment.known_on) if s.event.date <= moment.as_of]
+        events = [
+            s for s in ops.events(user, loan, moment.known_on) if s.event.date <= moment.as_of
+        ]
         return _page(
             request,
             "loan.html",
@@ -363,7 +364,9 @@ def install(app: FastAPI) -> Any:
             if problem.status != 422:
                 raise
             return loan_page(request, loan, user, 422, form, _field_errors(problem), "payment")
-        return _after_write(request, loan, outcome, f"Payment of {money(body.amount)} on {body.date}")
+        return _after_write(
+            request, loan, outcome, f"Payment of {money(body.amount)} on {body.date}"
+        )
 
     @app.post("/loans/{loan}/notice", response_class=HTMLResponse, include_in_schema=False)
     def record_notice(
@@ -436,7 +439,8 @@ def install(app: FastAPI) -> Any:
         cited = [
             (".".join(a.path), _short(a.value), a.assumption or "")
             for a in ops.view()[0].book.assertions
-            if wanted and a.cite.replace("[assumed]", "").strip() == wanted
+            if wanted
+            and a.cite.replace("[assumed]", "").strip() == wanted
             and can_read_path(user, ops, a.path)
         ]
         return _page(
