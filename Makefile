@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-api serve clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,14 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The HTTP API against the CLI's service call: statement and payments, req/s and p50/p99.
+bench-api: $(STAMP)
+	$(BIN)/python benchmarks/api.py --json benchmarks/results/api-sqlite.json
+
+# The API and web application on the demo database (http://127.0.0.1:8000/).
+serve: $(STAMP)
+	$(BIN)/loanbook serve --db $(DB)
 
 clean:
 	rm -rf $(VENV) loanbook.db

@@ -1,5 +1,7 @@
-"""The API over a real database (SQLite and PostgreSQL): the same figures as the service
-layer, writes recorded once, problems as RFC 9457, known-on reads, users named on events."""
+"""The API over a real database: the same figures as the service layer, writes recorded
+once, problems as RFC 9457, known-on reads, users named on events. Tests of what the
+database does (figures, writes, idempotency, record time) run on SQLite and PostgreSQL;
+the rest on SQLite."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ def statement(api: Api, user: str = "cit-ops", **params: str) -> dict[str, Any]:
     return data
 
 
-def test_health_needs_no_token(api: Api) -> None:
+def test_health_needs_no_token(api_sqlite: Api) -> None:
+    api = api_sqlite
     response = api.client.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": api.store.dialect, "revision": "0002"}
@@ -97,7 +100,8 @@ def test_idempotency_key_replays_the_first_response(api: Api) -> None:
     assert mine.status_code == 200 and mine.json()["status"] == "already_recorded"
 
 
-def test_idempotency_key_in_flight_is_409(api: Api) -> None:
+def test_idempotency_key_in_flight_is_409(api_sqlite: Api) -> None:
+    api = api_sqlite
     url = "/api/v1/loans/cit-note/payments"
     body = {"date": "1997-01-31", "amount": "5.00", "reference": "", "key": None}
     user = next(u for u, _ in _users(api) if u.name == "cit-ops")
@@ -111,7 +115,8 @@ def test_idempotency_key_in_flight_is_409(api: Api) -> None:
     assert response.json()["title"] == "Conflict"
 
 
-def test_a_bad_field_is_named_and_nothing_is_recorded(api: Api) -> None:
+def test_a_bad_field_is_named_and_nothing_is_recorded(api_sqlite: Api) -> None:
+    api = api_sqlite
     with api.store.read() as conn:
         before = len(conn.execute(select(EventRow.id)).all())
     for body, field in (
@@ -133,7 +138,8 @@ def test_a_bad_field_is_named_and_nothing_is_recorded(api: Api) -> None:
         assert len(conn.execute(select(EventRow.id)).all()) == before
 
 
-def test_tokens_are_checked_and_revocable(api: Api) -> None:
+def test_tokens_are_checked_and_revocable(api_sqlite: Api) -> None:
+    api = api_sqlite
     assert api.client.get("/api/v1/me").status_code == 401
     bad = api.client.get("/api/v1/me", headers={"Authorization": "Bearer lbk_nope"})
     assert bad.status_code == 401 and bad.headers["www-authenticate"] == "Bearer"
@@ -143,7 +149,8 @@ def test_tokens_are_checked_and_revocable(api: Api) -> None:
     assert api.get("lpc-treasurer", "/api/v1/me").status_code == 401  # type: ignore[attr-defined]
 
 
-def test_borrower_sees_its_loans_across_lenders(api: Api) -> None:
+def test_borrower_sees_its_loans_across_lenders(api_sqlite: Api) -> None:
+    api = api_sqlite
     loans = api.get("lpc-treasurer", "/api/v1/loans?as_of=1996-12-31").json()["loans"]  # type: ignore[attr-defined]
     mine = {row["loan"] for row in loans}
     # LPC borrows from CIT (the note) and from Congress (its revolving account, its notes).
@@ -158,7 +165,8 @@ def test_borrower_sees_its_loans_across_lenders(api: Api) -> None:
     assert [row["loan"] for row in cit] == ["cit-note"]
 
 
-def test_reads_cover_what_the_cli_shows(api: Api) -> None:
+def test_reads_cover_what_the_cli_shows(api_sqlite: Api) -> None:
+    api = api_sqlite
     get = lambda url: api.get("congress-ops", url)  # noqa: E731
     avail = get("/api/v1/facilities/congress-revolver/availability?as_of=2002-06-30").json()  # type: ignore[attr-defined]
     expected = services.availability(api.store.book(), "congress-revolver", _d("2002-06-30"))
