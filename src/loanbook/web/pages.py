@@ -177,7 +177,8 @@ def install(app: FastAPI) -> Any:
                 next=next,
             )
         secret = open_session(ops.store, user)
-        target = next if next.startswith("/") and not next.startswith("//") else "/"
+        local = next.startswith("/") and not next.startswith("//") and "\\" not in next
+        target = next if local else "/"  # never a redirect off this site
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             COOKIE, secret, httponly=True, samesite="strict", path="/", max_age=12 * 3600
