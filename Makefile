@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(BIN)/loanbook status --as-of $(TO) --db $(DB)
 
 test: $(STAMP)
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 -rs
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard benchmarks)

@@ -24,12 +24,11 @@ import pytest
 from loanbook.storage.store import Store
 from loanbook.storage.users import Role, add_user
 
-CHROMIUM = Path("/usr/bin/chromium")
-DRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM = Path(os.environ.get("LOANBOOK_CHROMIUM", "/usr/bin/chromium"))
+DRIVER = Path(os.environ.get("LOANBOOK_CHROMEDRIVER", "/usr/bin/chromedriver"))
 REASON = (
-    "browser test skipped: Debian's chromium and chromedriver are not installed "
-    "(/usr/bin/chromium, /usr/bin/chromedriver; `apt-get install chromium chromium-driver`, "
-    "as .ci/run does)"
+    f"browser test skipped: Debian's chromium and chromedriver are not installed ({CHROMIUM}, "
+    f"{DRIVER}; `apt-get install chromium chromium-driver`, as .ci/run does)"
 )
 
 
