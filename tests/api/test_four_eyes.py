@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from loanbook.storage.schema import EventRow
 from tests.api.conftest import Api
+from tests.conftest import EXAMPLE
 
 STATEMENT = "/api/v1/loans/cit-note/statement?as_of=1997-01-31"
 BIG = {"date": "1997-01-31", "amount": "1121981.96", "reference": "big remittance"}
@@ -108,3 +109,50 @@ def test_a_held_write_is_validated_when_made(api_sqlite: Api) -> None:
     )
     assert response.status_code == 422, response.text
     assert api.get("cit-ops", "/api/v1/approvals").json()["approvals"] == []  # type: ignore[attr-defined]
+
+
+def test_documents_are_validated_as_import_does(api_sqlite: Api) -> None:
+    """A certificate is recorded at once; an amendment waits for a second user; a bad one
+    is refused naming its line and field, and nothing is stored."""
+    api = api_sqlite
+    cert = (EXAMPLE / "certificates" / "bbc-2002-12-31.yaml").read_text(encoding="utf-8")
+    cert = cert.replace("bbc-2002-12-31", "bbc-2003-01-31").replace(
+        "as_of: 2002-12-31", "as_of: 2003-01-31"
+    )
+    done = api.client.post(
+        "/api/v1/documents",
+        json={"name": "bbc-2003-01-31.yaml", "text": cert, "certificate": True},
+        headers=api.headers("congress-ops"),
+    )
+    assert done.status_code == 201, done.text
+    assert done.json()["keys"] == ["bbc-2003-01-31"]
+    amendment = (
+        'document:\n  id: "005"\n  title: A later amendment\n  kind: amendment\n'
+        "  date: 2002-12-01\n"
+        "changes:\n  - path: revolvers.congress-revolver.maximum_credit\n    op: set\n"
+        "    value: 12000000.00\n    effective: 2002-12-01\n    cite: 005 §1\n"
+    )
+    held = api.client.post(
+        "/api/v1/documents",
+        json={"name": "005-amendment.yaml", "text": amendment},
+        headers=api.headers("congress-ops"),
+    )
+    assert held.status_code == 202, held.text
+    bad = api.client.post(
+        "/api/v1/documents",
+        json={"name": "006.yaml", "text": amendment.replace("op: set", "op: sideways")},
+        headers=api.headers("congress-ops"),
+    )
+    assert bad.status_code == 422
+    error = bad.json()["errors"][0]
+    assert error["source"].startswith("006.yaml:") and "op" in error["field"]
+    approved = api.client.post(
+        f"/api/v1/approvals/{held.json()['approval']}/approve",
+        json={},
+        headers=api.headers("congress-admin"),
+    )
+    assert approved.status_code == 201, approved.text
+    avail = api.get(
+        "congress-ops", "/api/v1/facilities/congress-revolver/availability?as_of=2002-12-31"
+    ).json()  # type: ignore[attr-defined]
+    assert avail["maximum_credit"] == "12000000.00" and avail["maximum_credit_cite"] == "005 §1"
