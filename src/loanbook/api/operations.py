@@ -148,22 +148,25 @@ class Operations:
     def __init__(self, store: Store, settings: Settings | None = None) -> None:
         self.store = store
         self.settings = settings or Settings()
-        self._tenancy: tuple[int, Tenancy] | None = None
+        self._tenancy: tuple[tuple[int, int], Tenancy] | None = None
 
     # -- the book as known on --------------------------------------------------------------
     def view(self, known_on: KnownOn = None) -> tuple[BookView, Tenancy]:
+        """The book as known on ``known_on``, and who owns what (from the latest terms)."""
         with self.store.read() as conn:
             view = self.store.view(conn, known_on)
-            mark = self.store.watermark(conn).documents
-        if self._tenancy is None or self._tenancy[0] != mark:
-            latest = view if known_on is None else None
-            with self.store.read() as conn:
-                docs = latest.documents if latest else self.store.view(conn, None).documents
-            self._tenancy = (mark, tenancy_of(Book(docs)))
-        return view, self._tenancy[1]
+        return view, self.tenancy()
 
     def tenancy(self) -> Tenancy:
-        return self.view()[1]
+        """Owners of every loan and facility, recomputed only when a document is added."""
+        with self.store.read() as conn:
+            rows = self.store.document_rows(conn)
+        mark = (len(rows), rows[-1][0] if rows else 0)
+        cached = self._tenancy
+        if cached is None or cached[0] != mark:
+            cached = (mark, tenancy_of(Book(tuple(d for _, d in rows))))
+            self._tenancy = cached
+        return cached[1]
 
     def default_as_of(self) -> date:
         return reports.default_as_of(self.store)
