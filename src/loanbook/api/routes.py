@@ -19,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from loanbook.api import models as m
 from loanbook.api import problems
+from loanbook.api.access import can_write
 from loanbook.api.operations import FieldProblem, Operations, Outcome, Problem
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.storage import idempotency
@@ -431,8 +432,6 @@ def post_correction(
 
 
 def _writable(o: Operations, user: User, loan: str) -> bool:
-    from loanbook.api.access import can_write
-
     return can_write(user, o.tenancy().loans.get(loan))
 
 
