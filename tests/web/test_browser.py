@@ -125,7 +125,7 @@ def _shot(driver: object, path: Path) -> None:
 
 
 def test_sign_in_dashboard_payment_statement(
-    server: tuple[str, str], browser: object, tmp_path: Path
+    browser: object, server: tuple[str, str], tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
 
