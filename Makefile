@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench fuzz mutate clean docs scenario
+.PHONY: demo test lint bench bench-api serve fuzz mutate clean docs scenario
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,7 +34,7 @@ scenario: $(STAMP)
 	$(BIN)/loanbook defaults --as-of 2002-12-31 --db $(SCENARIO_DB)
 
 test: $(STAMP)
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 -rs
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
@@ -58,6 +58,14 @@ bench: $(STAMP)
 MODULES ?= money time rates terms-versioning engine revolving storage-record storage-close
 mutate: $(STAMP)
 	$(BIN)/python benchmarks/mutate.py --modules $(MODULES) --report .mutate/report.md
+
+# The HTTP API against the CLI's service call: statement and payments, req/s and p50/p99.
+bench-api: $(STAMP)
+	$(BIN)/python benchmarks/api.py --json benchmarks/results/api-sqlite.json
+
+# The API and web application on the demo database (http://127.0.0.1:8000/).
+serve: $(STAMP)
+	$(BIN)/loanbook serve --db $(DB)
 
 clean:
 	rm -rf $(VENV) loanbook.db scenario.db .mutate

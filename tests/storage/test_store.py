@@ -31,8 +31,8 @@ def test_database_url_choice(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_schema_is_created_on_first_use_at_head(store: Store) -> None:
-    assert migrate.current(store.engine) == migrate.head() == migrate.HEAD == "0001"
-    assert migrate.upgrade(store.engine) == "0001"  # running it again changes nothing
+    assert migrate.current(store.engine) == migrate.head() == migrate.HEAD == "0002"
+    assert migrate.upgrade(store.engine) == "0002"  # running it again changes nothing
 
 
 def test_import_is_validated_and_idempotent(store: Store) -> None:

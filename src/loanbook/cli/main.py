@@ -551,8 +551,9 @@ def demo(
 
 
 def _register_extensions() -> None:
-    """Command groups that live in their own modules (the store, ACTUS)."""
-    for name in ("store", "actus", "compliance"):
+    """Command groups that live in their own modules (the store, ACTUS, compliance, serve and
+    users)."""
+    for name in ("store", "actus", "compliance", "serve"):
         module = f"loanbook.cli.{name}"
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(app)
