@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from loanbook.cli.common import console, err_console, fail, print_json
-from loanbook.cli.store import DbOpt, JsonOpt, _guard, _opened
+from loanbook.cli.common import JsonOpt, console, err_console, fail, print_json
+from loanbook.cli.store import DbOpt, _guard, _opened
 from loanbook.errors import Issue, ValidationError
 from loanbook.money import parse_amount
 
