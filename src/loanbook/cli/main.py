@@ -471,7 +471,7 @@ def demo(
 
 def _register_extensions() -> None:
     """Command groups that live in their own modules (the store, ACTUS)."""
-    for name in ("store", "actus"):
+    for name in ("store", "actus", "portfolio"):
         module = f"loanbook.cli.{name}"
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(app)
