@@ -111,6 +111,7 @@ LOAN_SCHEMA = pa.schema(
         ("waterfall_before", pa.string()),
         ("waterfall_after", pa.string()),
         ("prepayment_order", pa.string()),
+        ("usury_max_e9", pa.int64()),  # the maximum lawful rate (null: none)
     ]
 )
 EVENT_SCHEMA = pa.schema(
@@ -169,7 +170,6 @@ def row_of(terms: LoanTerms) -> dict[str, Any]:
     if terms.maturity is None:
         raise Refusal("no maturity date")
     for name, present in (
-        ("usury_max_rate", terms.usury_max_rate is not None),
         ("capitalize_until", terms.capitalize_until is not None),
         ("interest_base", terms.interest_base is not InterestBase.OUTSTANDING),
         ("scaling", terms.scaling is not None),
@@ -265,6 +265,7 @@ def row_of(terms: LoanTerms) -> dict[str, Any]:
         "waterfall_before": ",".join(wf.before_maturity),
         "waterfall_after": ",".join(wf.after_maturity),
         "prepayment_order": terms.prepayment_order.value,
+        "usury_max_e9": _e9(terms.usury_max_rate, "maximum lawful rate"),
     }
 
 
@@ -364,6 +365,7 @@ def terms_of(row: dict[str, Any]) -> LoanTerms:
             tuple(row["waterfall_before"].split(",")), tuple(row["waterfall_after"].split(","))
         ),
         prepayment_order=PrepaymentOrder(row["prepayment_order"]),
+        usury_max_rate=_rate(row.get("usury_max_e9")),
     )
 
 
@@ -475,6 +477,7 @@ def loan_matrix(loans: pa.Table, index_names: Sequence[str]) -> np.ndarray:
     m[:, K.F_PREPAY_DIRECT] = _codes(c("prepayment_order"), orders, "prepayment order")
     m[:, K.F_WF_BEFORE : K.F_WF_BEFORE + 4] = _orders(c("waterfall_before"))
     m[:, K.F_WF_AFTER : K.F_WF_AFTER + 4] = _orders(c("waterfall_after"))
+    m[:, K.F_USURY] = _ints(c("usury_max_e9"))
     m[:, K.F_S_MONTHS] = np.maximum(m[:, K.F_S_MONTHS], 1)
     m[:, K.F_I_MONTHS] = np.maximum(m[:, K.F_I_MONTHS], 1)
     m[:, K.F_R_MONTHS] = np.maximum(m[:, K.F_R_MONTHS], 1)

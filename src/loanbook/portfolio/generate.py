@@ -117,6 +117,8 @@ def loans_and_events(
         ["late_charge,interest,principal", "interest,principal,late_charge"], size=n, p=[0.8, 0.2]
     )
     prepay = rng.choice(["inverse", "direct"], size=n, p=[0.8, 0.2])
+    has_usury = rng.random(n) < 0.1
+    usury = rng.integers(5, 12, n) * _E9 // 100  # often below the rate: interest credited
     installment = np.zeros(n, dtype=np.int64)
     given = (amort == "level_principal") & (rng.random(n) < 0.3)
     installment[given] = (principal[given] // count[given] // 100 * 100).astype(np.int64)
@@ -158,6 +160,7 @@ def loans_and_events(
             "waterfall_before": pa.array(np.full(n, "interest,principal")),
             "waterfall_after": pa.array(wf_after),
             "prepayment_order": pa.array(prepay),
+            "usury_max_e9": pa.array(usury, pa.int64(), mask=~has_usury),
         },
         schema=form.LOAN_SCHEMA,
     )

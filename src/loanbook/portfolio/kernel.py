@@ -73,7 +73,8 @@ F_LATE_DC = 30
 F_PREPAY_DIRECT = 31
 F_WF_BEFORE = 32  # 4 columns: the component order before maturity of an installment
 F_WF_AFTER = 36  # 4 columns: after
-NF = 40
+F_USURY = 40  # the maximum lawful rate (NONE: none)
+NF = 41
 
 # codes
 DC_ACT_360, DC_ACT_365F, DC_ACT_ACT, DC_30_360, DC_30E_360 = 0, 1, 2, 3, 4
@@ -560,6 +561,9 @@ def run_one(
     lq = 0
     ln = 0
     late_posted = 0
+    uq = 0  # interest above the maximum lawful rate, exact (q, n)
+    un = 0
+    usury = row[F_USURY]
     unapplied = 0
     rate = NONE
     accrued_to = NONE
@@ -623,6 +627,9 @@ def run_one(
                     return OUT_OF_RANGE, nf
                 q, n = accrue_span(q, n, balance * rate, row[F_DC], accrued_to, day)
                 posted = rounded(q, n)
+                if usury != NONE and rate > usury:
+                    a = balance * (rate - usury)
+                    uq, un = accrue_span(uq, un, a, row[F_DC], accrued_to, day)
             if late_rate != NONE:
                 for j in range(nd):
                     if d_comp[j] == C_LATE or d_rem[j] <= 0 or d_date[j] >= day:
@@ -686,11 +693,15 @@ def run_one(
         elif which == 2:
             p_int += 1
             amount = rounded(q, n)
-            if amount != 0:
+            excess = rounded(uq, un) if (uq != 0 or un != 0) else 0
+            if amount - excess != 0:
+                if amount - excess < 0:
+                    return NEGATIVE_RATE, nf
                 if nd >= cap:
                     return CAPACITY, nf
-                d_comp[nd], d_date[nd], d_rem[nd] = C_INTEREST, day, amount
+                d_comp[nd], d_date[nd], d_rem[nd] = C_INTEREST, day, amount - excess
                 nd += 1
+            if amount != 0:
                 if want:
                     f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
                         day,
@@ -699,7 +710,7 @@ def run_one(
                         amount,
                     )
                     nf += 1
-            q, n, posted = 0, 0, 0
+            q, n, posted, uq, un = 0, 0, 0, 0, 0
         elif which == 3:
             p_res += 1
             previous = rate if (rate != NONE and day > start) else NONE
@@ -796,6 +807,9 @@ def run_one(
                     return OUT_OF_RANGE, nf
                 q, n = accrue_span(q, n, balance * rate, row[F_DC], accrued_to, until)
                 posted = rounded(q, n)
+                if usury != NONE and rate > usury:
+                    a = balance * (rate - usury)
+                    uq, un = accrue_span(uq, un, a, row[F_DC], accrued_to, until)
             if late_rate != NONE:
                 for j in range(nd):
                     if d_comp[j] == C_LATE or d_rem[j] <= 0 or d_date[j] >= until:
