@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-portfolio clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,15 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The portfolio engine (benchmarks/README.md): exactness over 100,000 loans, cash flows
+# against QuantLib and the exact engine, close of business over 1,000,000 loans, scaling, Dask.
+bench-portfolio: $(STAMP)
+	$(BIN)/python benchmarks/portfolio.py exactness --loans 100000 --seed 1
+	$(BIN)/python benchmarks/portfolio.py cashflows --loans 100000
+	$(BIN)/python benchmarks/portfolio.py cob --loans 1000000
+	$(BIN)/python benchmarks/portfolio.py scaling --sizes 10000,100000,1000000
+	$(BIN)/python benchmarks/portfolio.py dask --loans 200000
 
 clean:
 	rm -rf $(VENV) loanbook.db

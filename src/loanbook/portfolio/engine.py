@@ -157,35 +157,51 @@ class Result:
     flows: pa.Table | None
 
 
-def _span(loans: np.ndarray, until: int) -> tuple[int, int]:
-    first = int(min(loans[:, K.F_START].min(), loans[:, K.F_S_ANCHOR].min(), until))
+def _span(loans: np.ndarray, low: int, high: int) -> tuple[int, int]:
+    first = int(min(loans[:, K.F_START].min(), loans[:, K.F_S_ANCHOR].min(), low))
     last_inst = loans[:, K.F_S_ANCHOR] + 31 * loans[:, K.F_S_MONTHS] * (loans[:, K.F_S_COUNT] + 1)
-    last = int(max(loans[:, K.F_MATURITY].max(), last_inst.max(), until)) + 400
+    last = int(max(loans[:, K.F_MATURITY].max(), last_inst.max(), high)) + 400
     return first, last
+
+
+LIFETIME_MARGIN = 7  # days after maturity: an installment moved by a business-day rule
+
+
+def lifetime_ends(matrix: np.ndarray) -> np.ndarray:
+    """The date each loan's lifetime cash flows run to: a week after its maturity."""
+    return np.asarray(matrix[:, K.F_MATURITY] + LIFETIME_MARGIN, dtype=np.int64)
+
+
+def lifetime_end(row: dict[str, Any]) -> date:
+    return row["maturity"] + timedelta(days=LIFETIME_MARGIN)
 
 
 def run_portfolio(
     loans: pa.Table,
     events: pa.Table,
     fixings: pa.Table,
-    until: date,
+    until: date | None,
     *,
     flows: bool = False,
     assume_paid: bool = False,
 ) -> Result:
     """Every loan of ``loans`` run to ``until`` (as ``engine.run_loan``: events dated ``until``
-    apply, interest accrued up to, not including, it)."""
+    apply, interest accrued up to, not including, it); ``None``: each loan to its own
+    ``lifetime_end`` (its lifetime cash flows)."""
     n = loans.num_rows
     market = Market.of(fixings)
     matrix = form.loan_matrix(loans, market.names)
     evs = Events.of(loans, events)
-    day = form.day_number(until)
     if n == 0:
         return Result(_positions(loans, np.zeros((0, K.NP_), np.int64), [], []), None)
-    first, last = _span(matrix, day)
+    if until is None:
+        untils = lifetime_ends(matrix)
+    else:
+        untils = np.full(n, form.day_number(until), dtype=np.int64)
+    first, last = _span(matrix, int(untils.min()), int(untils.max()))
     cals = calendars(first, last)
     if flows:
-        cap = K.flow_capacity(matrix, evs.off, day)
+        cap = K.flow_capacity(matrix, evs.off, untils)
         fl_off = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(cap, out=fl_off[1:])
     else:
@@ -210,7 +226,7 @@ def run_portfolio(
         cals.nxt,
         cals.prv,
         cals.base,
-        day,
+        untils,
         assume_paid,
         fl_off,
         pos,
@@ -236,7 +252,7 @@ def run_portfolio(
                     TermsHistory.single(form.terms_of(row)),
                     form.events_of(ev_rows),
                     fx,
-                    until,
+                    until or lifetime_end(row),
                     assume_paid=assume_paid,
                 )
             except LoanbookError as exc:
@@ -327,31 +343,22 @@ def _flows(
     status: np.ndarray,
     extra: dict[int, list[tuple[int, int, int, int]]],
 ) -> pa.Table:
-    counts = np.where(status == K.OK, f_count, 0)
-    starts = fl_off[:-1]
-    total = int(counts.sum())
-    loan_no = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-    within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    take = np.repeat(starts, counts) + within
-    cols = [loan_no, f_date[take], f_kind[take], f_comp[take], f_amount[take]]
+    cols = list(K.compact(fl_off, f_count, status == K.OK, f_date, f_kind, f_comp, f_amount))
     if extra:
         rows = [(i, *r) for i, rs in sorted(extra.items()) for r in rs]
         if rows:
             more = np.array(rows, dtype=np.int64)
-            cols = [np.concatenate([c, more[:, j]]) for j, c in enumerate(cols)]
+            cols = [np.concatenate([c, more[:, j].astype(c.dtype)]) for j, c in enumerate(cols)]
             order = np.argsort(cols[0], kind="stable")
             cols = [c[order] for c in cols]
+    kinds = pa.array([FLOW_KINDS.get(k, "") for k in range(max(FLOW_KINDS) + 1)])
     return pa.table(
         {
             "loan_no": pa.array(cols[0], pa.int64()),
-            "date": pa.array(cols[1].astype("datetime64[D]")),
-            "kind": pa.DictionaryArray.from_arrays(
-                pa.array(cols[2].astype(np.int32)),
-                pa.array([FLOW_KINDS.get(k, "") for k in range(max(FLOW_KINDS) + 1)]),
-            ),
+            "date": pa.array(cols[1].astype(np.int32), pa.int32()).cast(pa.date32()),
+            "kind": pa.DictionaryArray.from_arrays(pa.array(cols[2]), kinds),
             "component": pa.DictionaryArray.from_arrays(
-                pa.array(cols[3].astype(np.int32)),
-                pa.array([COMPONENT_NAMES[c] for c in range(4)]),
+                pa.array(cols[3]), pa.array([COMPONENT_NAMES[c] for c in range(4)])
             ),
             "amount_cents": pa.array(cols[4], pa.int64()),
         }

@@ -23,6 +23,7 @@ from loanbook.portfolio.engine import (
     POSITION_COLUMNS,
     REFUSED_BY_EXACT,
     _from_result,
+    lifetime_end,
     run_portfolio,
 )
 
@@ -36,7 +37,12 @@ class Comparison:
 
 
 def compare(
-    loans: pa.Table, events: pa.Table, fixings: pa.Table, until: date, *, assume_paid: bool = False
+    loans: pa.Table,
+    events: pa.Table,
+    fixings: pa.Table,
+    until: date | None,
+    *,
+    assume_paid: bool = False,
 ) -> Comparison:
     result = run_portfolio(loans, events, fixings, until, flows=True, assume_paid=assume_paid)
     assert result.flows is not None
@@ -62,7 +68,7 @@ def compare(
                 TermsHistory.single(form.terms_of(row)),
                 form.events_of(by_loan.get(row["loan"], [])),
                 market,
-                until,
+                until or lifetime_end(row),
                 assume_paid=assume_paid,
             )
         except LoanbookError:

@@ -701,15 +701,14 @@ def run_one(
                     return CAPACITY, nf
                 d_comp[nd], d_date[nd], d_rem[nd] = C_INTEREST, day, amount - excess
                 nd += 1
-            if amount != 0:
-                if want:
-                    f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
-                        day,
-                        FL_INTEREST_DUE,
-                        C_INTEREST,
-                        amount,
-                    )
-                    nf += 1
+            if amount != 0 and want:
+                f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
+                    day,
+                    FL_INTEREST_DUE,
+                    C_INTEREST,
+                    amount,
+                )
+                nf += 1
             q, n, posted, uq, un = 0, 0, 0, 0, 0
         elif which == 3:
             p_res += 1
@@ -883,7 +882,7 @@ def run_many(
     nxt: np.ndarray,
     prv: np.ndarray,
     base: int,
-    until: int,
+    untils: np.ndarray,
     assume_paid: bool,
     fl_off: np.ndarray,
     pos: np.ndarray,
@@ -894,8 +893,8 @@ def run_many(
     f_amount: np.ndarray,
     f_count: np.ndarray,
 ) -> None:
-    """Every loan (rows of ``loans``) to ``until``, in parallel over loans. Events of loan i
-    are ``ev_*[ev_off[i]:ev_off[i+1]]`` (in step order); its flows go to
+    """Every loan (rows of ``loans``) to its date in ``untils``, in parallel over loans.
+    Events of loan i are ``ev_*[ev_off[i]:ev_off[i+1]]`` (in step order); its flows go to
     ``f_*[fl_off[i]:fl_off[i+1]]`` (an empty range: no flows)."""
     for i in prange(loans.shape[0]):
         a, b = ev_off[i], ev_off[i + 1]
@@ -911,7 +910,7 @@ def run_many(
             nxt,
             prv,
             base,
-            until,
+            untils[i],
             assume_paid,
             pos[i],
             f_date[fa:fb],
@@ -924,15 +923,49 @@ def run_many(
 
 
 @njit(cache=True, parallel=True)
-def flow_capacity(loans: np.ndarray, ev_off: np.ndarray, until: int) -> np.ndarray:
+def flow_capacity(loans: np.ndarray, ev_off: np.ndarray, untils: np.ndarray) -> np.ndarray:
     """An upper bound on the flows each loan writes: every installment, interest date, event,
     late charge and open amount due."""
     out = np.empty(loans.shape[0], np.int64)
     for i in prange(loans.shape[0]):
         row = loans[i]
         n_inst = 1 if row[F_AMORT] == AM_BULLET else row[F_S_COUNT]
-        end = max(row[F_MATURITY], until)
+        end = max(row[F_MATURITY], untils[i])
         n_int = max(_months_between(row[F_I_ANCHOR], end) // row[F_I_MONTHS], 0) + 4
         n_ev = ev_off[i + 1] - ev_off[i]
         out[i] = 2 * (n_inst + n_int + 2 * n_ev + 4)
     return out
+
+
+@njit(cache=True, parallel=True)
+def compact(
+    fl_off: np.ndarray,
+    f_count: np.ndarray,
+    keep: np.ndarray,
+    f_date: np.ndarray,
+    f_kind: np.ndarray,
+    f_comp: np.ndarray,
+    f_amount: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The flows written by the loans with ``keep`` set, contiguous: (loan number, date,
+    kind, component, amount)."""
+    n = f_count.shape[0]
+    out_off = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        out_off[i + 1] = out_off[i] + (f_count[i] if keep[i] else 0)
+    total = out_off[n]
+    o_loan = np.empty(total, np.int64)
+    o_date = np.empty(total, np.int64)
+    o_kind = np.empty(total, np.int8)
+    o_comp = np.empty(total, np.int8)
+    o_amount = np.empty(total, np.int64)
+    for i in prange(n):
+        a = fl_off[i]
+        o = out_off[i]
+        for j in range(out_off[i + 1] - o):
+            o_loan[o + j] = i
+            o_date[o + j] = f_date[a + j]
+            o_kind[o + j] = f_kind[a + j]
+            o_comp[o + j] = f_comp[a + j]
+            o_amount[o + j] = f_amount[a + j]
+    return o_loan, o_date, o_kind, o_comp, o_amount
