@@ -99,8 +99,8 @@ def test_a_fixed_bullet_loan_by_hand() -> None:
 
 
 def test_terms_beyond_the_kernel_are_refused_with_the_reason() -> None:
-    terms = cit_terms(usury_max_rate=Decimal("0.25"))
-    with pytest.raises(form.Refusal, match="usury_max_rate"):
+    terms = cit_terms(capitalize_until=date(1997, 1, 1))
+    with pytest.raises(form.Refusal, match="capitalize_until"):
         form.row_of(terms)
     with pytest.raises(form.Refusal, match="finer than a billionth"):
         form.row_of(cit_terms(rate=RateSpec(fixed=Decimal("0.0123456789012"))))
