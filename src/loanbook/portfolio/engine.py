@@ -240,7 +240,17 @@ def run_portfolio(
     methods = [BY_KERNEL] * n
     notes = [""] * n
     extra: dict[int, list[tuple[int, int, int, int]]] = {}
-    todo = np.flatnonzero(status != K.OK)
+    for i in np.flatnonzero(status == K.REFUSED).tolist():
+        # the exact engine refuses the whole run; the kernel knows the figures it names
+        amount, left = (Decimal(int(v)).scaleb(-2) for v in pos[i, :2])
+        loan = loans.column("loan")[i].as_py()
+        methods[i] = REFUSED_BY_EXACT
+        notes[i] = (
+            f"amount: prepayment {amount} exceeds the principal not yet due {left} of loan {loan}"
+        )
+        pos[i] = 0
+        extra[i] = []
+    todo = np.flatnonzero((status != K.OK) & (status != K.REFUSED))
     if len(todo):
         fx = form.market_of(fixings)
         for i in todo.tolist():

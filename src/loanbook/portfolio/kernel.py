@@ -482,7 +482,9 @@ def _level_payment(
         i -= 1
     x = (balance + accrued) * running / (1.0 + total)
     whole = np.floor(x)
-    if abs(x - whole - 0.5) <= 1e-11 * abs(x) + 1e-7:
+    # relative error of x: at most about (6 count + 10) units of 2^-53; allowed: thrice that
+    bound = (8.0 * count + 32.0) * 2.3e-16 * abs(x) + 1e-9
+    if abs(x - whole - 0.5) <= bound:
         return 0, False
     return int(whole) + (1 if x - whole > 0.5 else 0), True
 
@@ -771,6 +773,7 @@ def run_one(
                 unapplied += left
             else:  # prepayment
                 if amount > pnd:
+                    pos[0], pos[1] = amount, pnd
                     return REFUSED, nf
                 left = amount
                 if row[F_PREPAY_DIRECT] != 0:
