@@ -55,8 +55,9 @@ def test_dask_local_cluster_gives_the_single_process_results(tmp_path: Path) -> 
     other = tmp_path / "copy"
     shutil.copytree(book, other)
     call("portfolio", "run", str(book), "--to", TO)
-    call("portfolio", "run", str(other), "--to", TO, "--scheduler", "local", "--workers", "2")
     until = date.fromisoformat(TO)
+    done = run_folder(other, until, scheduler="local", workers=2)
+    assert [d.part for d in done] == [0, 1, 2]
     single = Folder.open(book).results(until)
     dask = Folder.open(other).results(until)
     assert single.num_rows == 240

@@ -104,7 +104,8 @@ def run_folder(
             if progress:
                 progress(done)
     finally:
-        client.close()
+        # bounded: a cluster slow to stop must not hold results already published
+        client.close(timeout=30)
         if cluster is not None:
-            cluster.close()
+            cluster.close(timeout=30)
     return sorted(out, key=lambda d: d.part)
