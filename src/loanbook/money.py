@@ -19,11 +19,11 @@ EXACT = Context(prec=40, rounding=ROUND_HALF_UP)
 def to_cents(value: Decimal | Fraction | int) -> Decimal:
     """Round to the cent, half-up: the rounding rule everywhere unless a term says otherwise."""
     if isinstance(value, Fraction):
-        # Exact half-up rounding of a rational: floor(x * 100 + 1/2) for x >= 0, mirrored below 0.
-        scaled = value * 100
-        sign = -1 if scaled < 0 else 1
-        magnitude = abs(scaled)
-        whole = int(magnitude + Fraction(1, 2))
+        # Exact half-up rounding of a rational: floor(x * 100 + 1/2) for x >= 0, mirrored below
+        # 0; in integers, floor((200 |n| + d) / 2d) for x = n / d (no Fraction arithmetic).
+        num, den = value.numerator, value.denominator
+        sign = -1 if num < 0 else 1
+        whole = (200 * abs(num) + den) // (2 * den)
         return (Decimal(sign * whole) / 100).quantize(CENT)
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
