@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-api serve fuzz mutate clean docs scenario
+.PHONY: demo test lint bench bench-api bench-portfolio serve fuzz mutate clean docs scenario
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -66,6 +66,15 @@ bench-api: $(STAMP)
 # The API and web application on the demo database (http://127.0.0.1:8000/).
 serve: $(STAMP)
 	$(BIN)/loanbook serve --db $(DB)
+
+# The portfolio engine (benchmarks/README.md): exactness over 100,000 loans, cash flows
+# against QuantLib and the exact engine, close of business over 1,000,000 loans, scaling, Dask.
+bench-portfolio: $(STAMP)
+	$(BIN)/python benchmarks/portfolio.py exactness --loans 100000 --seed 1
+	$(BIN)/python benchmarks/portfolio.py cashflows --loans 100000
+	$(BIN)/python benchmarks/portfolio.py cob --loans 1000000
+	$(BIN)/python benchmarks/portfolio.py scaling --sizes 10000,100000,1000000
+	$(BIN)/python benchmarks/portfolio.py dask --loans 200000
 
 clean:
 	rm -rf $(VENV) loanbook.db scenario.db .mutate

@@ -6,6 +6,7 @@ as of a date as known on a date, and the result of running a loan to a date.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -27,6 +28,7 @@ from loanbook.terms.schema import TermFileModel
 from loanbook.terms.versioning import Assertion, assertions_of, resolve
 
 FAR_FUTURE = date(9999, 12, 31)
+_STATES_KEPT = 512  # resolved states kept per book (most recently used)
 
 
 @dataclass(frozen=True)
@@ -55,12 +57,26 @@ class Book:
             out.extend(assertions_of(doc.model, doc.source, order))
         return tuple(out)
 
+    @cached_property
+    def _states(self) -> OrderedDict[tuple[date, date | None, bool], dict[str, Any]]:
+        return OrderedDict()
+
     def state(
         self, as_of: date, known_on: date | None = None, compliance: bool = False
     ) -> dict[str, Any]:
-        """The resolved terms (nested dictionaries of cited terms); the compliance terms
-        only when asked for (``loanbook.compliance`` does)."""
-        return resolve(self.assertions, as_of, known_on, compliance)
+        """The resolved terms (nested dictionaries of cited terms); the compliance terms only
+        when asked for (``loanbook.compliance`` does). Resolved once per (as_of, known_on,
+        compliance) and shared: the book is immutable, so callers must not change it."""
+        key = (as_of, known_on, compliance)
+        found = self._states.get(key)
+        if found is None:
+            found = resolve(self.assertions, as_of, known_on, compliance)
+            self._states[key] = found
+            if len(self._states) > _STATES_KEPT:
+                self._states.popitem(last=False)
+        else:
+            self._states.move_to_end(key)
+        return found
 
     def loan_ids(self, as_of: date = FAR_FUTURE, known_on: date | None = None) -> tuple[str, ...]:
         """Term loans and revolving loan accounts."""

@@ -23,13 +23,13 @@ EXACT = Context(prec=40, rounding=ROUND_HALF_UP)
 def to_cents(value: Decimal | Fraction | int) -> Decimal:
     """Round to the cent, half-up: the rounding rule everywhere unless a term says otherwise."""
     if isinstance(value, Fraction):
-        # Exact half-up rounding of a rational: floor(x * 100 + 1/2) for x >= 0, mirrored below 0.
-        scaled = value * 100
-        sign = -1 if scaled < 0 else 1
-        magnitude = abs(scaled)
-        whole = int(magnitude + Fraction(1, 2))
-        exact = Context(prec=max(28, len(str(whole)) + 3))  # never rounds: whole / 100 is exact
-        return exact.divide(Decimal(sign * whole), Decimal(100)).quantize(CENT, context=exact)
+        # Exact half-up rounding of a rational: floor(x * 100 + 1/2) for x >= 0, mirrored below
+        # 0; in integers, floor((200 |n| + d) / 2d) for x = n / d (no Fraction arithmetic). The
+        # string form makes the Decimal exact however many digits it has (no context rounds it).
+        num, den = value.numerator, value.denominator
+        sign = -1 if num < 0 else 1
+        whole = (200 * abs(num) + den) // (2 * den)
+        return Decimal(f"{sign * whole}e-2")
     amount = Decimal(value)
     # Enough precision for the whole number: quantizing never raises, however large the value
     # (the parser keeps inputs below 10^15; this keeps a bad stored value from crashing).

@@ -552,8 +552,8 @@ def demo(
 
 def _register_extensions() -> None:
     """Command groups that live in their own modules (the store, ACTUS, compliance, serve and
-    users)."""
-    for name in ("store", "actus", "compliance", "serve"):
+    users, the portfolio engine)."""
+    for name in ("store", "actus", "compliance", "serve", "portfolio"):
         module = f"loanbook.cli.{name}"
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module).register(app)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from typing import ClassVar
 
 from loanbook.engine.events import LoanEvent
 from loanbook.engine.history import TermsHistory
@@ -75,27 +76,30 @@ class _Run(Servicing):
             self._settle(until, end_id)
         return self._result(until)
 
+    #: The handler of each step kind, by method name (looked up once per class, not per step).
+    _HANDLERS: ClassVar[dict[StepKind, str]] = {
+        StepKind.ADVANCE: "_advance",
+        StepKind.PRINCIPAL_DUE: "_principal_due",
+        StepKind.INTEREST_DUE: "_interest_due",
+        StepKind.FEE: "_fee",
+        StepKind.PAYMENT: "_payment",
+        StepKind.PREPAYMENT: "_prepayment",
+        StepKind.ACCELERATION: "_acceleration",
+        StepKind.RATE_RESET: "_rate_reset",
+        StepKind.RATE_SET: "_rate_set",
+        StepKind.PAYMENT_RECALC: "_payment_recalc",
+        StepKind.CAPITALIZATION: "_capitalize",
+        StepKind.PURCHASE: "_purchase",
+        StepKind.TERMINATION: "_terminate",
+        StepKind.SCALING: "_rescale",
+        StepKind.INTEREST_BASE: "_reset_base",
+        StepKind.MATURITY: "_principal_due",
+    }
+
     def _apply(self, step: Step) -> None:
-        handler = {
-            StepKind.ADVANCE: self._advance,
-            StepKind.PRINCIPAL_DUE: self._principal_due,
-            StepKind.INTEREST_DUE: self._interest_due,
-            StepKind.FEE: self._fee,
-            StepKind.PAYMENT: self._payment,
-            StepKind.PREPAYMENT: self._prepayment,
-            StepKind.ACCELERATION: self._acceleration,
-            StepKind.RATE_RESET: self._rate_reset,
-            StepKind.RATE_SET: self._rate_set,
-            StepKind.PAYMENT_RECALC: self._payment_recalc,
-            StepKind.CAPITALIZATION: self._capitalize,
-            StepKind.PURCHASE: self._purchase,
-            StepKind.TERMINATION: self._terminate,
-            StepKind.SCALING: self._rescale,
-            StepKind.INTEREST_BASE: self._reset_base,
-            StepKind.MATURITY: self._principal_due,
-        }.get(step.kind)
-        if handler is not None:
-            handler(step)
+        name = self._HANDLERS.get(step.kind)
+        if name is not None:
+            getattr(self, name)(step)
 
     def _record(self, step: Step) -> None:
         self.states.append(

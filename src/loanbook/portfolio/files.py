@@ -1,0 +1,124 @@
+"""A portfolio on disk: Parquet partitions of loans and events, and results by partition.
+
+    DIR/portfolio.json                   what the folder holds (loans, partitions)
+    DIR/fixings.parquet                  index,date,rate_e9
+    DIR/loans/part-00000.parquet         the loans of partition 0 (form.LOAN_SCHEMA)
+    DIR/events/part-00000.parquet        their events, in input order (form.EVENT_SCHEMA)
+    DIR/results/YYYY-MM-DD/part-00000.parquet   positions as of that date
+
+A partition's result is published once: written to a temporary file, then linked to its name,
+which fails if the name exists. A run killed at any moment leaves only whole result files, and
+a rerun computes the partitions that have none, so nothing is written twice.
+"""
+
+# mypy: disable-error-code="no-any-return"
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from loanbook.errors import Issue, ValidationError
+from loanbook.portfolio import form
+
+MANIFEST = "portfolio.json"
+
+
+def part_name(i: int) -> str:
+    return f"part-{i:05d}.parquet"
+
+
+@dataclass(frozen=True)
+class Folder:
+    path: Path
+    loans: int
+    partitions: int
+
+    @classmethod
+    def open(cls, path: Path) -> Folder:
+        try:
+            meta = json.loads((path / MANIFEST).read_text())
+            return cls(path, int(meta["loans"]), int(meta["partitions"]))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ValidationError(
+                Issue(str(path / MANIFEST), "portfolio", f"not a portfolio folder ({exc})")
+            ) from None
+
+    def fixings(self) -> pa.Table:
+        return pq.read_table(self.path / "fixings.parquet", schema=form.FIXING_SCHEMA)
+
+    def loans_of(self, part: int) -> pa.Table:
+        return pq.read_table(self.path / "loans" / part_name(part), schema=form.LOAN_SCHEMA)
+
+    def events_of(self, part: int) -> pa.Table:
+        return pq.read_table(self.path / "events" / part_name(part), schema=form.EVENT_SCHEMA)
+
+    def results_dir(self, until: date) -> Path:
+        return self.path / "results" / until.isoformat()
+
+    def result_path(self, until: date, part: int) -> Path:
+        return self.results_dir(until) / part_name(part)
+
+    def done(self, until: date) -> set[int]:
+        folder = self.results_dir(until)
+        return {i for i in range(self.partitions) if (folder / part_name(i)).exists()}
+
+    def results(self, until: date) -> pa.Table:
+        """Every partition's positions as of ``until`` (those computed so far), in loan order."""
+        parts = sorted(self.done(until))
+        tables = [pq.read_table(self.result_path(until, i)) for i in parts]
+        if not tables:
+            raise ValidationError(
+                Issue(str(self.results_dir(until)), "results", "no results for this date")
+            )
+        return pa.concat_tables(tables)
+
+
+def publish(table: pa.Table, path: Path) -> bool:
+    """Write ``table`` to ``path`` unless it exists; False if it did (nothing is written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return False
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    pq.write_table(table, tmp)
+    try:
+        os.link(tmp, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink()
+
+
+def write_portfolio(
+    path: Path,
+    chunks: Iterable[tuple[pa.Table, pa.Table]],
+    fixings: pa.Table,
+    extra: dict[str, Any] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Folder:
+    """Write a portfolio folder from (loans, events) partitions; refuses a non-empty folder."""
+    if path.exists() and any(path.iterdir()):
+        raise ValidationError(Issue(str(path), "out", "exists and is not empty"))
+    (path / "loans").mkdir(parents=True)
+    (path / "events").mkdir()
+    pq.write_table(fixings.cast(form.FIXING_SCHEMA), path / "fixings.parquet")
+    loans = parts = 0
+    for loan_table, event_table in chunks:
+        pq.write_table(loan_table.cast(form.LOAN_SCHEMA), path / "loans" / part_name(parts))
+        pq.write_table(event_table.cast(form.EVENT_SCHEMA), path / "events" / part_name(parts))
+        loans += loan_table.num_rows
+        parts += 1
+        if progress:
+            progress(loan_table.num_rows)
+    meta = {"format": 1, "loans": loans, "partitions": parts, **(extra or {})}
+    (path / MANIFEST).write_text(json.dumps(meta, indent=2) + "\n")
+    return Folder(path, loans, parts)

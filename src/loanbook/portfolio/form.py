@@ -1,0 +1,488 @@
+# mypy: disable-error-code="no-any-return"
+"""The portfolio form: loans, events and fixings as Arrow tables, one row per loan.
+
+This is what ``loanbook portfolio`` reads and writes as Parquet, and what the kernel runs. A row
+holds the terms the portfolio engine covers (see ``eligibility``); a loan whose terms need
+more (a versioned history, acceleration, negative amortization, capitalisation, scaling...)
+is refused here with the reason and stays with the exact engine.
+
+Money is integer cents (``*_cents``); rates are integers in billionths (``*_e9``:
+5.4375% = 54_375_000); dates are Arrow dates. ``terms_of`` turns a row back into the
+``LoanTerms`` the exact engine runs, which is how exactness is checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from loanbook.engine.events import EventKind, LoanEvent
+from loanbook.engine.history import TermsHistory
+from loanbook.portfolio import kernel as K
+from loanbook.rates import Fixing, Market
+from loanbook.terms.model import (
+    Amortization,
+    AmortizationKind,
+    InterestBase,
+    LateCharge,
+    LoanTerms,
+    PaymentSchedule,
+    PeriodRule,
+    PrepaymentOrder,
+    RateReset,
+    RateSpec,
+    Waterfall,
+)
+from loanbook.time import BusinessDayConvention, Cycle, DayCount
+from loanbook.time.schedule import Stub
+
+EPOCH = date(1970, 1, 1)
+CENTS = Decimal(100)
+SCALE = Decimal(K.RATE_SCALE)
+
+DAY_COUNTS = {
+    DayCount.ACT_360: K.DC_ACT_360,
+    DayCount.ACT_365F: K.DC_ACT_365F,
+    DayCount.ACT_ACT: K.DC_ACT_ACT,
+    DayCount.THIRTY_360: K.DC_30_360,
+    DayCount.THIRTY_E_360: K.DC_30E_360,
+}
+AMORTIZATIONS = {
+    AmortizationKind.LEVEL_PRINCIPAL: K.AM_LEVEL_PRINCIPAL,
+    AmortizationKind.LEVEL_PAYMENT: K.AM_LEVEL_PAYMENT,
+    AmortizationKind.BULLET: K.AM_BULLET,
+}
+CONVENTIONS = {
+    BusinessDayConvention.UNADJUSTED: K.CONV_NONE,
+    BusinessDayConvention.FOLLOWING: K.CONV_F,
+    BusinessDayConvention.MODIFIED_FOLLOWING: K.CONV_MF,
+    BusinessDayConvention.PRECEDING: K.CONV_P,
+    BusinessDayConvention.MODIFIED_PRECEDING: K.CONV_MP,
+}
+CALENDARS = ("none", "weekdays", "US", "NYSE")
+RESETS = {RateReset.FIXED: K.RESET_FIXED, RateReset.PERIOD_START: K.RESET_PERIOD_START}
+RESETS[RateReset.CYCLE] = K.RESET_CYCLE
+PERIOD_RULES = {PeriodRule.LOAN_DATE_MONTHLY: K.PRULE_LOAN_DATE_MONTHLY}
+PERIOD_RULES[PeriodRule.MONTH_END] = K.PRULE_MONTH_END
+COMPONENTS = {"late_charge": K.C_LATE, "fee": K.C_FEE, "interest": K.C_INTEREST}
+COMPONENTS["principal"] = K.C_PRINCIPAL
+DEFAULT_ORDER = ("late_charge", "fee", "interest", "principal")
+EVENT_KINDS = {"fee": K.EV_FEE, "payment": K.EV_PAYMENT, "prepayment": K.EV_PREPAYMENT}
+
+LOAN_SCHEMA = pa.schema(
+    [
+        ("loan", pa.string()),
+        ("principal_cents", pa.int64()),
+        ("start", pa.date32()),
+        ("maturity", pa.date32()),
+        ("day_count", pa.string()),
+        ("amortization", pa.string()),
+        ("installment_cents", pa.int64()),  # 0: computed (level principal / level payment)
+        ("schedule_anchor", pa.date32()),
+        ("schedule_months", pa.int32()),
+        ("schedule_count", pa.int32()),
+        ("schedule_eom", pa.bool_()),
+        ("interest_anchor", pa.date32()),
+        ("interest_months", pa.int32()),
+        ("interest_eom", pa.bool_()),
+        ("convention", pa.string()),
+        ("calendar", pa.string()),
+        ("rate_index", pa.string()),  # empty: a fixed rate
+        ("fixed_rate_e9", pa.int64()),
+        ("margin_e9", pa.int64()),
+        ("floor_e9", pa.int64()),
+        ("cap_e9", pa.int64()),
+        ("period_cap_e9", pa.int64()),
+        ("period_floor_e9", pa.int64()),
+        ("reset", pa.string()),
+        ("period_rule", pa.string()),
+        ("reset_months", pa.int32()),
+        ("reset_anchor", pa.date32()),
+        ("fixing_lag_days", pa.int32()),
+        ("initial_rate_e9", pa.int64()),
+        ("recalculate_on_reset", pa.bool_()),
+        ("late_charge_e9", pa.int64()),
+        ("late_charge_day_count", pa.string()),
+        ("waterfall_before", pa.string()),
+        ("waterfall_after", pa.string()),
+        ("prepayment_order", pa.string()),
+        ("usury_max_e9", pa.int64()),  # the maximum lawful rate (null: none)
+    ]
+)
+EVENT_SCHEMA = pa.schema(
+    [
+        ("loan", pa.string()),
+        ("date", pa.date32()),
+        ("kind", pa.string()),
+        ("amount_cents", pa.int64()),
+    ]
+)
+FIXING_SCHEMA = pa.schema([("index", pa.string()), ("date", pa.date32()), ("rate_e9", pa.int64())])
+
+
+class Refusal(ValueError):
+    """A loan the portfolio engine does not cover; the reason names the term."""
+
+
+def day_number(d: date) -> int:
+    return (d - EPOCH).days
+
+
+def _cents(amount: Decimal, what: str) -> int:
+    scaled = amount * CENTS
+    if scaled != scaled.to_integral_value():
+        raise Refusal(f"{what} {amount} is not a whole number of cents")
+    return int(scaled)
+
+
+def _e9(rate: Decimal | None, what: str) -> int | None:
+    if rate is None:
+        return None
+    scaled = rate * SCALE
+    if scaled != scaled.to_integral_value():
+        raise Refusal(f"{what} {rate} is finer than a billionth")
+    return int(scaled)
+
+
+def _months(cycle: Cycle, what: str) -> int:
+    if cycle.months <= 0:
+        raise Refusal(f"{what} cycle {cycle} is not in months")
+    return cycle.months
+
+
+def _schedule(s: PaymentSchedule, what: str) -> None:
+    if s.calc_unadjusted:
+        raise Refusal(f"{what} calculates to unadjusted dates")
+    if s.calendar.upper() not in {c.upper() for c in CALENDARS}:
+        raise Refusal(f"{what} calendar {s.calendar}")
+
+
+def row_of(terms: LoanTerms) -> dict[str, Any]:
+    """The portfolio row of ``terms``; ``Refusal`` names what the portfolio engine lacks."""
+    amort = terms.amortization
+    if amort.kind not in AMORTIZATIONS:
+        raise Refusal(f"amortization {amort.kind.value}")
+    if terms.maturity is None:
+        raise Refusal("no maturity date")
+    for name, present in (
+        ("capitalize_until", terms.capitalize_until is not None),
+        ("interest_base", terms.interest_base is not InterestBase.OUTSTANDING),
+        ("scaling", terms.scaling is not None),
+        ("accrued_at_start", bool(terms.accrued_at_start)),
+        ("premium_discount", bool(terms.premium_discount)),
+        ("maturity_end_of_day", terms.maturity_end_of_day),
+        ("amortization horizon", amort.horizon is not None),
+    ):
+        if present:
+            raise Refusal(f"{name} is set")
+    isched = terms.interest_schedule
+    _schedule(isched, "interest schedule")
+    if isched.count is not None or isched.end is not None:
+        raise Refusal("interest schedule with a count or an end")
+    if isched.cycle.stub is not Stub.SHORT:
+        raise Refusal("interest schedule with a long stub")
+    sched = amort.schedule
+    if amort.kind is AmortizationKind.BULLET:
+        sched = None
+    elif sched is None or sched.count is None:
+        raise Refusal("principal schedule without a count")
+    else:
+        _schedule(sched, "principal schedule")
+        if (sched.convention, sched.calendar.upper()) != (
+            isched.convention,
+            isched.calendar.upper(),
+        ):
+            raise Refusal("principal and interest schedules on different business days")
+    spec = terms.rate
+    if spec.multiplier != 1:
+        raise Refusal("a rate multiplier")
+    if spec.next_reset_rate is not None or spec.reset_schedule is not None:
+        raise Refusal("a rate reset agreed in advance or on its own schedule")
+    if spec.reset not in RESETS:
+        raise Refusal(f"rate reset {spec.reset.value}")
+    fixed = spec.fixed if spec.fixed is not None else spec.initial
+    if spec.index is None and fixed is None:
+        raise Refusal("the rate has neither an index nor a fixed value")
+    reset = spec.reset if spec.index is not None else RateReset.FIXED
+    if spec.index is not None and reset is RateReset.FIXED:
+        reset = RateReset.FIXED
+    rule = ""
+    if reset is RateReset.PERIOD_START:
+        if terms.interest_rate_period is None:
+            raise Refusal("period-start resets without an interest rate period")
+        rule = terms.interest_rate_period.value
+    months = 0
+    if reset is RateReset.CYCLE:
+        if spec.reset_cycle is None:
+            raise Refusal("a cycle reset without a cycle")
+        if spec.reset_cycle.stub is not Stub.SHORT:
+            raise Refusal("a reset cycle with a long stub")
+        months = _months(spec.reset_cycle, "reset")
+    wf = terms.waterfall
+    for order in (wf.before_maturity, wf.after_maturity):
+        for c in order:
+            if c not in COMPONENTS and c != "indexation":
+                raise Refusal(f"waterfall component {c}")
+    lc = terms.late_charge
+    return {
+        "loan": terms.id,
+        "principal_cents": _cents(terms.principal, "principal"),
+        "start": terms.start,
+        "maturity": terms.maturity,
+        "day_count": terms.day_count.value,
+        "amortization": amort.kind.value,
+        "installment_cents": _cents(amort.installment, "installment") if amort.installment else 0,
+        "schedule_anchor": sched.anchor if sched else terms.maturity,
+        "schedule_months": _months(sched.cycle, "principal") if sched else 1,
+        "schedule_count": sched.count if sched and sched.count is not None else 1,
+        "schedule_eom": sched.eom if sched else False,
+        "interest_anchor": isched.anchor,
+        "interest_months": _months(isched.cycle, "interest"),
+        "interest_eom": isched.eom,
+        "convention": isched.convention.value,
+        "calendar": next(c for c in CALENDARS if c.upper() == isched.calendar.upper()),
+        "rate_index": spec.index or "",
+        "fixed_rate_e9": _e9(fixed, "rate") or 0,
+        "margin_e9": _e9(spec.margin, "margin"),
+        "floor_e9": _e9(spec.floor, "floor"),
+        "cap_e9": _e9(spec.cap, "cap"),
+        "period_cap_e9": _e9(spec.period_cap, "period cap"),
+        "period_floor_e9": _e9(spec.period_floor, "period floor"),
+        "reset": reset.value,
+        "period_rule": rule,
+        "reset_months": months,
+        "reset_anchor": spec.reset_anchor,
+        "fixing_lag_days": spec.fixing_lag_days,
+        "initial_rate_e9": _e9(spec.initial, "initial rate") if spec.index else None,
+        "recalculate_on_reset": amort.recalculate_on_reset,
+        "late_charge_e9": _e9(lc.rate, "late charge") if lc else None,
+        "late_charge_day_count": lc.day_count.value if lc else DayCount.ACT_360.value,
+        "waterfall_before": ",".join(wf.before_maturity),
+        "waterfall_after": ",".join(wf.after_maturity),
+        "prepayment_order": terms.prepayment_order.value,
+        "usury_max_e9": _e9(terms.usury_max_rate, "maximum lawful rate"),
+    }
+
+
+def check_history(history: TermsHistory) -> LoanTerms:
+    if len(history.versions) > 1:
+        raise Refusal("the terms change over time (a versioned history)")
+    return history.latest
+
+
+def event_rows(loan: str, events: Iterable[LoanEvent]) -> list[dict[str, Any]]:
+    """The portfolio rows of a loan's events, in input order; other kinds are refused."""
+    out: list[dict[str, Any]] = []
+    for ev in events:
+        if ev.kind in (EventKind.FIXING, EventKind.NOTICE, EventKind.WAIVER):
+            continue  # the term-loan engine takes no step for these
+        if ev.kind.value not in EVENT_KINDS:
+            raise Refusal(f"a {ev.kind.value} event")
+        if ev.get("end_of_day"):
+            raise Refusal("an end-of-day event")
+        if ev.amount is None or ev.amount < 0:
+            raise Refusal(f"a {ev.kind.value} without a positive amount")
+        out.append(
+            {
+                "loan": loan,
+                "date": ev.date,
+                "kind": ev.kind.value,
+                "amount_cents": _cents(ev.amount, ev.kind.value),
+            }
+        )
+    return out
+
+
+# -- back to the exact engine's records --------------------------------------------------------
+def _rate(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(int(value)) / SCALE
+
+
+def terms_of(row: dict[str, Any]) -> LoanTerms:
+    """The ``LoanTerms`` a portfolio row stands for (what the exact engine runs)."""
+    conv = BusinessDayConvention(row["convention"])
+    cal = row["calendar"]
+    monthly = Cycle(months=int(row["interest_months"]))
+    isched = PaymentSchedule(
+        row["interest_anchor"], monthly, row["interest_eom"], None, None, conv, cal
+    )
+    kind = AmortizationKind(row["amortization"])
+    sched = None
+    if kind is not AmortizationKind.BULLET:
+        sched = PaymentSchedule(
+            row["schedule_anchor"],
+            Cycle(months=int(row["schedule_months"])),
+            row["schedule_eom"],
+            int(row["schedule_count"]),
+            None,
+            conv,
+            cal,
+        )
+    installment = Decimal(int(row["installment_cents"])) / CENTS or None
+    amort = Amortization(
+        kind,
+        sched,
+        installment if kind is not AmortizationKind.BULLET else None,
+        recalculate_on_reset=bool(row["recalculate_on_reset"]),
+    )
+    index = row["rate_index"] or None
+    reset = RateReset(row["reset"])
+    spec = RateSpec(
+        index=index,
+        margin=_rate(row["margin_e9"]) or Decimal(0),
+        fixed=None if index else _rate(row["fixed_rate_e9"]),
+        floor=_rate(row["floor_e9"]),
+        cap=_rate(row["cap_e9"]),
+        reset=reset,
+        reset_cycle=Cycle(months=int(row["reset_months"])) if reset is RateReset.CYCLE else None,
+        reset_anchor=row["reset_anchor"],
+        fixing_lag_days=int(row["fixing_lag_days"] or 0),
+        initial=_rate(row["initial_rate_e9"]),
+        period_cap=_rate(row["period_cap_e9"]),
+        period_floor=_rate(row["period_floor_e9"]),
+    )
+    late = _rate(row["late_charge_e9"])
+    return LoanTerms(
+        id=row["loan"],
+        facility="portfolio",
+        borrower=row["loan"],
+        lender="portfolio",
+        principal=Decimal(int(row["principal_cents"])) / CENTS,
+        start=row["start"],
+        day_count=DayCount(row["day_count"]),
+        rate=spec,
+        interest_schedule=isched,
+        amortization=amort,
+        maturity=row["maturity"],
+        interest_rate_period=PeriodRule(row["period_rule"]) if row["period_rule"] else None,
+        late_charge=LateCharge(late, DayCount(row["late_charge_day_count"])) if late else None,
+        waterfall=Waterfall(
+            tuple(row["waterfall_before"].split(",")), tuple(row["waterfall_after"].split(","))
+        ),
+        prepayment_order=PrepaymentOrder(row["prepayment_order"]),
+        usury_max_rate=_rate(row.get("usury_max_e9")),
+    )
+
+
+def events_of(rows: Sequence[dict[str, Any]]) -> tuple[LoanEvent, ...]:
+    return tuple(
+        LoanEvent(
+            r["date"],
+            r["loan"],
+            EventKind(r["kind"]),
+            Decimal(int(r["amount_cents"])) / CENTS,
+            f"e{i}",
+            f"{r['loan']}/e{i}",
+        )
+        for i, r in enumerate(rows)
+    )
+
+
+def market_of(fixings: pa.Table) -> Market:
+    names = fixings.column("index").to_pylist()
+    days = fixings.column("date").to_pylist()
+    rates = fixings.column("rate_e9").to_pylist()
+    return Market.of(
+        Fixing(n, d, Decimal(int(r)) / SCALE) for n, d, r in zip(names, days, rates, strict=True)
+    )
+
+
+# -- columns to the kernel's matrix ------------------------------------------------------------
+def _codes(column: pa.ChunkedArray, table: dict[str, int], what: str) -> np.ndarray:
+    encoded = column.combine_chunks().dictionary_encode()
+    names = encoded.dictionary.to_pylist()
+    try:
+        lookup = np.array([table[n] for n in names] or [0], dtype=np.int64)
+    except KeyError as exc:
+        raise Refusal(f"unknown {what} {exc.args[0]!r}") from None
+    idx = encoded.indices.to_numpy(zero_copy_only=False)
+    return lookup[idx]
+
+
+def _days(column: pa.ChunkedArray, fill: int = K.NONE) -> np.ndarray:
+    arr = column.combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False)
+    out = np.asarray(arr, dtype=np.float64 if column.null_count else np.int64)
+    if column.null_count:
+        return np.where(np.isnan(out), fill, out).astype(np.int64)
+    return out
+
+
+def _ints(column: pa.ChunkedArray, fill: int = K.NONE) -> np.ndarray:
+    if column.null_count:
+        return column.combine_chunks().fill_null(fill).to_numpy().astype(np.int64)
+    return column.combine_chunks().to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _orders(column: pa.ChunkedArray) -> np.ndarray:
+    encoded = column.combine_chunks().dictionary_encode()
+    table = []
+    for text in encoded.dictionary.to_pylist():
+        given = [c for c in text.split(",") if c and c != "indexation"]
+        full = [*given, *(c for c in DEFAULT_ORDER if c not in given)]
+        try:
+            table.append([COMPONENTS[c] for c in full])
+        except KeyError as exc:
+            raise Refusal(f"unknown waterfall component {exc.args[0]!r}") from None
+    lookup = np.array(table or [[0, 1, 2, 3]], dtype=np.int64)
+    return lookup[encoded.indices.to_numpy(zero_copy_only=False)]
+
+
+def loan_matrix(loans: pa.Table, index_names: Sequence[str]) -> np.ndarray:
+    """The kernel's int64 matrix of a loan table (columns ``kernel.F_*``)."""
+    n = loans.num_rows
+    m = np.zeros((n, K.NF), dtype=np.int64)
+    c = loans.column
+    m[:, K.F_PRINCIPAL] = _ints(c("principal_cents"))
+    m[:, K.F_START] = _days(c("start"))
+    m[:, K.F_MATURITY] = _days(c("maturity"))
+    m[:, K.F_DC] = _codes(c("day_count"), {k.value: v for k, v in DAY_COUNTS.items()}, "day count")
+    amort = {k.value: v for k, v in AMORTIZATIONS.items()}
+    m[:, K.F_AMORT] = _codes(c("amortization"), amort, "amortization")
+    m[:, K.F_INSTALLMENT] = _ints(c("installment_cents"), 0)
+    m[:, K.F_S_ANCHOR] = _days(c("schedule_anchor"))
+    m[:, K.F_S_MONTHS] = _ints(c("schedule_months"), 1)
+    m[:, K.F_S_COUNT] = _ints(c("schedule_count"), 1)
+    m[:, K.F_S_EOM] = _ints(c("schedule_eom").cast(pa.int64()), 0)
+    m[:, K.F_I_ANCHOR] = _days(c("interest_anchor"))
+    m[:, K.F_I_MONTHS] = _ints(c("interest_months"), 1)
+    m[:, K.F_I_EOM] = _ints(c("interest_eom").cast(pa.int64()), 0)
+    conv = {k.value: v for k, v in CONVENTIONS.items()}
+    m[:, K.F_CONV] = _codes(c("convention"), conv, "convention")
+    m[:, K.F_CAL] = _codes(c("calendar"), {k: i for i, k in enumerate(CALENDARS)}, "calendar")
+    indexes = {"": -1, **{name: i for i, name in enumerate(index_names)}}
+    m[:, K.F_INDEX] = _codes(c("rate_index"), indexes, "rate index")
+    m[:, K.F_FIXED] = _ints(c("fixed_rate_e9"), 0)
+    m[:, K.F_MARGIN] = _ints(c("margin_e9"), 0)
+    m[:, K.F_FLOOR] = _ints(c("floor_e9"))
+    m[:, K.F_CAP] = _ints(c("cap_e9"))
+    m[:, K.F_PCAP] = _ints(c("period_cap_e9"))
+    m[:, K.F_PFLOOR] = _ints(c("period_floor_e9"))
+    m[:, K.F_RESET] = _codes(c("reset"), {k.value: v for k, v in RESETS.items()}, "reset")
+    rules = {"": 0, **{k.value: v for k, v in PERIOD_RULES.items()}}
+    m[:, K.F_PRULE] = _codes(c("period_rule"), rules, "period rule")
+    m[:, K.F_R_MONTHS] = _ints(c("reset_months"), 1)
+    m[:, K.F_R_ANCHOR] = _days(c("reset_anchor"))
+    m[:, K.F_LAG] = _ints(c("fixing_lag_days"), 0)
+    m[:, K.F_INITIAL] = _ints(c("initial_rate_e9"))
+    m[:, K.F_RECALC] = _ints(c("recalculate_on_reset").cast(pa.int64()), 0)
+    m[:, K.F_LATE] = _ints(c("late_charge_e9"))
+    dcs = {k.value: v for k, v in DAY_COUNTS.items()}
+    m[:, K.F_LATE_DC] = _codes(c("late_charge_day_count"), dcs, "late charge day count")
+    orders = {o.value: int(o is PrepaymentOrder.DIRECT) for o in PrepaymentOrder}
+    m[:, K.F_PREPAY_DIRECT] = _codes(c("prepayment_order"), orders, "prepayment order")
+    m[:, K.F_WF_BEFORE : K.F_WF_BEFORE + 4] = _orders(c("waterfall_before"))
+    m[:, K.F_WF_AFTER : K.F_WF_AFTER + 4] = _orders(c("waterfall_after"))
+    m[:, K.F_USURY] = _ints(c("usury_max_e9"))
+    m[:, K.F_S_MONTHS] = np.maximum(m[:, K.F_S_MONTHS], 1)
+    m[:, K.F_I_MONTHS] = np.maximum(m[:, K.F_I_MONTHS], 1)
+    m[:, K.F_R_MONTHS] = np.maximum(m[:, K.F_R_MONTHS], 1)
+    return m
+
+
+def table_of(rows: Sequence[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    return pa.Table.from_pylist(list(rows), schema=schema)

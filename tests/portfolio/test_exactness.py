@@ -1,0 +1,125 @@
+"""The portfolio engine gives the exact engine's cents: random loans, rate paths, payment
+histories and dates (hypothesis), and hand-checked figures."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loanbook.engine import TermsHistory, run_loan
+from loanbook.portfolio import form, generate
+from loanbook.portfolio.engine import BY_EXACT, BY_KERNEL, run_portfolio
+from loanbook.portfolio.exactness import compare
+from loanbook.terms.model import Amortization, AmortizationKind, PaymentSchedule, RateSpec
+from loanbook.time import Cycle, DayCount
+from tests.conftest import cit_terms, flat_libor
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(min_value=0, max_value=2**31),
+    loans=st.integers(min_value=1, max_value=8),
+    until=st.integers(min_value=0, max_value=4400),
+    history=st.integers(min_value=0, max_value=2400),
+    assume_paid=st.booleans(),
+)
+def test_random_books_give_the_exact_engines_cents(
+    seed: int, loans: int, until: int, history: int, assume_paid: bool
+) -> None:
+    table, events = generate.loans_and_events(
+        loans, seed, history_to=date(2020, 1, 1) + timedelta(days=history)
+    )
+    fixings = generate.fixings(seed)
+    result = compare(
+        table, events, fixings, date(2020, 1, 1) + timedelta(days=until), assume_paid=assume_paid
+    )
+    assert result.loans == loans
+    assert result.differences == ()
+
+
+def _table(*rows: dict[str, object]) -> pa.Table:
+    return form.table_of(list(rows), form.LOAN_SCHEMA)
+
+
+def _no_events() -> pa.Table:
+    return form.table_of([], form.EVENT_SCHEMA)
+
+
+def _libor(percent: str) -> pa.Table:
+    rate = int(Decimal(percent) * 10_000_000)
+    return form.table_of(
+        [{"index": "LIBOR-1M", "date": date(1990, 1, 1), "rate_e9": rate}], form.FIXING_SCHEMA
+    )
+
+
+def test_the_cit_note_in_the_portfolio_form() -> None:
+    """The CIT note (LIBOR 5.5% + 3% = 8.5%, actual/360, $4,554,900.00): interest for
+    1996-01-17 to 1996-04-29 is 4,554,900 x 0.085 x 104/360 = 111,848.10 due
+    on 1996-04-30 (half-up), which is what the exact engine says too."""
+    terms = cit_terms()
+    row = form.row_of(terms)
+    loans = _table(row)
+    out = run_portfolio(loans, _no_events(), _libor("5.5"), date(1996, 4, 30), flows=True)
+    assert out.flows is not None
+    flows = out.flows.to_pylist()
+    interest = [f for f in flows if f["kind"] == "interest_due"]
+    assert [(f["date"], f["amount_cents"]) for f in interest] == [(date(1996, 4, 30), 11_184_810)]
+    exact = run_loan(TermsHistory.single(terms), (), flat_libor("5.5"), date(1996, 4, 30))
+    assert exact.position.interest_due == Decimal("111848.10")
+    assert out.loans.column("method").to_pylist() == [BY_KERNEL]
+    assert out.loans.column("principal_due_cents").to_pylist() == [9_489_375]
+
+
+def test_a_fixed_bullet_loan_by_hand() -> None:
+    """$1,000.00 at 10% fixed, actual/360, interest monthly from 2024-02-01: January's 31 days
+    accrue 1,000 x 0.10 x 31/360 = 8.6111 -> 8.61; as of 2024-02-15, 14 more days accrued
+    1,000 x 0.10 x 14/360 = 3.8889 -> 3.89."""
+    terms = cit_terms(
+        principal=Decimal("1000.00"),
+        start=date(2024, 1, 1),
+        rate=RateSpec(fixed=Decimal("0.10")),
+        interest_schedule=PaymentSchedule(date(2024, 2, 1), Cycle(months=1), eom=False),
+        amortization=Amortization(AmortizationKind.BULLET),
+        maturity=date(2025, 1, 1),
+        interest_rate_period=None,
+        late_charge=None,
+        day_count=DayCount.ACT_360,
+    )
+    out = run_portfolio(
+        _table(form.row_of(terms)), _no_events(), _libor("5"), date(2024, 2, 15)
+    ).loans.to_pylist()[0]
+    assert out["interest_due_cents"] == 861
+    assert out["interest_accrued_cents"] == 389
+    assert out["principal_not_due_cents"] == 100_000
+
+
+def test_terms_beyond_the_kernel_are_refused_with_the_reason() -> None:
+    terms = cit_terms(capitalize_until=date(1997, 1, 1))
+    with pytest.raises(form.Refusal, match="capitalize_until"):
+        form.row_of(terms)
+    with pytest.raises(form.Refusal, match="finer than a billionth"):
+        form.row_of(cit_terms(rate=RateSpec(fixed=Decimal("0.0123456789012"))))
+
+
+def test_a_prepayment_above_the_principal_goes_to_the_exact_engine_which_refuses_it() -> None:
+    row = form.row_of(cit_terms())
+    events = form.table_of(
+        [
+            {
+                "loan": "cit-note",
+                "date": date(1996, 3, 1),
+                "kind": "prepayment",
+                "amount_cents": 999_999_999,
+            }
+        ],
+        form.EVENT_SCHEMA,
+    )
+    out = run_portfolio(_table(row), events, _libor("5.5"), date(1996, 6, 30))
+    assert out.loans.column("method").to_pylist() == ["refused"]
+    assert "exceeds the principal not yet due" in out.loans.column("note").to_pylist()[0]
+    assert BY_EXACT == "exact"
