@@ -93,7 +93,7 @@ def test_errors_are_json_on_stderr_with_json(folder: Path, tmp_path: Path) -> No
     assert missing.exit_code == 1
     assert json.loads(missing.stderr)["errors"][0]["field"] == "db"
     bad_date = runner.invoke(app, ["run", "--to", "1996-13-01", "--json"])
-    assert bad_date.exit_code == 2
+    assert bad_date.exit_code == 1  # a bad option value: one line, exit 1 (issue 7)
     assert json.loads(bad_date.stderr)["errors"][0]["file"] == "--to"
     # without --json, the same command in the same process prints plain lines again
     plain = runner.invoke(app, ["status", "--db", str(tmp_path / "none.db")])
