@@ -26,10 +26,8 @@ def test_frac_is_the_exact_rational() -> None:
 @pytest.mark.parametrize(
     ("text", "amount"),
     [
-        ("1,234.56", D("1234.56")),
-        ("$4,554,900.00", D("4554900.00")),
-        ("  100 ", D("100")),
-        ("-5.00", D("-5.00")),
+        ("  100 ", D("100")),  # surrounding blanks are not part of the number
+        ("4554900.00", D("4554900.00")),
         (D("12.30"), D("12.30")),
         (42, D(42)),
     ],
@@ -42,17 +40,22 @@ def test_parse_amount(text: str | int | D, amount: D) -> None:
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        (1.5, "amount 1.5 is a float; write it as a decimal string"),
-        ("12x", "'12x' is not a decimal amount"),
-        ("", "'' is not a decimal amount"),
-        ("NaN", "'NaN' is not a finite amount"),
-        ("Infinity", "'Infinity' is not a finite amount"),
+        # issue 7: nothing that could be read two ways is guessed at
+        (1.5, "is a float"),
+        ("1,234.56", "is not a decimal amount"),
+        ("$4,554,900.00", "is not a decimal amount"),
+        ("-5.00", "is negative"),
+        ("12x", "is not a decimal amount"),
+        ("", "is not a decimal amount"),
+        ("NaN", "is not a decimal amount"),
+        ("Infinity", "is not a decimal amount"),
+        ("0.001", "has more than 2 decimal places"),
     ],
 )
 def test_parse_amount_refuses(text: str | float, reason: str) -> None:
     with pytest.raises(ValueError) as exc:
         parse_amount(text)  # type: ignore[arg-type]
-    assert str(exc.value) == reason
+    assert reason in str(exc.value)
 
 
 def test_fmt_is_plain_decimal_text() -> None:
