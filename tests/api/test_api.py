@@ -157,6 +157,7 @@ def test_borrower_sees_its_loans_across_lenders(api_sqlite: Api) -> None:
     assert mine == {
         "cit-note",
         "congress-revolver-lpc",
+        "lpc-arizona-real-estate-loan",  # named in 001 (its term file since issue 9)
         "lpc-ny-real-estate-loan-a",
         "lpc-ny-real-estate-loan-b",
         "lpc-second-restated-note",

@@ -43,12 +43,18 @@ def test_history_table_names_the_revolver_changes_of_004() -> None:
 
 def test_export_from_the_command_line_rebuilds_the_term_files(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'book.db'}"
+    assert runner.invoke(app, ["init", "--db", db]).exit_code == 0
     assert runner.invoke(app, ["import", str(CIT_BOOK), "--db", db]).exit_code == 0
     out = tmp_path / "out"
     result = runner.invoke(app, ["export", str(out), "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     # the CIT book: three term files, two rate files, nine remittances
-    assert json.loads(result.stdout) == {"documents": 3, "fixing_files": 2, "events": 9}
+    assert json.loads(result.stdout) == {
+        "folder": str(out),
+        "documents": 3,
+        "fixing_files": 2,
+        "events": 9,
+    }
     for name in (
         "000-cit-amendment-1.yaml",
         "003-cit-promissory-note.yaml",

@@ -470,9 +470,21 @@ def _fact(kind: str, opts: dict[str, Any]) -> tuple[dict[str, Any], date, str]:
     )
 
 
+class _TreeDumper(yaml.SafeDumper):
+    """YAML without anchors and aliases: term files refuse aliases (no alias bombs), so a
+    value used twice (a date) is written out twice."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _dump(data: Any) -> str:
+    return yaml.dump(data, Dumper=_TreeDumper, sort_keys=False, allow_unicode=True)
+
+
 def _document(kind: str, opts: dict[str, Any], recorded: date | None) -> tuple[str, str]:
     fact, day, title = _fact(kind, opts)
-    body = yaml.safe_dump([fact], sort_keys=False, allow_unicode=True)
+    body = _dump([fact])
     digest = hashlib.sha256(body.encode()).hexdigest()[:8]
     doc_id = f"{kind}-{day}-{digest}"
     head = {
@@ -482,7 +494,7 @@ def _document(kind: str, opts: dict[str, Any], recorded: date | None) -> tuple[s
         "date": day,
         "recorded": recorded or _today(),
     }
-    text = yaml.safe_dump({"document": head, "facts": [fact]}, sort_keys=False, allow_unicode=True)
+    text = _dump({"document": head, "facts": [fact]})
     return doc_id, text
 
 
