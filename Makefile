@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 DB ?= loanbook.db
 TO ?= 2002-12-31
 
-# The main job: create the book (init is idempotent), load the example book into SQLite, close business day by day, print every
-# loan's status. Running it again reuses the file and posts nothing twice.
+# The main job: create the book (init is idempotent), load the example book into SQLite,
+# close business day by day, print every loan's status and the compliance summary. Running it
+# again reuses the file and posts nothing twice.
 demo: $(STAMP)
 	$(BIN)/loanbook init --db $(DB)
 	$(BIN)/loanbook import examples/lexington --db $(DB)
@@ -28,6 +29,7 @@ demo: $(STAMP)
 # 004 Exhibit A waivers rescinded by a holder's step on 2002-12-02, in a book of its own.
 SCENARIO_DB ?= scenario.db
 scenario: $(STAMP)
+	$(BIN)/loanbook init --db $(SCENARIO_DB)
 	$(BIN)/loanbook import examples/lexington --db $(SCENARIO_DB)
 	$(BIN)/loanbook defaults --as-of 2002-12-31 --db $(SCENARIO_DB)
 	$(BIN)/loanbook record-compliance --file examples/scenarios/exhibit-a-rescinded.yaml --db $(SCENARIO_DB)
