@@ -30,7 +30,7 @@ from loanbook.cli.common import (
     wide_console,
 )
 from loanbook.compliance import service
-from loanbook.compliance.report import calendar_json
+from loanbook.compliance.report import calendar_report_json, defaults_json
 from loanbook.engine.events import LoanEvent
 from loanbook.errors import Issue, ValidationError
 from loanbook.money import parse_amount
@@ -207,16 +207,9 @@ def defaults(
 ) -> None:
     """Events of Default: status, since when, cause, waiver, timeline; and the options."""
     loaded, day, known = _ask(book, db, as_of, known_on)
-    data = guarded(lambda: service.compliance(loaded, day, known)).as_json()["compliance"]
+    data = defaults_json(guarded(lambda: service.compliance(loaded, day, known)))
     if as_json:
-        print_json(
-            {
-                "as_of": day,
-                "known_on": known,
-                "events_of_default": data["events_of_default"],
-                "options": data["options"],
-            }
-        )
+        print_json(data)
         return
     out = wide_console(120)
     rows = []
@@ -264,14 +257,7 @@ def calendar(
     day = _date(as_of, "--as-of", last)
     known = _date(known_on, "--known-on") if known_on else None
     items = guarded(lambda: service.obligations(loaded, day, first, last, known))
-    data = {
-        "calendar": {
-            "from": first,
-            "to": last,
-            "as_of": day,
-            "items": [calendar_json(i) for i in items],
-        }
-    }
+    data = calendar_report_json(items, first, last, day)
     if as_json:
         print_json(data)
         return
