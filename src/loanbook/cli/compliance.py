@@ -30,7 +30,7 @@ from loanbook.cli.common import (
     wide_console,
 )
 from loanbook.compliance import service
-from loanbook.compliance.report import calendar_report_json, defaults_json
+from loanbook.compliance.report import calendar_report_json, defaults_json, headline_tests
 from loanbook.engine.events import LoanEvent
 from loanbook.errors import Issue, ValidationError
 from loanbook.money import parse_amount
@@ -139,10 +139,7 @@ def print_summary(c: dict[str, Any]) -> None:
     latest test and every failed one, the Events of Default with their status and waiver,
     the lender's options, and the next obligations. ``--json`` and ``defaults`` say more."""
     out = wide_console(120)
-    latest: dict[str, dict[str, Any]] = {}
-    for t in c["covenants"]:
-        latest[t["covenant"]] = t
-    shown = [t for t in c["covenants"] if t["passed"] is False or latest[t["covenant"]] is t]
+    shown = headline_tests(c["covenants"])
     out.print(
         _table(
             "Covenant tests (the latest of each, and every failure)",

@@ -57,6 +57,15 @@ class ComplianceReport:
         }
 
 
+def headline_tests(covenants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tests a summary shows (``make demo``, the facility dashboard): the latest test of
+    each covenant, and every failed one, in test-date order."""
+    latest: dict[str, dict[str, Any]] = {}
+    for t in covenants:
+        latest[t["covenant"]] = t
+    return [t for t in covenants if t["passed"] is False or latest[t["covenant"]] is t]
+
+
 def defaults_json(report: ComplianceReport) -> dict[str, Any]:
     """The ``defaults`` JSON: the Events of Default with their timelines, and the options."""
     return {
