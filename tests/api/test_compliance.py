@@ -151,3 +151,20 @@ def test_a_borrower_reads_its_facility_compliance(api_sqlite: Api) -> None:
     assert all(
         i["subject"] in {"cit-facility", "cit-note"} for i in data["compliance"]["next_obligations"]
     )
+
+
+def test_dates_past_the_calendar_are_refused_not_crashed(api_sqlite: Api) -> None:
+    """A schedule cannot run to 9999-12-31: the answer is a 422 naming the date, never a 5xx."""
+    for path, params in (
+        ("cit-facility/compliance", {"as_of": "9999-12-31"}),
+        ("cit-facility/defaults", {"as_of": "9999-12-31"}),
+        ("cit-facility/calendar", {"from": "0001-01-01", "to": "9999-12-31"}),
+        ("cit-facility/collateral", {"as_of": "9999-12-31"}),
+        ("cit-facility/compliance", {"as_of": "0001-01-01", "known_on": "0001-01-01"}),
+    ):
+        response = api_sqlite.client.get(
+            f"{BASE}/{path}", params=params, headers=api_sqlite.headers("cit-ops")
+        )
+        assert response.status_code in (200, 422), (path, response.text)
+        if response.status_code == 422:
+            assert response.headers["content-type"] == "application/problem+json"

@@ -95,6 +95,22 @@ def problems() -> Iterator[None]:
         raise invalid(exc) from None
 
 
+@contextmanager
+def dated(field: str = "as_of") -> Iterator[None]:
+    """As ``problems``, and a date the engines cannot reach (a schedule run past 9999-12-31)
+    is a 422 on the date asked, not a server error."""
+    try:
+        with problems():
+            yield
+    except (ValueError, OverflowError) as exc:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            f"{field}: {exc}",
+            [FieldProblem(field, f"outside the dates the book can compute: {exc}")],
+        ) from None
+
+
 # -- settings ------------------------------------------------------------------------------
 #: Writes held for a second user of the lender unless configured otherwise.
 FOUR_EYES_KINDS = frozenset({"waiver", "acceleration", "correction", "default_rate", "document"})
@@ -326,7 +342,7 @@ class Operations:
         self, user: User, facility: str, as_of: date, known_on: KnownOn = None
     ) -> ComplianceReport:
         book, known, scope = self.compliance_scope(user, facility, known_on)
-        with problems():
+        with dated():
             return compliance.facility_compliance(book, scope, as_of, known)
 
     def obligations(
@@ -339,14 +355,14 @@ class Operations:
         known_on: KnownOn = None,
     ) -> tuple[CalendarItem, ...]:
         book, known, scope = self.compliance_scope(user, facility, known_on)
-        with problems():
+        with dated("to"):
             return compliance.facility_obligations(book, scope, as_of, start, end, known)
 
     def collateral(
         self, user: User, facility: str, as_of: date, known_on: KnownOn = None
     ) -> dict[str, Any]:
         book, known, scope = self.compliance_scope(user, facility, known_on)
-        with problems():
+        with dated():
             return compliance.facility_collateral(book, scope, as_of, known)
 
     def document(self, user: User, doc_id: str) -> TermDocument:
