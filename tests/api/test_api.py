@@ -153,10 +153,12 @@ def test_borrower_sees_its_loans_across_lenders(api_sqlite: Api) -> None:
     api = api_sqlite
     loans = api.get("lpc-treasurer", "/api/v1/loans?as_of=1996-12-31").json()["loans"]  # type: ignore[attr-defined]
     mine = {row["loan"] for row in loans}
-    # LPC borrows from CIT (the note) and from Congress (its revolving account, its notes).
+    # LPC borrows from CIT (the note) and from Congress (its revolving account, its notes,
+    # and the LPC Arizona Real Estate Loan and Loan A that 001 names).
     assert mine == {
         "cit-note",
         "congress-revolver-lpc",
+        "lpc-arizona-real-estate-loan",
         "lpc-ny-real-estate-loan-a",
         "lpc-ny-real-estate-loan-b",
         "lpc-second-restated-note",

@@ -19,6 +19,7 @@ runner = CliRunner()
 
 def test_users_add_list_revoke(tmp_path: Path) -> None:
     db = str(tmp_path / "book.db")
+    assert runner.invoke(app, ["init", "--db", db]).exit_code == 0  # only init creates a book
     added = runner.invoke(
         app, ["users", "add", "ann", "--role", "lender", "--party", "cit", "--db", db]
     )
