@@ -63,19 +63,19 @@ compliance:
       name: 14% Junior Subordinated Notes due May 1, 2002
       obligor: lpc
       due: 2002-05-01
-      cite: 004 Exhibit A §1(a)
+      cite: afa §10.1(f)
     senior-10-5:
       name: 10-1/2% Senior Note due May 1, 2002
       obligor: lpc
       due: 2002-05-01
-      cite: 004 Exhibit A §1(d)
+      cite: afa §10.1(f)
   remedies:
     default-rate:
       option: default_rate
       facility: congress-revolver
       subjects: [congress-revolver-lpc]
       "on": [event_of_default, termination]
-      cite: 004 §1(a)
+      cite: afa §10.2
 """
 
 

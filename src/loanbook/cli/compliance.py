@@ -453,9 +453,21 @@ def _fact(kind: str, opts: dict[str, Any]) -> tuple[dict[str, Any], date, str]:
     )
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a date used twice (a statement's received date is the document's date) twice,
+    never as an alias: term files refuse aliases, so the recorded document must have none."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _dump(data: Any) -> str:
+    return yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True)
+
+
 def _document(kind: str, opts: dict[str, Any], recorded: date | None) -> tuple[str, str]:
     fact, day, title = _fact(kind, opts)
-    body = yaml.safe_dump([fact], sort_keys=False, allow_unicode=True)
+    body = _dump([fact])
     digest = hashlib.sha256(body.encode()).hexdigest()[:8]
     doc_id = f"{kind}-{day}-{digest}"
     head = {
@@ -465,7 +477,7 @@ def _document(kind: str, opts: dict[str, Any], recorded: date | None) -> tuple[s
         "date": day,
         "recorded": recorded or _today(),
     }
-    text = yaml.safe_dump({"document": head, "facts": [fact]}, sort_keys=False, allow_unicode=True)
+    text = _dump({"document": head, "facts": [fact]})
     return doc_id, text
 
 
