@@ -23,6 +23,8 @@ STRANGERS = {
 }
 
 DAY = {"date": "2002-06-28"}
+#: Query of every read (the calendar also needs its window; the others ignore it).
+QUERY = {"as_of": "2002-06-28", "from": "2002-01-01", "to": "2002-12-31"}
 WRITES: dict[str, dict[str, Any]] = {
     "/api/v1/loans/{loan}/payments": {**DAY, "amount": "100.00"},
     "/api/v1/loans/{loan}/prepayments": {**DAY, "amount": "100.00"},
@@ -48,6 +50,10 @@ READS = (
     "/api/v1/facilities/{facility}",
     "/api/v1/facilities/{facility}/availability",
     "/api/v1/facilities/{facility}/commitment",
+    "/api/v1/facilities/{facility}/compliance",
+    "/api/v1/facilities/{facility}/defaults",
+    "/api/v1/facilities/{facility}/calendar",
+    "/api/v1/facilities/{facility}/collateral",
     "/api/v1/approvals/{approval}",
 )
 #: Endpoints that name no other tenant's object: lists are filtered (checked below), ``me``
@@ -95,9 +101,7 @@ def test_every_endpoint_refuses_another_tenants_objects(api_sqlite: Api, role: s
     for path in READS:
         url = path.format(**ids)
         for target in (url, path.format(loan="no-such-loan", facility="none", approval="999")):
-            response = api.client.get(
-                target, params={"as_of": "2002-06-28"}, headers=api.headers(user)
-            )
+            response = api.client.get(target, params=QUERY, headers=api.headers(user))
             assert response.status_code == 404, (role, target, response.text)
             assert response.headers["content-type"] == "application/problem+json"
     for path, body in WRITES.items():
@@ -135,9 +139,7 @@ def test_the_owners_may(api_sqlite: Api) -> None:
         url = path.format(loan="congress-revolver-lrg", facility="congress-revolver")
         if url.endswith(("schedule", "commitment")):
             continue  # a revolving account has no schedule; a revolver no term commitment
-        response = api.client.get(
-            url, params={"as_of": "2002-06-28"}, headers=api.headers("congress-auditor")
-        )
+        response = api.client.get(url, params=QUERY, headers=api.headers("congress-auditor"))
         assert response.status_code == 200, (url, response.text)
     response = api.client.post(
         "/api/v1/loans/congress-revolver-lrg/notices",

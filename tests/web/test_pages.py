@@ -52,6 +52,38 @@ def test_revolver_dashboard_shows_the_borrowing_base(api_sqlite: Api) -> None:
     assert "Covenant headroom" in dash
 
 
+def test_dashboard_shows_compliance_with_its_clauses(api_sqlite: Api) -> None:
+    """The August 2002 working-capital test as known on 2002-10-30: 30,120,000.00 -
+    24,910,000.00 = 5,210,000.00 against 5,500,000.00, headroom (290,000.00), -5.27 %; the
+    breach and the cross-defaults continue, so the default rate is open from 2002-05-01."""
+    client = signed_in(api_sqlite, "congress-ops")
+    dash = client.get("/facilities/congress-revolver?as_of=2002-10-30&known_on=2002-10-30").text
+    assert "not tracked" not in dash
+    covenants = dash[dash.index('id="covenants"') : dash.index('id="options"')]
+    assert "5,210,000.00" in covenants and "(290,000.00)" in covenants and "-5.27" in covenants
+    # Each figure opens its clause, as known on the page's date.
+    link = re.search(r'<a class="fig" href="([^"]+)"[^>]*>\(290,000.00\)</a>', covenants)
+    assert link and link.group(1).startswith("/documents/congress-afa?cite=")
+    assert "known_on=2002-10-30" in link.group(1)
+    eods = dash[dash.index('id="events-of-default"') : dash.index('id="conditions"')]
+    assert "covenant:working-capital@2002-08-31" in eods and "continuing" in eods
+    options = dash[dash.index('id="options"') : dash.index('id="events-of-default"')]
+    assert "default rate" in options and "2002-05-01" in options
+    assert "congress-afa §10.2" in options  # acceleration
+    # As known on 2002-11-01 (after 004): the August test is gone, the Other Indebtedness
+    # cross-defaults are waived by Exhibit A §1 until 2003-01-03.
+    later = client.get("/facilities/congress-revolver?as_of=2002-11-15&known_on=2002-11-01").text
+    assert "5,210,000.00" not in later
+    eods = later[later.index('id="events-of-default"') : later.index('id="conditions"')]
+    assert "waived" in eods and "other-indebtedness" in eods and "004 Exhibit A §1" in eods
+    nxt = later[later.index('id="obligations"') :]
+    assert "2003-01-03" in nxt and "004 §2" in nxt  # the Renewal Date
+    # Loan B's conditions (001 §3) were open until met in May 1996.
+    early = client.get("/facilities/congress-revolver?as_of=1996-04-30").text
+    conds = early[early.index('id="conditions"') : early.index('id="obligations"')]
+    assert "survey" in conds.lower() and "1996-05-31" in conds
+
+
 def test_payment_form_validates_and_records(api_sqlite: Api) -> None:
     client = signed_in(api_sqlite)
     page = client.get("/loans/cit-note?as_of=1997-01-31").text

@@ -444,3 +444,216 @@ class ApprovalsOut(Model):
 
 class DecisionIn(Model):
     note: Text = ""
+
+
+# -- compliance (the JSON keys of `loanbook compliance`, `defaults`, `calendar`, `collateral`) --
+class CovenantTestOut(Model):
+    id: str
+    covenant: str
+    name: str
+    facility: str
+    test_date: date
+    statement: str | None = Field(description="the financial statement tested, if received")
+    inputs: dict[str, Amount]
+    value: Amount | None
+    comparison: str
+    threshold: Amount | None
+    headroom: Amount | None = Field(description="value less threshold (negative: a breach)")
+    headroom_percent: Amount | None
+    passed: bool | None = Field(description="null while the statement is awaited or late")
+    status: str
+    cite: str
+
+
+class TimelineOut(Model):
+    date: date
+    status: str
+    cite: str
+
+
+class EventOfDefaultOut(Model):
+    id: str
+    kind: str
+    facility: str
+    occurred_on: date
+    status: Literal["occurred", "continuing", "waived", "cured", "rescinded"]
+    since: date
+    cause: str
+    source: str
+    waived_by: str | None
+    cured_on: date | None
+    cite: str
+    decided_by: str = Field(description="the clause of the rule or waiver that decided the status")
+    timeline: list[TimelineOut]
+
+
+class OptionOut(Model):
+    subject: str = Field(description="the loan or facility the lender may act on")
+    option: str
+    available_from: date
+    because: list[str]
+    cite: str
+
+
+class ConditionOut(Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    id: str
+    what: str
+    status: str
+    due: date | None
+    satisfied_on: date | None
+    by: str
+    of_document: str | None
+    of_loan: str | None
+    from_party: str = Field(alias="from")
+    cite: str
+
+
+class DocumentConditionsOut(Model):
+    document: str
+    effective: bool
+    conditions_met_on: date | None
+    open: list[str]
+    cite: str
+
+
+class ElectionOut(Model):
+    subject: str
+    option: str
+    date: date
+    key: str
+    cite: str | None
+
+
+class CalendarItemOut(Model):
+    date: date
+    kind: str
+    description: str
+    status: str
+    cite: str
+    subject: str
+
+
+class ComplianceBody(Model):
+    as_of: date
+    known_on: date | None
+    covenants: list[CovenantTestOut]
+    events_of_default: list[EventOfDefaultOut]
+    options: list[OptionOut]
+    conditions: list[ConditionOut]
+    documents: list[DocumentConditionsOut]
+    elections: list[ElectionOut]
+    next_obligations: list[CalendarItemOut]
+
+
+class ComplianceOut(Model):
+    facility: str
+    compliance: ComplianceBody
+
+
+class DefaultsOut(Model):
+    facility: str
+    as_of: date
+    known_on: date | None
+    events_of_default: list[EventOfDefaultOut]
+    options: list[OptionOut]
+
+
+class CalendarBody(Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    as_of: date
+    items: list[CalendarItemOut]
+
+
+class CalendarOut(Model):
+    facility: str
+    known_on: date | None
+    calendar: CalendarBody
+
+
+class CollateralItemOut(Model):
+    id: str
+    kind: str
+    description: str
+    serial: str | None
+    owner: str | None
+    location: str | None
+    address: str
+    since: date | None
+    cost: Amount | None
+    appraisal: Amount | None
+    liens: list[str]
+    cite: str
+
+
+class LienOut(Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    id: str
+    secured_party: str
+    grantor: str
+    collateral: list[str]
+    secures: str
+    priority: int | None
+    start: date = Field(alias="from")
+    amount: Amount | None
+    cite: str
+
+
+class ConsentOut(Model):
+    id: str
+    by: str
+    to: str
+    effective: date
+    subject_to: str | None
+    cite: str
+
+
+class GuarantorOut(Model):
+    id: str
+    party: str
+    guarantees: str
+    consents: list[str]
+    cite: str
+
+
+class LocationCovenantOut(Model):
+    id: str
+    facility: str
+    items: list[str]
+    off: list[str]
+    onto: list[str]
+    cite: str
+
+
+class LocationBreachOut(Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    item: str
+    serial: str | None
+    moved_from: str | None = Field(alias="from")
+    moved_to: str | None = Field(alias="to")
+    date: date
+    covenant: str
+    reason: str
+    cite: str
+
+
+class CollateralBody(Model):
+    as_of: date
+    items: list[CollateralItemOut]
+    liens: list[LienOut]
+    consents: list[ConsentOut]
+    guarantors: list[GuarantorOut]
+    location_covenants: list[LocationCovenantOut]
+    breaches: list[LocationBreachOut]
+
+
+class CollateralOut(Model):
+    facility: str
+    known_on: date | None
+    collateral: CollateralBody

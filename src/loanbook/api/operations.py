@@ -31,6 +31,9 @@ from loanbook.api.access import (
     tenancy_of,
 )
 from loanbook.book import FAR_FUTURE, Book, TermDocument
+from loanbook.compliance import service as compliance
+from loanbook.compliance.calendar import CalendarItem
+from loanbook.compliance.report import ComplianceReport
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.errors import Issue, LoanbookError
 from loanbook.storage import reports
@@ -90,6 +93,22 @@ def problems() -> Iterator[None]:
         yield
     except LoanbookError as exc:
         raise invalid(exc) from None
+
+
+@contextmanager
+def dated(field: str = "as_of") -> Iterator[None]:
+    """As ``problems``, and a date the engines cannot reach (a schedule run past 9999-12-31)
+    is a 422 on the date asked, not a server error."""
+    try:
+        with problems():
+            yield
+    except (ValueError, OverflowError) as exc:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            f"{field}: {exc}",
+            [FieldProblem(field, f"outside the dates the book can compute: {exc}")],
+        ) from None
 
 
 # -- settings ------------------------------------------------------------------------------
@@ -300,6 +319,51 @@ class Operations:
             return services.commitment_json(
                 services.commitment(view.book, facility, as_of, view.known_on)
             )
+
+    # -- compliance, one facility at a time ------------------------------------------------
+    def compliance_scope(
+        self, user: User, facility: str, known_on: KnownOn = None
+    ) -> tuple[Book, date | None, compliance.Scope]:
+        """The book as known on ``known_on`` and the facility's scope (its lender, loans and
+        documents), after checking the user may read the facility."""
+        owners = self.facility_owners(user, facility)
+        view, ten = self.view(known_on)
+        documents = frozenset(
+            d.id
+            for d in view.book.documents
+            if any(o.facility == facility for o in _touched(Book((d,)), ten))
+        )
+        scope = compliance.Scope(
+            facility, owners.lender, frozenset(ten.facility_loans.get(facility, ())), documents
+        )
+        return view.book, view.known_on, scope
+
+    def compliance(
+        self, user: User, facility: str, as_of: date, known_on: KnownOn = None
+    ) -> ComplianceReport:
+        book, known, scope = self.compliance_scope(user, facility, known_on)
+        with dated():
+            return compliance.facility_compliance(book, scope, as_of, known)
+
+    def obligations(
+        self,
+        user: User,
+        facility: str,
+        as_of: date,
+        start: date,
+        end: date,
+        known_on: KnownOn = None,
+    ) -> tuple[CalendarItem, ...]:
+        book, known, scope = self.compliance_scope(user, facility, known_on)
+        with dated("to"):
+            return compliance.facility_obligations(book, scope, as_of, start, end, known)
+
+    def collateral(
+        self, user: User, facility: str, as_of: date, known_on: KnownOn = None
+    ) -> dict[str, Any]:
+        book, known, scope = self.compliance_scope(user, facility, known_on)
+        with dated():
+            return compliance.facility_collateral(book, scope, as_of, known)
 
     def document(self, user: User, doc_id: str) -> TermDocument:
         """A term document, if it speaks of something the user may see."""

@@ -21,6 +21,7 @@ from loanbook.api import models as m
 from loanbook.api import problems
 from loanbook.api.access import can_write
 from loanbook.api.operations import FieldProblem, Operations, Outcome, Problem
+from loanbook.compliance.report import calendar_report_json, defaults_json
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.storage import idempotency
 from loanbook.storage.users import User, authenticate
@@ -148,6 +149,73 @@ def commitment(
     facility: FacilityId, o: Ops, user: Caller, as_of: AsOf = None, known_on: KnownOn = None
 ) -> Any:
     return o.commitment(user, facility, _as_of(o, as_of), known_on)
+
+
+# -- compliance ------------------------------------------------------------------------------
+@router.get(
+    "/facilities/{facility}/compliance",
+    response_model=m.ComplianceOut,
+    summary="Covenant tests, Events of Default, the lender's options, conditions, next dues",
+)
+def compliance(
+    facility: FacilityId, o: Ops, user: Caller, as_of: AsOf = None, known_on: KnownOn = None
+) -> Any:
+    report = o.compliance(user, facility, _as_of(o, as_of), known_on)
+    return {"facility": facility, **_jsonable(report.as_json())}
+
+
+@router.get(
+    "/facilities/{facility}/defaults",
+    response_model=m.DefaultsOut,
+    summary="Events of Default with status, cause, waiver and timeline; the lender's options",
+)
+def defaults(
+    facility: FacilityId, o: Ops, user: Caller, as_of: AsOf = None, known_on: KnownOn = None
+) -> Any:
+    report = o.compliance(user, facility, _as_of(o, as_of), known_on)
+    return {"facility": facility, **_jsonable(defaults_json(report))}
+
+
+@router.get(
+    "/facilities/{facility}/calendar",
+    response_model=m.CalendarOut,
+    summary="The obligations calendar: every dated duty from `from` to `to`, with its status",
+)
+def obligations(
+    facility: FacilityId,
+    o: Ops,
+    user: Caller,
+    start: Annotated[date, Query(alias="from", description="first date")],
+    end: Annotated[date, Query(alias="to", description="last date")],
+    as_of: Annotated[date | None, Query(description="statuses as of (default: `to`)")] = None,
+    known_on: KnownOn = None,
+) -> Any:
+    if end < start:
+        raise Problem(
+            422,
+            "Unprocessable Content",
+            f"to {end} is before from {start}",
+            [FieldProblem("to", f"{end} is before from {start}")],
+        )
+    day = as_of if as_of is not None else end
+    items = o.obligations(user, facility, day, start, end, known_on)
+    return {
+        "facility": facility,
+        "known_on": known_on,
+        **_jsonable(calendar_report_json(items, start, end, day)),
+    }
+
+
+@router.get(
+    "/facilities/{facility}/collateral",
+    response_model=m.CollateralOut,
+    summary="Collateral items and where they are, liens, consents, guarantors",
+)
+def collateral(
+    facility: FacilityId, o: Ops, user: Caller, as_of: AsOf = None, known_on: KnownOn = None
+) -> Any:
+    data = o.collateral(user, facility, _as_of(o, as_of), known_on)
+    return {"facility": facility, "known_on": known_on, "collateral": _jsonable(data)}
 
 
 # -- loans -----------------------------------------------------------------------------------

@@ -57,6 +57,39 @@ class ComplianceReport:
         }
 
 
+def headline_tests(covenants: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tests a summary shows (``make demo``, the facility dashboard): the latest test of
+    each covenant, and every failed one, in test-date order."""
+    latest: dict[str, dict[str, Any]] = {}
+    for t in covenants:
+        latest[t["covenant"]] = t
+    return [t for t in covenants if t["passed"] is False or latest[t["covenant"]] is t]
+
+
+def defaults_json(report: ComplianceReport) -> dict[str, Any]:
+    """The ``defaults`` JSON: the Events of Default with their timelines, and the options."""
+    return {
+        "as_of": report.as_of,
+        "known_on": report.known_on,
+        "events_of_default": [default_json(s) for s in report.defaults],
+        "options": [option_json(o) for o in report.options],
+    }
+
+
+def calendar_report_json(
+    items: tuple[CalendarItem, ...], start: date, end: date, as_of: date
+) -> dict[str, Any]:
+    """The ``calendar`` JSON: every dated duty from ``start`` to ``end``, statuses on ``as_of``."""
+    return {
+        "calendar": {
+            "from": start,
+            "to": end,
+            "as_of": as_of,
+            "items": [calendar_json(i) for i in items],
+        }
+    }
+
+
 def covenant_json(t: CovenantTest) -> dict[str, Any]:
     return {
         "id": t.id,

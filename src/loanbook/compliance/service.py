@@ -9,7 +9,9 @@ the refusal of an advance while a condition of it is open.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -384,3 +386,116 @@ def election_refusals(
             )
         ]
     return []
+
+
+# -- one facility's share --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scope:
+    """One facility as the API and the web ask about it: its lender, its loans, and the
+    documents its own terms come from (the tenancy the caller was checked against)."""
+
+    facility: str
+    lender: str
+    loans: frozenset[str]
+    documents: frozenset[str]
+
+
+_FACILITY_SECTIONS = (
+    "covenants",
+    "events_of_default",
+    "waivers",
+    "conditions",
+    "representations",
+    "location_covenants",
+    "remedies",
+)
+
+
+def owned(book: Book, history: ComplianceHistory, scope: Scope) -> frozenset[str]:
+    """The ids the facility's compliance speaks of: the facility, its loans, and every
+    covenant, rule, waiver, condition and remedy that names it (or one of its loans), or
+    that a document of the facility sets (a condition of 001 names only its document)."""
+    out = {scope.facility, *scope.loans}
+    docs = set(scope.documents)
+    for _, terms in history.versions:
+        for section in _FACILITY_SECTIONS:
+            for cid, item in getattr(terms.model, section).items():
+                if getattr(item, "facility", None) == scope.facility or (
+                    getattr(item, "of_loan", None) in scope.loans
+                ):
+                    out.add(cid)
+    for a in book.assertions:
+        if a.path[0] == "compliance" and len(a.path) > 2 and a.path[2] in out:
+            docs.add(a.document)
+    for _, terms in history.versions:
+        for cid, cond in terms.model.conditions.items():
+            if cond.of_document is not None and cond.of_document in docs:
+                out.add(cid)
+    return frozenset(out | {f"document:{d}" for d in docs})
+
+
+def facility_compliance(
+    book: Book, scope: Scope, as_of: date, known_on: date | None = None
+) -> ComplianceReport:
+    """The compliance report of one facility: its covenant tests, its Events of Default,
+    the lender's options under it, its conditions, elections and next obligations."""
+    history = history_of(book, known_on)
+    report = evaluate(history, facts_of(book, history, as_of, known_on), as_of, known_on)
+    mine = owned(book, history, scope)
+    return replace(
+        report,
+        covenants=tuple(t for t in report.covenants if t.facility == scope.facility),
+        defaults=tuple(s for s in report.defaults if s.event.facility == scope.facility),
+        options=tuple(o for o in report.options if o.facility == scope.facility),
+        conditions=tuple(c for c in report.conditions if c.id in mine),
+        elections=tuple(e for e in report.elections if e.subject in mine),
+        upcoming=tuple(i for i in report.upcoming if i.subject in mine),
+    )
+
+
+def facility_obligations(
+    book: Book, scope: Scope, as_of: date, start: date, end: date, known_on: date | None = None
+) -> tuple[CalendarItem, ...]:
+    """The obligations calendar of one facility (its loans, covenants, conditions, waivers
+    and its own dates)."""
+    history = history_of(book, known_on)
+    facts = facts_of(book, history, as_of, known_on)
+    mine = owned(book, history, scope)
+    return tuple(i for i in calendar_of(history, facts, as_of, start, end) if i.subject in mine)
+
+
+def _named(ids: set[str], text: str) -> set[str]:
+    return {i for i in ids if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text)}
+
+
+def facility_collateral(
+    book: Book, scope: Scope, as_of: date, known_on: date | None = None
+) -> dict[str, Any]:
+    """The collateral report as the facility's lender holds it: the liens it holds and the
+    liens it consented to, the items under them, its consents, the guarantors who signed a
+    document of the facility, and the location covenants of the facility."""
+    history = history_of(book, known_on)
+    data = collateral_report(history, Facts(_recorded(book, known_on)), as_of)
+    mine = owned(book, history, scope)
+    consents = [c for c in data["consents"] if c["by"] == scope.lender]
+    lien_ids = {lien["id"] for lien in data["liens"]}
+    shown = {lien["id"] for lien in data["liens"] if lien["secured_party"] == scope.lender}
+    for c in consents:
+        shown |= _named(lien_ids, str(c["to"]))
+    items = [
+        {**i, "liens": [lid for lid in i["liens"] if lid in shown]}
+        for i in data["items"]
+        if shown & set(i["liens"])
+    ]
+    covenants = [c for c in data["location_covenants"] if c["facility"] == scope.facility]
+    return {
+        **data,
+        "items": items,
+        "liens": [lien for lien in data["liens"] if lien["id"] in shown],
+        "consents": consents,
+        "guarantors": [
+            g for g in data["guarantors"] if any(f"document:{d}" in mine for d in g["consents"])
+        ],
+        "location_covenants": covenants,
+        "breaches": [b for b in data["breaches"] if b["covenant"] in {c["id"] for c in covenants}],
+    }

@@ -1,74 +1,55 @@
-"""The dashboard's compliance sections: covenant headroom, events of default and waivers,
-open conditions - shown when the book has a compliance service.
+"""The dashboard's compliance sections: covenant headroom, Events of Default and waivers
+with their status, the lender's options, open conditions and the next obligations.
 
-Compliance is being built apart from the web (issue 9). When a module ``loanbook.compliance``
-offers ``dashboard(book, facility, as_of, known_on)`` returning sections (each a mapping
-with ``title``, ``columns`` and ``rows``, each row a mapping of column to text and an
-optional ``cite``), the dashboard shows them; until then it says they are not tracked.
+The figures come from ``Operations.compliance`` - the same facility report the API serves
+at ``/api/v1/facilities/{facility}/compliance`` and the CLI prints with ``loanbook
+compliance`` - shaped by the report module's JSON; nothing is computed here.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from loanbook.api.operations import Operations
-from loanbook.errors import LoanbookError
+from loanbook.api.operations import Operations, Problem
+from loanbook.compliance.report import headline_tests
 from loanbook.storage.store import KnownOn
 from loanbook.storage.users import User
 
-MODULE = "loanbook.compliance"
+#: Conditions a dashboard lists as open: not (yet) met, or missed, or met late.
+OPEN = frozenset({"open", "missed", "late"})
+NEXT = 10  # obligations shown
 
 
 @dataclass(frozen=True)
-class Section:
-    title: str
-    columns: tuple[str, ...] = ()
-    rows: tuple[dict[str, Any], ...] = ()
-    note: str = ""
-    available: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
+class Compliance:
+    covenants: list[dict[str, Any]] = field(default_factory=list)
+    defaults: list[dict[str, Any]] = field(default_factory=list)
+    options: list[dict[str, Any]] = field(default_factory=list)
+    conditions: list[dict[str, Any]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    obligations: list[dict[str, Any]] = field(default_factory=list)
+    error: str = ""
 
 
-def sections(
+def dashboard(
     ops: Operations, user: User, facility: str, as_of: date, known_on: KnownOn = None
-) -> list[Section]:
-    hook = _hook()
-    if hook is None:
-        return [
-            Section(
-                title,
-                note="Not tracked in this book yet: covenant tests and conditions arrive "
-                "with the compliance service.",
-                available=False,
-            )
-            for title in ("Covenant headroom", "Open conditions")
-        ]
-    ops.facility_owners(user, facility)
-    view, _ = ops.view(known_on)
+) -> Compliance:
+    """The facility's compliance on ``as_of`` as known on ``known_on`` (a refusal of the
+    book to answer is shown as its reason, not as an error page)."""
     try:
-        found = hook(view.book, facility, as_of, view.known_on)
-    except LoanbookError as exc:
-        return [Section("Compliance", note="; ".join(str(i) for i in exc.issues))]
-    out = []
-    for s in found or ():
-        data = dict(s) if isinstance(s, dict) else vars(s)
-        out.append(
-            Section(
-                str(data.get("title", "Compliance")),
-                tuple(str(c) for c in data.get("columns", ())),
-                tuple(dict(r) if isinstance(r, dict) else vars(r) for r in data.get("rows", ())),
-                str(data.get("note", "")),
-            )
-        )
-    return out
-
-
-def _hook() -> Any:
-    if importlib.util.find_spec(MODULE) is None:
-        return None
-    module = importlib.import_module(MODULE)
-    return getattr(module, "dashboard", None)
+        report = ops.compliance(user, facility, as_of, known_on)
+    except Problem as exc:
+        if exc.status == 404:
+            raise
+        return Compliance(error=exc.detail)
+    data = report.as_json()["compliance"]
+    return Compliance(
+        covenants=headline_tests(data["covenants"]),
+        defaults=data["events_of_default"],
+        options=data["options"],
+        conditions=[c for c in data["conditions"] if c["status"] in OPEN],
+        documents=[d for d in data["documents"] if not d["effective"]],
+        obligations=data["next_obligations"][:NEXT],
+    )

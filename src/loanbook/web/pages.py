@@ -286,7 +286,7 @@ def install(app: FastAPI) -> Any:
             chart=chart.svg(series, label),
             chart_label=label,
             defaults=default_events(ops, user, facility, moment.as_of, moment.known_on),
-            compliance=compliance.sections(ops, user, facility, moment.as_of, moment.known_on),
+            compliance=compliance.dashboard(ops, user, facility, moment.as_of, moment.known_on),
         )
 
     def loan_page(
