@@ -41,7 +41,6 @@ class _Model(BaseModel):
 
 
 _AMOUNT = "a decimal, zero or more, at most two places (e.g. 5500000.00); never a float"
-_DAY = "(YYYY-MM-DD)"
 _KINDS = (
     "`payment` (a loan's installment unpaid after the grace days), `covenant_breach` (a "
     "failed covenant test), `cross_default` (a non-payment on other indebtedness), "
@@ -73,7 +72,7 @@ class ThresholdStep(_Model):
 
     from_: dt.date = Field(
         alias="from",
-        description=f"the first day this threshold applies {_DAY}; a test date before every "
+        description="the first day this threshold applies; a test date before every "
         "step uses the earliest step",
         examples=["2002-01-01"],
     )
@@ -98,7 +97,7 @@ class TestDates(_Model):
     )
     first: dt.date | None = Field(
         None,
-        description=f"the first test date of the cycle {_DAY}, usually a period end",
+        description="the first test date of the cycle, usually a period end",
         examples=["2002-01-31"],
     )
     dates: list[dt.date] = Field(
@@ -152,12 +151,12 @@ class CovenantModel(_Cited):
         examples=[{"cycle": "monthly", "first": "2002-01-31"}],
     )
     start: dt.date = Field(
-        description=f"first day of the effective window {_DAY}: earlier test dates are not tested",
+        description="first day of the effective window: earlier test dates are not tested",
         examples=["2002-01-01"],
     )
     end: dt.date | None = Field(
         None,
-        description=f"last day of the effective window {_DAY}; unset: tested with no end",
+        description="last day of the effective window; unset: tested with no end",
         examples=["2002-02-01"],
     )
     statement_due_days: int = Field(
@@ -232,7 +231,7 @@ class WaiverScopeModel(_Model):
     )
     test_date: dt.date | None = Field(
         None,
-        description=f"only the test on this date {_DAY} (unset: any test date); a waiver "
+        description="only the test on this date (unset: any test date); a waiver "
         "covers only what it names (004 §5(b))",
         examples=["2002-08-31"],
     )
@@ -281,13 +280,12 @@ class WaiverModel(_Cited):
     )
     from_: dt.date = Field(
         alias="from",
-        description=f"the day the waiver takes effect {_DAY} (later if its `conditions` are "
-        "met later)",
+        description="the day the waiver takes effect (later if its `conditions` are met later)",
         examples=["2002-10-31"],
     )
     until: dt.date | None = Field(
         None,
-        description=f"its last day in force {_DAY}; the events it covered stand again the "
+        description="its last day in force; the events it covered stand again the "
         "day after; unset: no end",
         examples=["2003-01-03"],
     )
@@ -329,7 +327,7 @@ class ConditionModel(_Cited):
     )
     due: dt.date | None = Field(
         None,
-        description=f"the deadline {_DAY}: met after it is `late`, unmet after it `missed` "
+        description="the deadline: met after it is `late`, unmet after it `missed` "
         "(unset: no deadline)",
         examples=["1996-05-31"],
     )
@@ -341,7 +339,7 @@ class ConditionModel(_Cited):
     )
     deemed_on: dt.date | None = Field(
         None,
-        description=f"the date of that writing {_DAY}: the condition is met from then",
+        description="the date of that writing: the condition is met from then",
         examples=["1996-02-07"],
     )
     default_on_miss: bool = Field(
@@ -412,7 +410,7 @@ class CollateralItemModel(_Cited):
         examples=["casa-grande-az"],
     )
     since: dt.date = Field(
-        description=f"the day it is at `location` {_DAY} (or became collateral)",
+        description="the day it is at `location` (or became collateral)",
         examples=["1996-01-17"],
     )
     cost: Amount | None = Field(
@@ -442,7 +440,7 @@ class LienModel(_Cited):
     )
     priority: int = Field(1, ge=1, description="its rank among liens on the same items (1: first)")
     from_: dt.date = Field(
-        alias="from", description=f"the day it was granted {_DAY}", examples=["1996-01-17"]
+        alias="from", description="the day it was granted", examples=["1996-01-17"]
     )
     amount: Amount | None = Field(
         None,
@@ -462,7 +460,7 @@ class ConsentModel(_Cited):
         examples=["the security interest in the CIT Collateral granted by LPC to CIT (cit-lien)"],
     )
     effective: dt.date = Field(
-        description=f"the day the consent takes effect {_DAY}", examples=["1996-01-17"]
+        description="the day the consent takes effect", examples=["1996-01-17"]
     )
     subject_to: str | None = Field(
         None,
@@ -522,7 +520,7 @@ class IndebtednessModel(_Cited):
         examples=["LPC's 14% Junior Subordinated Notes due May 1, 2002"],
     )
     obligor: str = Field(description="who owes it (party id, or ids in words)", examples=["lpc"])
-    due: dt.date | None = Field(None, description=f"its maturity {_DAY}", examples=["2002-05-01"])
+    due: dt.date | None = Field(None, description="its maturity", examples=["2002-05-01"])
 
 
 class RemedyModel(_Cited):
@@ -559,7 +557,7 @@ class RemedyModel(_Cited):
 class MilestoneModel(_Cited):
     """A dated duty or date of the agreements not covered elsewhere (e.g. a commitment end)."""
 
-    date: dt.date = Field(description=f"the date {_DAY}", examples=["2003-01-03"])
+    date: dt.date = Field(description="the date", examples=["2003-01-03"])
     description: str = Field(
         description="what happens or is due on that date", examples=["Renewal Date"]
     )
@@ -624,12 +622,12 @@ class StatementFact(_Model):
         examples=["lpc"],
     )
     period_end: dt.date = Field(
-        description=f"the last day of the period it reports {_DAY}: it is used for the "
+        description="the last day of the period it reports: it is used for the "
         "covenant test on that date",
         examples=["2002-01-31"],
     )
     received: dt.date = Field(
-        description=f"the day the lender received it {_DAY}: the fact counts from then, and "
+        description="the day the lender received it: the fact counts from then, and "
         "a statement received after its due date is late",
         examples=["2002-02-26"],
     )
@@ -654,7 +652,7 @@ class SatisfactionFact(_Model):
         examples=["002-executed"],
     )
     date: dt.date = Field(
-        description=f"the day it was met {_DAY} (after the condition's `due`: late)",
+        description="the day it was met (after the condition's `due`: late)",
         examples=["1996-03-14"],
     )
     note: str = Field("", description="anything the record adds, in words")
@@ -667,7 +665,7 @@ class MoveFact(_Model):
     kind: Literal["move"] = Field(description="`move`")
     item: str = Field(description="the collateral item id moved", examples=["cit-press-01"])
     to: str = Field(description="the location id it was moved to", examples=["rochester-ny"])
-    date: dt.date = Field(description=f"the day it was moved {_DAY}", examples=["1997-06-02"])
+    date: dt.date = Field(description="the day it was moved", examples=["1997-06-02"])
     note: str = Field("", description="anything the record adds, in words")
 
 
@@ -677,7 +675,7 @@ class NoticeFact(_Model):
     kind: Literal["notice"] = Field(description="`notice`")
     id: str = Field(description="the notice's id", examples=["notice-1997-05-20"])
     date: dt.date = Field(
-        description=f"the day it was given {_DAY}: it covers moves on or after that day",
+        description="the day it was given: it covers moves on or after that day",
         examples=["1997-05-20"],
     )
     to: str = Field(description="the party id it was given to", examples=["congress"])
@@ -705,7 +703,7 @@ class CreditorActionFact(_Model):
     action: Literal["seeks_acceleration", "exercises_remedies"] = Field(
         description="what the holder did", examples=["seeks_acceleration"]
     )
-    date: dt.date = Field(description=f"the day it acted {_DAY}", examples=["2002-12-02"])
+    date: dt.date = Field(description="the day it acted", examples=["2002-12-02"])
     note: str = Field("", description="anything the record adds, in words")
 
 
@@ -718,8 +716,7 @@ class NonPaymentFact(_Model):
         examples=["junior-subordinated-14"],
     )
     date: dt.date = Field(
-        description=f"the day the payment was due and not made {_DAY}: the cross-default "
-        "occurs on it",
+        description="the day the payment was due and not made: the cross-default occurs on it",
         examples=["2002-05-01"],
     )
     note: str = Field("", description="anything the record adds, in words")
