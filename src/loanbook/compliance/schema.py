@@ -612,7 +612,9 @@ COMPLIANCE_SECTIONS = tuple(ComplianceModel.model_fields)
 class StatementFact(_Model):
     """A financial statement (or compliance certificate) as delivered to the lender."""
 
-    kind: Literal["statement"] = Field(description="`statement`")
+    kind: Literal["statement"] = Field(
+        description="the kind of fact (`statement` for this one): it says which fields follow"
+    )
     id: str = Field(
         description="the statement's id (a covenant test names the statement it used)",
         examples=["fs-lpc-2002-01"],
@@ -646,7 +648,9 @@ class StatementFact(_Model):
 class SatisfactionFact(_Model):
     """A condition met: what the recording document shows was delivered or done, and when."""
 
-    kind: Literal["satisfaction"] = Field(description="`satisfaction`")
+    kind: Literal["satisfaction"] = Field(
+        description="the kind of fact (`satisfaction` for this one): it says which fields follow"
+    )
     condition: str = Field(
         description="the id of the condition met (under `compliance.conditions`)",
         examples=["002-executed"],
@@ -662,7 +666,9 @@ class MoveFact(_Model):
     """An item of collateral moved to another location (checked against the location
     covenants and the notices given by that day)."""
 
-    kind: Literal["move"] = Field(description="`move`")
+    kind: Literal["move"] = Field(
+        description="the kind of fact (`move` for this one): it says which fields follow"
+    )
     item: str = Field(description="the collateral item id moved", examples=["cit-press-01"])
     to: str = Field(description="the location id it was moved to", examples=["rochester-ny"])
     date: dt.date = Field(description="the day it was moved", examples=["1997-06-02"])
@@ -672,7 +678,9 @@ class MoveFact(_Model):
 class NoticeFact(_Model):
     """A written notice to the lender (002 §3(a): it must list the items' serial numbers)."""
 
-    kind: Literal["notice"] = Field(description="`notice`")
+    kind: Literal["notice"] = Field(
+        description="the kind of fact (`notice` for this one): it says which fields follow"
+    )
     id: str = Field(description="the notice's id", examples=["notice-1997-05-20"])
     date: dt.date = Field(
         description="the day it was given: it covers moves on or after that day",
@@ -695,7 +703,9 @@ class NoticeFact(_Model):
 class CreditorActionFact(_Model):
     """What a holder of other indebtedness did (a waiver's rescission trigger)."""
 
-    kind: Literal["creditor_action"] = Field(description="`creditor_action`")
+    kind: Literal["creditor_action"] = Field(
+        description="the kind of fact (`creditor_action` for this one): it says which fields follow"
+    )
     instrument: str = Field(
         description="the indebtedness id whose holder acted (under `compliance.indebtedness`)",
         examples=["junior-subordinated-14"],
@@ -710,7 +720,9 @@ class CreditorActionFact(_Model):
 class NonPaymentFact(_Model):
     """A payment due on other indebtedness not made (a cross-default)."""
 
-    kind: Literal["non_payment"] = Field(description="`non_payment`")
+    kind: Literal["non_payment"] = Field(
+        description="the kind of fact (`non_payment` for this one): it says which fields follow"
+    )
     instrument: str = Field(
         description="the indebtedness id not paid (under `compliance.indebtedness`)",
         examples=["junior-subordinated-14"],
