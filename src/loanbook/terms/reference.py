@@ -1,9 +1,10 @@
 """The term-format reference (``docs/term-format.md``), generated from the pydantic models.
 
-The models in ``terms.schema`` are the one description of the format: this module walks
-them and prints every field with its description, type, units, default, allowed values and
-an example, so the document can never drift from the code (a test regenerates it and fails
-on a difference). Run ``python -m loanbook.terms.reference > docs/term-format.md``.
+The models in ``terms.schema`` and ``compliance.schema`` are the one description of the
+format: this module walks them and prints every field with its description, type, units,
+default, allowed values and an example, so the document can never drift from the code (a
+test regenerates it and fails on a difference).
+Run ``python -m loanbook.terms.reference > docs/term-format.md``.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
 INTRO = """\
 # Term-file format reference
 
-<!-- Generated from src/loanbook/terms/schema.py by `python -m loanbook.terms.reference`.
+<!-- Generated from src/loanbook/terms/schema.py and src/loanbook/compliance/schema.py
+     by `python -m loanbook.terms.reference`.
      Do not edit: change the descriptions in the models and regenerate
      (tests/terms/test_reference.py fails while this file is out of step). -->
 
