@@ -1,9 +1,10 @@
 """The term-format reference (``docs/term-format.md``), generated from the pydantic models.
 
-The models in ``terms.schema`` are the one description of the format: this module walks
-them and prints every field with its description, type, units, default, allowed values and
-an example, so the document can never drift from the code (a test regenerates it and fails
-on a difference). Run ``python -m loanbook.terms.reference > docs/term-format.md``.
+The models in ``terms.schema`` and ``compliance.schema`` are the one description of the
+format: this module walks them and prints every field with its description, type, units,
+default, allowed values and an example, so the document can never drift from the code (a
+test regenerates it and fails on a difference).
+Run ``python -m loanbook.terms.reference > docs/term-format.md``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from loanbook.compliance import schema as c
 from loanbook.terms import schema as s
 from loanbook.time import DayCount
 from loanbook.time.daycount import spellings
@@ -44,12 +46,38 @@ SECTIONS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("eligibility rule", s.EligibilityRuleModel),
     ("certificate", s.CertificateModel),
     ("certificate item", s.CertificateItemModel),
+    ("compliance", c.ComplianceModel),
+    ("covenants.<id>", c.CovenantModel),
+    ("threshold step", c.ThresholdStep),
+    ("covenant tests", c.TestDates),
+    ("events_of_default.<id>", c.DefaultRuleModel),
+    ("waivers.<id>", c.WaiverModel),
+    ("waiver scope", c.WaiverScopeModel),
+    ("rescission", c.RescissionModel),
+    ("conditions.<id>", c.ConditionModel),
+    ("representations.<id>", c.RepresentationModel),
+    ("locations.<id>", c.LocationModel),
+    ("collateral.<id>", c.CollateralItemModel),
+    ("liens.<id>", c.LienModel),
+    ("consents.<id>", c.ConsentModel),
+    ("guarantors.<id>", c.GuarantorModel),
+    ("location_covenants.<id>", c.LocationCovenantModel),
+    ("indebtedness.<id>", c.IndebtednessModel),
+    ("remedies.<id>", c.RemedyModel),
+    ("milestones.<id>", c.MilestoneModel),
+    ("fact: statement", c.StatementFact),
+    ("fact: satisfaction", c.SatisfactionFact),
+    ("fact: move", c.MoveFact),
+    ("fact: notice", c.NoticeFact),
+    ("fact: creditor_action", c.CreditorActionFact),
+    ("fact: non_payment", c.NonPaymentFact),
 )
 
 INTRO = """\
 # Term-file format reference
 
-<!-- Generated from src/loanbook/terms/schema.py by `python -m loanbook.terms.reference`.
+<!-- Generated from src/loanbook/terms/schema.py and src/loanbook/compliance/schema.py
+     by `python -m loanbook.terms.reference`.
      Do not edit: change the descriptions in the models and regenerate
      (tests/terms/test_reference.py fails while this file is out of step). -->
 
@@ -117,7 +145,11 @@ def describe(annotation: Any, metadata: list[Any] | None = None) -> tuple[str, s
     kind = _meta_kind(metadata)
     if origin in (Union, types.UnionType):
         args = [a for a in get_args(annotation) if a is not type(None)]
-        return describe(args[0], metadata) if len(args) == 1 else ("any", "", "")
+        if len(args) == 1:
+            return describe(args[0], metadata)
+        if all(isinstance(a, type) and issubclass(a, BaseModel) for a in args):
+            return "one of " + ", ".join(_link(a) for a in args), "", ""
+        return "any", "", ""
     if origin is Literal:
         return "text", "", ", ".join(f"`{v}`" for v in get_args(annotation))
     if origin is list:
@@ -240,7 +272,7 @@ def render() -> str:
         if doc:
             lines.extend([doc, ""])
         for name, info in model.model_fields.items():
-            lines.extend(field_lines(name, info))
+            lines.extend(field_lines(info.alias or name, info))
     lines.extend(day_count_table())
     return "\n".join(lines).rstrip() + "\n"
 
