@@ -44,7 +44,13 @@ def test_every_bad_row_is_reported_at_once() -> None:
     assert [(i.file, i.line, i.field, i.reason) for i in exc.value.issues] == [
         ("r.csv", 3, "row", "expected 3 columns, got 2"),
         ("r.csv", 4, "date", "'02/01/1996' is not a YYYY-MM-DD date"),
-        ("r.csv", 5, "rate_percent", "'five' is not a decimal rate (ASCII digits and at most one decimal point, e.g. 1234.56; no separators, spaces, signs or exponents)"),
+        (
+            "r.csv",
+            5,
+            "rate_percent",
+            "'five' is not a decimal rate (ASCII digits and at most one decimal point,"
+            " e.g. 1234.56; no separators, spaces, signs or exponents)",
+        ),
         ("r.csv", 6, "index", "empty index name"),
         ("r.csv", 7, "date", "duplicate fixing for LIBOR-1M on 1996-01-02"),
     ]
