@@ -15,7 +15,13 @@ from loanbook.engine import TermsHistory, run_loan
 from loanbook.portfolio import form, generate
 from loanbook.portfolio.engine import BY_EXACT, BY_KERNEL, run_portfolio
 from loanbook.portfolio.exactness import compare
-from loanbook.terms.model import Amortization, AmortizationKind, PaymentSchedule, RateSpec
+from loanbook.terms.model import (
+    Amortization,
+    AmortizationKind,
+    ExcessPayment,
+    PaymentSchedule,
+    RateSpec,
+)
 from loanbook.time import Cycle, DayCount
 from tests.conftest import cit_terms, flat_libor
 
@@ -104,6 +110,27 @@ def test_terms_beyond_the_kernel_are_refused_with_the_reason() -> None:
         form.row_of(terms)
     with pytest.raises(form.Refusal, match="finer than a billionth"):
         form.row_of(cit_terms(rate=RateSpec(fixed=Decimal("0.0123456789012"))))
+    with pytest.raises(form.Refusal, match="excess_payment"):
+        form.row_of(cit_terms(excess_payment=ExcessPayment.INVERSE))
+
+
+def test_funds_held_pay_the_days_interest_before_its_principal() -> None:
+    """The CIT note overpaid by $100,000.00 on 1996-03-01 (nothing due yet: held). On
+    1996-04-30 interest of 111,848.10 and the installment of 94,893.75 fall due together;
+    the held funds go by the waterfall to interest first: 111,848.10 - 100,000.00 =
+    11,848.10 of interest and the whole installment stay due (not the principal first,
+    which the order of the steps alone would give)."""
+    events = form.table_of(
+        [{"loan": "cit-note", "date": date(1996, 3, 1), "kind": "payment", "amount_cents": 10**7}],
+        form.EVENT_SCHEMA,
+    )
+    loans = _table(form.row_of(cit_terms()))
+    out = run_portfolio(loans, events, _libor("5.5"), date(1996, 4, 30)).loans.to_pylist()[0]
+    assert out["method"] == BY_KERNEL
+    assert out["interest_due_cents"] == 1_184_810
+    assert out["principal_due_cents"] == 9_489_375
+    assert out["unapplied_cents"] == 0
+    assert compare(loans, events, _libor("5.5"), date(1996, 4, 30)).differences == ()
 
 
 def test_a_prepayment_above_the_principal_goes_to_the_exact_engine_which_refuses_it() -> None:

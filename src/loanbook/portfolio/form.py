@@ -28,6 +28,7 @@ from loanbook.rates import Fixing, Market
 from loanbook.terms.model import (
     Amortization,
     AmortizationKind,
+    ExcessPayment,
     InterestBase,
     LateCharge,
     LoanTerms,
@@ -177,6 +178,8 @@ def row_of(terms: LoanTerms) -> dict[str, Any]:
         ("premium_discount", bool(terms.premium_discount)),
         ("maturity_end_of_day", terms.maturity_end_of_day),
         ("amortization horizon", amort.horizon is not None),
+        # a payment beyond what is due applied to principal: the kernel only holds it
+        ("excess_payment", terms.excess_payment is not ExcessPayment.HOLD),
     ):
         if present:
             raise Refusal(f"{name} is set")

@@ -84,6 +84,7 @@ RESET_FIXED, RESET_PERIOD_START, RESET_CYCLE = 0, 1, 2
 PRULE_LOAN_DATE_MONTHLY, PRULE_MONTH_END = 0, 1
 C_LATE, C_FEE, C_INTEREST, C_PRINCIPAL = 0, 1, 2, 3
 EV_FEE, EV_PAYMENT, EV_PREPAYMENT = 95, 100, 105
+K_PAYMENT = EV_PAYMENT  # steps of this kind and later on a date come after the day's dues
 # step kinds: the exact engine's StepKind values (their order within a date)
 K_ADVANCE, K_PRINCIPAL, K_INTEREST, K_RESET, K_RECALC, K_MATURITY = 10, 30, 80, 120, 125, 190
 # flow kinds written for each loan
@@ -308,9 +309,10 @@ def installment_dates(
 def interest_dates(
     row: np.ndarray, until: int, nxt: np.ndarray, prv: np.ndarray, base: int
 ) -> np.ndarray:
-    """``steps.interest_schedule``: the cycle from its anchor to the later of maturity and
-    ``until`` (that date included, as a short stub), maturity added, moved to business days,
-    each date once; only those on or after the start."""
+    """``steps.interest_schedule``: the cycle dates from its anchor up to the later of maturity
+    and ``until``, and the maturity (closing a short stub), moved to business days, each date
+    once; only those on or after the start. ``until`` is not an interest date in its own
+    right: interest since the last one stays accrued, not due."""
     maturity = row[F_MATURITY]
     end = max(maturity, until)
     anchor = row[F_I_ANCHOR]
@@ -323,13 +325,11 @@ def interest_dates(
         i = 0
         while True:
             d = add_cycle(anchor, months, i, eom)
-            if d >= end:
+            if d > end:
                 break
             raw[k] = d
             k += 1
             i += 1
-        raw[k] = end
-        k += 1
     found = False
     for j in range(k):
         if raw[j] == maturity:
@@ -567,6 +567,7 @@ def run_one(
     un = 0
     usury = row[F_USURY]
     unapplied = 0
+    pending = NONE  # the date of a step whose settling waits for the next step's kind
     rate = NONE
     accrued_to = NONE
     next_installment = 0
@@ -616,6 +617,14 @@ def run_one(
             key = ev_date[p_ev] * 1024 + ev_kind[p_ev] * 4
             if key < best:
                 best, which = key, 6
+        # funds held are applied once all of a day's dues have fallen due: after the last step
+        # of the day before its payments (``run._Run.go``), so interest before principal
+        if pending != NONE and (
+            which < 0 or best // 1024 != pending or (best % 1024) // 4 >= K_PAYMENT
+        ):
+            if nd > 0 and unapplied > 0:
+                unapplied, nd = _apply_funds(row, pending, unapplied, d_comp, d_date, d_rem, nd)
+            pending = NONE
         if which < 0:
             break
         day = best // 1024
@@ -791,15 +800,16 @@ def run_one(
                         left -= cut
                     i += step
                 pnd -= amount
-        # settle what is due from unapplied funds (or as it falls due)
-        if nd > 0:
-            if assume_paid:
+        # settle: as it falls due (ACTUS view), or from unapplied funds once the day's last
+        # due has fallen due (decided when the next step is known, above)
+        if assume_paid:
+            if nd > 0:
                 total = 0
                 for j in range(nd):
                     total += d_rem[j]
                 _, nd = _apply_funds(row, day, total, d_comp, d_date, d_rem, nd)
-            elif unapplied > 0:
-                unapplied, nd = _apply_funds(row, day, unapplied, d_comp, d_date, d_rem, nd)
+        else:
+            pending = day
     # as of ``until``: accrue, post late charges, settle
     if accrued_to != NONE:
         if until > accrued_to:
