@@ -26,6 +26,7 @@ LOANS = (
     "congress-revolver-lpc",
     "congress-revolver-lrg",
     "lci-ohio-real-estate-loan",
+    "lpc-arizona-real-estate-loan",
     "lpc-ny-real-estate-loan-a",
     "lpc-ny-real-estate-loan-b",
     "lpc-second-restated-note",
@@ -48,11 +49,13 @@ def lines(store: Store, loan: str, kind: LineKind) -> list[tuple[date, D, str]]:
 
 def test_the_example_book_imports_closes_and_checks(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'book.db'}"
+    call("init", "--db", db)
     call("import", str(EXAMPLE), "--db", db)
     ran = call("run", "--to", "1996-03-31", "--db", db)
-    # The revolver and the Congress notes start 1996-01-01 (91 days to 03-31), the CIT note
-    # 1996-01-17 (75 days): 6 x 91 + 75 = 621 loan-days.
-    assert (ran["loans"], ran["loan_days"], ran["failures"]) == (7, 621, [])
+    # The two revolving accounts and the two Congress notes start 1996-01-01 (91 days to
+    # 03-31), Loan A and the Arizona loan 1996-01-16 (76 days), the CIT note 1996-01-17 (75);
+    # Loan B (1996-06-14) has not started: 4 x 91 + 2 x 76 + 75 = 591 loan-days.
+    assert (ran["loans"], ran["loan_days"], ran["failures"]) == (7, 591, [])
     checked = call("check", "--db", db)
     assert checked["ok"] is True and checked["loans_checked"] == 7
     assert checked["debits"] == checked["credits"] and checked["replay_mismatches"] == {}
@@ -115,7 +118,8 @@ def test_a_revolver_event_the_facility_refuses_is_not_recorded(tmp_path: Path) -
         with pytest.raises(ValidationError) as refused:
             record_events(store, parse_events_file(text, "late.csv"))
         assert [str(i) for i in refused.value.issues] == [
-            "late.csv:3: amount: repayment 1875756.50 exceeds the balance 1875756.49"
+            "late.csv:3: amount: repayment 1875756.50 exceeds the balance 1875756.49 (event "
+            "congress-revolver-lrg/payment/1996-03-20/1875756.5/one cent too much)"
         ]
         assert dump(store) == before
         # (Repaying exactly the balance is refused too, but for the later events it leaves
