@@ -45,6 +45,7 @@ def documents(db_url: str) -> int:
 
 
 def test_compliance_json_keys_and_the_004_record_time(db_url: str, tmp_path: Path) -> None:
+    call("init", "--db", db_url)
     call("import", str(folder(tmp_path)), "--db", db_url, "--json")
     data = call("compliance", "--db", db_url, "--as-of", "2002-10-15", "--json")["compliance"]
     test = next(t for t in data["covenants"] if t["id"] == "working-capital@2002-08-31")
@@ -85,6 +86,7 @@ def test_compliance_json_keys_and_the_004_record_time(db_url: str, tmp_path: Pat
 
 
 def test_recording_facts_validated_and_idempotent(db_url: str, tmp_path: Path) -> None:
+    call("init", "--db", db_url)
     call("import", str(folder(tmp_path)), "--db", db_url, "--json")
     count = documents(db_url)
     statement_args = (
@@ -117,6 +119,7 @@ def test_recording_facts_validated_and_idempotent(db_url: str, tmp_path: Path) -
 def test_election_needs_the_option_and_feeds_the_engine(db_url: str, tmp_path: Path) -> None:
     """The CIT note's October 1996 installment was paid 12 days late: with 10 days' grace
     CIT could accelerate (003 ¶5) on 1996-11-11, not before."""
+    call("init", "--db", db_url)
     call("import", str(folder(tmp_path)), "--db", db_url, "--json")
     refused = call(
         "record-compliance", "election", "--subject", "cit-note", "--option", "acceleration",
