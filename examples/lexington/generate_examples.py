@@ -5,8 +5,9 @@ The seeds give terms, not histories. This script writes, deterministically:
   (plausible, invented values; North Canton inventory is reported as eligible on purpose, so
   that 002 §4's exclusion shows);
 - events/congress-revolver-1996-2002.csv: revolving advances, repayments, Eurodollar
-  conversions, an overadvance notice (Monday 2002-01-07), the 002 §6(f)-(g) applications and
-  the $80,000 fee of 004 §6;
+  conversions, an overadvance notice (Monday 2002-01-07) and the $80,000 fee of 004 §6;
+- events/proceeds-applications-1996.csv: the 002 §6(f)-(g) rules (the engine derives the
+  payoff of the note and the balance to the revolver);
 - events/term-note-payments.csv: every term note paid as billed on its due dates to 2002-12-31
   (the CIT note from 1997 on; 1996 is in cit-note-payments-1996.csv);
 - compliance/*.yaml: LPC's financial statements (monthly in 2002, for the working-capital
@@ -128,46 +129,62 @@ def certificates() -> None:
         (folder / f"bbc-{q}.yaml").write_text("\n".join(lines) + "\n")
 
 
-def proceeds_rows() -> list[str]:
-    """002 §6(f)-(g): the Bank One proceeds applied by the rules (loanbook.revolving.application)."""
+#: 002 §6(f)-(g): the Bank One proceeds and the rules that apply them. The events file holds
+#: the rule (``application`` events); the engine derives the payoff and the balance.
+APPLICATIONS = (
+    (
+        ApplicationRule("lci-ohio-real-estate-loan", "congress-revolver-lrg", "002 §6(f)"),
+        Decimal("1500000.00"),
+        "Bank One Vienna Term Loan proceeds",
+        "p-002-6f",
+    ),
+    (
+        ApplicationRule(
+            "lpc-second-restated-note", "congress-revolver-lpc", "002 §6(g)", Decimal("418118.00")
+        ),
+        Decimal("1000000.00"),
+        "Bank One North Canton Interim Loan proceeds",
+        "p-002-6g",
+    ),
+)
+APPLIED_ON = date(1996, 3, 14)
+APPLICATION_HEADER = "date,loan,kind,amount,reference,key,account,prepay,cite,recorded"
+
+
+def application_rows() -> list[str]:
+    """The rules of 002 §6(f)-(g) as events: the sum received, the note, ``full`` or the
+    amount to prepay, the revolving account for the balance, the clause."""
+    return [
+        f"{APPLIED_ON},{rule.note},application,{amount},{ref},{key},{rule.account},"
+        f"{'full' if rule.note_amount is None else rule.note_amount},{rule.cite},{APPLIED_ON}"
+        for rule, amount, ref, key in APPLICATIONS
+    ]
+
+
+def balances_to_revolver() -> dict[str, Decimal]:
+    """What the rules leave for each revolving account (to start the invented monthly
+    activity from a plausible balance), derived as the engine derives it."""
     book = read_book(BOOK)  # the term notes as they stand before the proceeds
-    day = date(1996, 3, 14)
-    rows = []
-    for rule, amount, ref, key in (
-        (
-            ApplicationRule("lci-ohio-real-estate-loan", "congress-revolver-lrg", "002 §6(f)"),
-            Decimal("1500000.00"),
-            "Bank One Vienna Term Loan proceeds",
-            "p-002-6f",
-        ),
-        (
-            ApplicationRule(
-                "lpc-second-restated-note",
-                "congress-revolver-lpc",
-                "002 §6(g)",
-                Decimal("418118.00"),
-            ),
-            Decimal("1000000.00"),
-            "Bank One North Canton Interim Loan proceeds",
-            "p-002-6g",
-        ),
-    ):
-        outstanding = book.run(rule.note, day).position.principal_outstanding
-        for ev in apply_proceeds(rule, day, amount, outstanding, ref, key):
-            rows.append(
-                f"{day},{ev.loan},{ev.kind.value},{ev.amount},{ev.reference},{ev.key},"
-                f",,,,{rule.cite}"
-            )
-    return rows
+    out = {}
+    for rule, amount, ref, key in APPLICATIONS:
+        owed = book.run(rule.note, APPLIED_ON).position.principal_outstanding
+        _, rest = apply_proceeds(rule, APPLIED_ON, amount, owed, ref, key)
+        assert rest.amount is not None
+        out[rule.account] = rest.amount
+    return out
 
 
 def revolver_events() -> list[str]:
     rng = random.Random(2002)
-    rows = proceeds_rows() + [
+    balance_to = balances_to_revolver()
+    rows = [
         "1996-01-02,congress-revolver-lpc,advance,6000000.00,opening balance,rv-open-lpc,prime,,,,congress-afa",
         "1996-01-02,congress-revolver-lrg,advance,2200000.00,opening balance,rv-open-lrg,prime,,,,congress-afa",
     ]
-    balance = {"lpc": 6_000_000 - 581_882, "lrg": 2_200_000 - 360_000}
+    balance = {
+        "lpc": 6_000_000 - int(balance_to["congress-revolver-lpc"]),
+        "lrg": 2_200_000 - int(balance_to["congress-revolver-lrg"]),
+    }
     band = {"lpc": (4_500_000, 7_500_000, 60_000), "lrg": (1_200_000, 2_600_000, 25_000)}
     for d in month_ends(date(1996, 4, 30), date(2002, 11, 30)):
         mid = d.replace(day=15)
@@ -383,7 +400,11 @@ facts:
 
 def main() -> None:
     compliance_documents()
-    for old in ("congress-revolver-1996-2002.csv", "term-note-payments.csv"):
+    for old in (
+        "congress-revolver-1996-2002.csv",
+        "term-note-payments.csv",
+        "proceeds-applications-1996.csv",
+    ):
         (BOOK / "events" / old).unlink(missing_ok=True)
     certificates()
     rows = revolver_events()
@@ -391,6 +412,9 @@ def main() -> None:
     header = f"{HEADER},recorded"
     (events / "congress-revolver-1996-2002.csv").write_text(
         "\n".join([header, *with_recorded(rows)]) + "\n"
+    )
+    (events / "proceeds-applications-1996.csv").write_text(
+        "\n".join([APPLICATION_HEADER, *application_rows()]) + "\n"
     )
     (events / "term-note-payments.csv").unlink(missing_ok=True)
     payments = note_payments()

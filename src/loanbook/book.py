@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -19,6 +20,7 @@ from loanbook.engine.events import MONEY_KINDS, EventKind, amount_problem
 from loanbook.errors import Issue, LoanbookError
 from loanbook.rates import Fixing, Market
 from loanbook.revolving.account import RevolverHistory, run_facility
+from loanbook.revolving.application import application_issues, derive
 from loanbook.revolving.borrowing_base import Certificate, CertificateItem, check_certificate
 from loanbook.revolving.terms import RevolverTerms, revolver_terms
 from loanbook.terms import validation
@@ -183,8 +185,33 @@ class Book:
         }
         return TermsHistory(tuple((d, self.loan_terms(loan, d, known_on)) for d in sorted(dates)))
 
-    def events_for(self, loan: str) -> tuple[LoanEvent, ...]:
-        return tuple(e for e in self.events if e.loan == loan and e.kind is not EventKind.FIXING)
+    def events_for(self, loan: str, known_on: date | None = None) -> tuple[LoanEvent, ...]:
+        """The loan's events as the engines see them (proceeds applications derived)."""
+        return tuple(
+            e
+            for e in self.applied_events(known_on)
+            if e.loan == loan and e.kind is not EventKind.FIXING
+        )
+
+    @cached_property
+    def _applied(self) -> dict[date | None, tuple[LoanEvent, ...]]:
+        return {}
+
+    def applied_events(self, known_on: date | None = None) -> tuple[LoanEvent, ...]:
+        """The events with each proceeds application (``application``) replaced by the
+        prepayment and payment its rule yields (``loanbook.revolving.application``): the
+        note's payoff on the day is the engine's, never a typed figure."""
+        if not any(e.kind is EventKind.APPLICATION for e in self.events):
+            return self.events
+        found = self._applied.get(known_on)
+        if found is None:
+
+            def outstanding(note: str, day: date, events: tuple[LoanEvent, ...]) -> Decimal:
+                run = replace(self, events=events).run(note, day, known_on)
+                return run.position.principal_outstanding
+
+            found = self._applied[known_on] = derive(self.events, outstanding)
+        return found
 
     def market_with_fixings(self) -> Market:
         """The market plus fixings recorded as events (amount in percent)."""
@@ -208,7 +235,7 @@ class Book:
         if facility is not None:  # revolving loan accounts run daily, facility-wide
             hist = self.revolver_history(facility, known_on)
             accounts = set(hist.latest.accounts.values())
-            events = tuple(e for e in self.events if e.loan in accounts)
+            events = tuple(e for e in self.applied_events(known_on) if e.loan in accounts)
             _runnable(events)
             results = run_facility(
                 hist,
@@ -221,7 +248,7 @@ class Book:
             return results[loan]
         return run_loan(
             self.history(loan, known_on),
-            self.events_for(loan),
+            self.events_for(loan, known_on),
             self.market_with_fixings(),
             until,
             daily=daily,
@@ -240,6 +267,8 @@ class Book:
             issues.extend(validation.fixing_event_issues(event, source))
             return issues + self._check_fixing(event, source)
         issues.extend(refusals(self)(event, source))  # conditions, representations, options
+        if event.kind is EventKind.APPLICATION:  # the account is checked by the caller
+            issues.extend(application_issues(event, source))
         if self.revolver_of(event.loan) is not None:
             return issues or self._check_revolving(event, source)
         try:
@@ -282,6 +311,8 @@ class Book:
                 issues.append(Issue(where, "loan", f"unknown loan {ev.loan!r} (known: {known})"))
             elif ev.date < self.start_of(ev.loan):
                 issues.append(Issue(where, "date", self._before_start(ev)))
+            if ev.kind is EventKind.APPLICATION:
+                issues.extend(self.application_issues(ev, where))
         if not issues:
             refused = refusals(self)  # conditions, representations, the lender's options
             for ev in events:
@@ -293,18 +324,35 @@ class Book:
         for ev in events:
             if ev.kind is EventKind.FIXING:
                 continue
-            facility = self.revolver_of(ev.loan)
-            key = (
-                ev.loan
-                if facility is None
-                else next(iter(self.revolver_terms(facility, FAR_FUTURE).accounts.values()))
-            )
-            runs[key] = max(runs.get(key, ev.date), ev.date)
+            touched = [ev.loan]
+            if ev.kind is EventKind.APPLICATION:  # the note and the revolving account
+                touched.append(ev.get("account"))
+            for loan in touched:
+                facility = self.revolver_of(loan)
+                key = (
+                    loan
+                    if facility is None
+                    else next(iter(self.revolver_terms(facility, FAR_FUTURE).accounts.values()))
+                )
+                runs[key] = max(runs.get(key, ev.date), ev.date)
         for loan, last in runs.items():
             try:
                 book.run(loan, last + timedelta(days=1))
             except LoanbookError as exc:
                 issues.extend(exc.issues)
+        return issues
+
+    def application_issues(self, event: LoanEvent, source: str) -> list[Issue]:
+        """A proceeds application names a term note (its loan) and a revolving loan
+        account of the book (``account``), and the clause of its rule."""
+        issues = application_issues(event, source)
+        account = event.get("account")
+        if account and self.revolver_of(account) is None:
+            issues.append(Issue(source, "account", f"{account!r} is not a revolving loan account"))
+        if self.revolver_of(event.loan) is not None:
+            issues.append(
+                Issue(source, "loan", f"{event.loan!r} is a revolving account, not a note")
+            )
         return issues
 
     def indexes(self) -> set[str]:

@@ -15,6 +15,7 @@ from enum import StrEnum
 from loanbook.parse import (
     MAX_AMOUNT,
     MAX_PERCENT,
+    InputError,
     parse_amount,
     parse_count,
     parse_percent,
@@ -34,11 +35,22 @@ class EventKind(StrEnum):
     CORRECTION = "correction"  # reverses an earlier event: detail reverses=KEY
     PURCHASE = "purchase"  # the holder buys the loan: amount = clean price (ACTUS PRD)
     TERMINATION = "termination"  # the holder sells or closes it: amount = clean price (ACTUS TD)
+    # proceeds applied by a rule (002 §6(f)): amount = the sum received; on the note prepaid
+    # first, details account (the revolving loan account for the balance), prepay (full or an
+    # amount), cite. ``loanbook.revolving.application`` derives the two events it yields.
+    APPLICATION = "application"
 
 
 #: Kinds whose amount must be positive.
 MONEY_KINDS = frozenset(
-    {EventKind.ADVANCE, EventKind.PAYMENT, EventKind.PREPAYMENT, EventKind.FEE, EventKind.FIXING}
+    {
+        EventKind.ADVANCE,
+        EventKind.PAYMENT,
+        EventKind.PREPAYMENT,
+        EventKind.FEE,
+        EventKind.FIXING,
+        EventKind.APPLICATION,
+    }
 )
 
 
@@ -85,6 +97,11 @@ def check_detail(name: str, value: str) -> None:
         parse_percent(value)
     elif name == "months":
         parse_count(value, maximum=1200)
+    elif name == "prepay" and value.strip().lower() != "full":
+        try:
+            parse_amount(value)
+        except InputError as exc:
+            raise InputError(f"'full' or an amount: {exc}") from None
 
 
 def amount_problem(event: LoanEvent) -> str | None:

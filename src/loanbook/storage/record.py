@@ -28,11 +28,17 @@ from loanbook.loader import parse_events_csv
 from loanbook.parse import parse_instant as strict_instant
 from loanbook.storage.schema import EventRow
 from loanbook.storage.store import Store, StoredEvent, effective_events, event_of, now
-from loanbook.storage.view import BookView
+from loanbook.storage.view import BookView, applying_notes
 
 #: Kinds whose validity depends on the loan's earlier events (the rest are checked alone).
 HISTORY_KINDS = frozenset(
-    {EventKind.PREPAYMENT, EventKind.ADVANCE, EventKind.ACCELERATION, EventKind.CORRECTION}
+    {
+        EventKind.PREPAYMENT,
+        EventKind.ADVANCE,
+        EventKind.ACCELERATION,
+        EventKind.CORRECTION,
+        EventKind.APPLICATION,
+    }
 )
 MAX_KEY = 200
 
@@ -228,12 +234,20 @@ def _check_revolving(
     issues: list[Issue] = []
     done: set[str] = set()
     for item in new:
-        accounts = view.revolving_accounts(item.event.loan)
+        touched = item.event.loan
+        if item.event.kind is EventKind.APPLICATION:  # its balance goes to an account
+            touched = item.event.get("account")
+        accounts = view.revolving_accounts(touched)
         if not accounts or accounts[0] in done:
             continue
         done.add(accounts[0])
-        stored = effective_events(store.stored_events(conn, loans=accounts))
-        batch = tuple(i.event for i in new if i.event.loan in accounts)
+        # the accounts' events, and those of the notes whose applications pay into them
+        applications = effective_events(
+            store.stored_events(conn, kinds=(EventKind.APPLICATION, EventKind.CORRECTION))
+        )
+        notes = applying_notes((*applications, *(i.event for i in new)), accounts)
+        stored = effective_events(store.stored_events(conn, loans=(*accounts, *notes)))
+        batch = tuple(i.event for i in new if i.event.loan in (*accounts, *notes))
         last = max(e.date for e in (*stored, *batch))
         try:
             view.loan_book(accounts[0], stored + batch).run(accounts[0], last + timedelta(days=1))
@@ -281,6 +295,28 @@ def _check_one(
             found.append(_issue(item, "amount", f"must be positive, got {ev.amount}"))
         return found
     prior: tuple[LoanEvent, ...] = ()
+    if ev.kind is EventKind.APPLICATION:
+        account = ev.get("account")
+        wrong = [
+            (name, f"{loan!r} is {what}")
+            for name, loan, what, ok in (
+                (
+                    "loan",
+                    ev.loan,
+                    "a revolving account, not a note",
+                    not view.revolving_accounts(ev.loan),
+                ),
+                (
+                    "account",
+                    account,
+                    "not a revolving loan account",
+                    not account or bool(view.revolving_accounts(account)),
+                ),
+            )
+            if not ok
+        ]
+        if wrong:
+            return [_issue(item, name, reason) for name, reason in wrong]
     if view.revolving_accounts(ev.loan):  # checked facility-wide after the batch
         return [_issue(item, i.field, i.reason) for i in _fields(ev)]
     if ev.kind in HISTORY_KINDS:

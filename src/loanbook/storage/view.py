@@ -36,6 +36,21 @@ class LoanBook(Book):
         return LoanBook(self.documents, self.market, self.events + events, self.loan_assertions)
 
 
+def applying_notes(events: tuple[LoanEvent, ...], accounts: tuple[str, ...]) -> tuple[str, ...]:
+    """The notes whose proceeds applications pay a balance to one of ``accounts``: the
+    accounts' run derives that balance from the note's payoff, so it needs the note's
+    events (an application is recorded once, on its note)."""
+    return tuple(
+        sorted(
+            {
+                e.loan
+                for e in events
+                if e.kind is EventKind.APPLICATION and e.get("account") in accounts
+            }
+        )
+    )
+
+
 class BookView:
     """The book as known on ``known_on``, with a per-loan projection."""
 
@@ -112,6 +127,8 @@ class BookView:
         accounts = self.revolving_accounts(loan)
         if accounts:
             own = tuple(e for a in accounts for e in self._by_loan.get(a, ()))
+            notes = applying_notes(self.events, accounts)
+            own += tuple(e for n in notes for e in self._by_loan.get(n, ()))
             whole = Book(self.documents, self.market, own + extra)
             if not extra:
                 self._projections[loan] = whole
