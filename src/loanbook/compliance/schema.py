@@ -16,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 
 from loanbook.compliance.formula import check_formula
 from loanbook.money import parse_amount
+from loanbook.parse import parse_date
 
 
 def _amount(value: Any) -> Decimal:
@@ -32,6 +33,8 @@ def _formula(value: Any) -> str:
 
 
 Amount = Annotated[Decimal, BeforeValidator(_amount), PlainSerializer(str, return_type=str)]
+#: A date in a compliance term or fact, by the one strict parser (YYYY-MM-DD, in range).
+Day = Annotated[dt.date, BeforeValidator(parse_date)]
 FormulaText = Annotated[str, BeforeValidator(_formula)]
 Comparison = Literal[">=", ">", "<=", "<"]
 
@@ -70,7 +73,7 @@ class _Cited(_Model):
 class ThresholdStep(_Model):
     """The threshold in force from ``from`` (a covenant's threshold may step over time)."""
 
-    from_: dt.date = Field(
+    from_: Day = Field(
         alias="from",
         description="the first day this threshold applies; a test date before every "
         "step uses the earliest step",
@@ -95,12 +98,12 @@ class TestDates(_Model):
         "the month as `first` (a month end stays a month end); needs `first`",
         examples=["monthly"],
     )
-    first: dt.date | None = Field(
+    first: Day | None = Field(
         None,
         description="the first test date of the cycle, usually a period end",
         examples=["2002-01-31"],
     )
-    dates: list[dt.date] = Field(
+    dates: list[Day] = Field(
         [],
         description="test dates outside (or instead of) the cycle; only those within the "
         "covenant's `start`..`end` window are tested",
@@ -150,11 +153,11 @@ class CovenantModel(_Cited):
         description="when the covenant is tested",
         examples=[{"cycle": "monthly", "first": "2002-01-31"}],
     )
-    start: dt.date = Field(
+    start: Day = Field(
         description="first day of the effective window: earlier test dates are not tested",
         examples=["2002-01-01"],
     )
-    end: dt.date | None = Field(
+    end: Day | None = Field(
         None,
         description="last day of the effective window; unset: tested with no end",
         examples=["2002-02-01"],
@@ -229,7 +232,7 @@ class WaiverScopeModel(_Model):
         description="only a breach of this covenant id (unset: a breach of any)",
         examples=["working-capital"],
     )
-    test_date: dt.date | None = Field(
+    test_date: Day | None = Field(
         None,
         description="only the test on this date (unset: any test date); a waiver "
         "covers only what it names (004 §5(b))",
@@ -278,12 +281,12 @@ class WaiverModel(_Cited):
         description="which Events of Default it covers",
         examples=[{"kind": "covenant_breach", "covenant": "working-capital"}],
     )
-    from_: dt.date = Field(
+    from_: Day = Field(
         alias="from",
         description="the day the waiver takes effect (later if its `conditions` are met later)",
         examples=["2002-10-31"],
     )
-    until: dt.date | None = Field(
+    until: Day | None = Field(
         None,
         description="its last day in force; the events it covered stand again the "
         "day after; unset: no end",
@@ -325,7 +328,7 @@ class ConditionModel(_Cited):
         description="who must deliver it, in words",
         examples=["LPC and LCI"],
     )
-    due: dt.date | None = Field(
+    due: Day | None = Field(
         None,
         description="the deadline: met after it is `late`, unmet after it `missed` "
         "(unset: no deadline)",
@@ -337,7 +340,7 @@ class ConditionModel(_Cited):
         "satisfaction fact is needed)",
         examples=["the letter dated February 7, 1996 received by Congress' counsel"],
     )
-    deemed_on: dt.date | None = Field(
+    deemed_on: Day | None = Field(
         None,
         description="the date of that writing: the condition is met from then",
         examples=["1996-02-07"],
@@ -409,7 +412,7 @@ class CollateralItemModel(_Cited):
         description="the location id where it is kept from `since` (a `move` fact changes it)",
         examples=["casa-grande-az"],
     )
-    since: dt.date = Field(
+    since: Day = Field(
         description="the day it is at `location` (or became collateral)",
         examples=["1996-01-17"],
     )
@@ -439,9 +442,7 @@ class LienModel(_Cited):
         examples=["the CIT Financing (loans up to $5,500,000)"],
     )
     priority: int = Field(1, ge=1, description="its rank among liens on the same items (1: first)")
-    from_: dt.date = Field(
-        alias="from", description="the day it was granted", examples=["1996-01-17"]
-    )
+    from_: Day = Field(alias="from", description="the day it was granted", examples=["1996-01-17"])
     amount: Amount | None = Field(
         None,
         description="the most it secures, in currency units of the loan, when capped; " + _AMOUNT,
@@ -459,9 +460,7 @@ class ConsentModel(_Cited):
         description="what is consented to: a lien id or a transaction, in words",
         examples=["the security interest in the CIT Collateral granted by LPC to CIT (cit-lien)"],
     )
-    effective: dt.date = Field(
-        description="the day the consent takes effect", examples=["1996-01-17"]
-    )
+    effective: Day = Field(description="the day the consent takes effect", examples=["1996-01-17"])
     subject_to: str | None = Field(
         None,
         description="the terms it is given on, in words",
@@ -520,7 +519,7 @@ class IndebtednessModel(_Cited):
         examples=["LPC's 14% Junior Subordinated Notes due May 1, 2002"],
     )
     obligor: str = Field(description="who owes it (party id, or ids in words)", examples=["lpc"])
-    due: dt.date | None = Field(None, description="its maturity", examples=["2002-05-01"])
+    due: Day | None = Field(None, description="its maturity", examples=["2002-05-01"])
 
 
 class RemedyModel(_Cited):
@@ -557,7 +556,7 @@ class RemedyModel(_Cited):
 class MilestoneModel(_Cited):
     """A dated duty or date of the agreements not covered elsewhere (e.g. a commitment end)."""
 
-    date: dt.date = Field(description="the date", examples=["2003-01-03"])
+    date: Day = Field(description="the date", examples=["2003-01-03"])
     description: str = Field(
         description="what happens or is due on that date", examples=["Renewal Date"]
     )
@@ -623,12 +622,12 @@ class StatementFact(_Model):
         description="the party id whose statement it is (matched with a covenant's `borrower`)",
         examples=["lpc"],
     )
-    period_end: dt.date = Field(
+    period_end: Day = Field(
         description="the last day of the period it reports: it is used for the "
         "covenant test on that date",
         examples=["2002-01-31"],
     )
-    received: dt.date = Field(
+    received: Day = Field(
         description="the day the lender received it: the fact counts from then, and "
         "a statement received after its due date is late",
         examples=["2002-02-26"],
@@ -655,7 +654,7 @@ class SatisfactionFact(_Model):
         description="the id of the condition met (under `compliance.conditions`)",
         examples=["002-executed"],
     )
-    date: dt.date = Field(
+    date: Day = Field(
         description="the day it was met (after the condition's `due`: late)",
         examples=["1996-03-14"],
     )
@@ -671,7 +670,7 @@ class MoveFact(_Model):
     )
     item: str = Field(description="the collateral item id moved", examples=["cit-press-01"])
     to: str = Field(description="the location id it was moved to", examples=["rochester-ny"])
-    date: dt.date = Field(description="the day it was moved", examples=["1997-06-02"])
+    date: Day = Field(description="the day it was moved", examples=["1997-06-02"])
     note: str = Field("", description="anything the record adds, in words")
 
 
@@ -682,7 +681,7 @@ class NoticeFact(_Model):
         description="the kind of fact (`notice` for this one): it says which fields follow"
     )
     id: str = Field(description="the notice's id", examples=["notice-1997-05-20"])
-    date: dt.date = Field(
+    date: Day = Field(
         description="the day it was given: it covers moves on or after that day",
         examples=["1997-05-20"],
     )
@@ -713,7 +712,7 @@ class CreditorActionFact(_Model):
     action: Literal["seeks_acceleration", "exercises_remedies"] = Field(
         description="what the holder did", examples=["seeks_acceleration"]
     )
-    date: dt.date = Field(description="the day it acted", examples=["2002-12-02"])
+    date: Day = Field(description="the day it acted", examples=["2002-12-02"])
     note: str = Field("", description="anything the record adds, in words")
 
 
@@ -727,7 +726,7 @@ class NonPaymentFact(_Model):
         description="the indebtedness id not paid (under `compliance.indebtedness`)",
         examples=["junior-subordinated-14"],
     )
-    date: dt.date = Field(
+    date: Day = Field(
         description="the day the payment was due and not made: the cross-default occurs on it",
         examples=["2002-05-01"],
     )
