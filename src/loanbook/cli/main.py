@@ -29,7 +29,6 @@ from loanbook.cli.common import (
 from loanbook.cli.tables import Column, print_table
 from loanbook.engine.commitment import check_advance
 from loanbook.errors import Issue
-from loanbook.loader import read_book
 from loanbook.terms.schema import json_schema
 from loanbook.terms.versioning import history
 
@@ -105,7 +104,7 @@ def validate(
             report = guarded(lambda: validate_folder(book, store))
     documents = [*report.documents_added, *report.documents_unchanged]
     # values that are legal but implausible: printed, refusing nothing
-    warnings = [str(w) for w in guarded(lambda: read_book(book)).warnings()]
+    warnings = [str(w) for w in report.warnings]
     if as_json:
         print_json(
             {

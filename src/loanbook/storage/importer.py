@@ -56,6 +56,7 @@ class ImportReport:
     fixings_unchanged: int
     events: Recorded
     loans: tuple[str, ...] = ()  # the book's loans with the folder imported
+    warnings: tuple[Issue, ...] = ()  # legal but implausible values (validate prints them)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -174,6 +175,7 @@ class _Checked:
     events: list[Incoming]
     same_events: list[str]
     loans: tuple[str, ...]
+    book: Book  # the book as it would stand with the folder imported
 
 
 def _check_folder(conn: Connection, store: Store, parsed: _Folder) -> _Checked:
@@ -204,7 +206,9 @@ def _check_folder(conn: Connection, store: Store, parsed: _Folder) -> _Checked:
     if event_issues:
         raise ValidationError(event_issues)
     loans = tuple(view.loans)
-    return _Checked(new_docs, same_docs, new_fixings, same_fixings, events, same_events, loans)
+    return _Checked(
+        new_docs, same_docs, new_fixings, same_fixings, events, same_events, loans, view.book
+    )
 
 
 def import_folder(store: Store, folder: Path, recorded_at: datetime | None = None) -> ImportReport:
@@ -252,6 +256,7 @@ def _validate(parsed: _Folder, store: Store) -> ImportReport:
         done.same_fixings,
         Recorded(tuple(i.event.key for i in done.events), tuple(done.same_events)),
         done.loans,
+        tuple(done.book.warnings()),
     )
 
 
