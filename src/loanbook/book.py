@@ -25,6 +25,7 @@ from loanbook.revolving.borrowing_base import Certificate, CertificateItem, chec
 from loanbook.revolving.terms import RevolverTerms, revolver_terms
 from loanbook.terms import validation
 from loanbook.terms.build import loan_terms, start_of
+from loanbook.terms.effectiveness import Effectiveness, effectiveness, in_effect, satisfactions
 from loanbook.terms.model import LoanTerms
 from loanbook.terms.schema import TermFileModel
 from loanbook.terms.versioning import Assertion, assertions_of, resolve
@@ -60,6 +61,33 @@ class Book:
         return tuple(out)
 
     @cached_property
+    def _gated(self) -> dict[date | None, tuple[dict[str, Effectiveness], tuple[Assertion, ...]]]:
+        return {}
+
+    def _gate(
+        self, known_on: date | None
+    ) -> tuple[dict[str, Effectiveness], tuple[Assertion, ...]]:
+        found = self._gated.get(known_on)
+        if found is None:
+            dated = {
+                d.id: d.model.document.effective or d.model.document.date for d in self.documents
+            }
+            docs = effectiveness(self.assertions, dated, satisfactions(self.documents), known_on)
+            found = (docs, in_effect(self.assertions, docs))
+            self._gated[known_on] = found
+        return found
+
+    def effectiveness(self, known_on: date | None = None) -> dict[str, Effectiveness]:
+        """Each document with conditions precedent: in effect from when, or which are open
+        (``terms.effectiveness``), as known on ``known_on``."""
+        return self._gate(known_on)[0]
+
+    def in_effect(self, known_on: date | None = None) -> tuple[Assertion, ...]:
+        """The assertions in effect as known on ``known_on``: a document's terms only once its
+        conditions precedent are met (``assertions`` is what the documents say)."""
+        return self._gate(known_on)[1]
+
+    @cached_property
     def _states(self) -> OrderedDict[tuple[date, date | None, bool], dict[str, Any]]:
         return OrderedDict()
 
@@ -72,7 +100,7 @@ class Book:
         key = (as_of, known_on, compliance)
         found = self._states.get(key)
         if found is None:
-            found = resolve(self.assertions, as_of, known_on, compliance)
+            found = resolve(self.in_effect(known_on), as_of, known_on, compliance)
             self._states[key] = found
             if len(self._states) > _STATES_KEPT:
                 self._states.popitem(last=False)
@@ -117,7 +145,7 @@ class Book:
         start = self.revolver_terms(facility, FAR_FUTURE, known_on).start
         dates = {
             max(a.effective, start)
-            for a in self.assertions
+            for a in self.in_effect(known_on)
             if a.path[:2] == ("revolvers", facility)
             and (known_on is None or a.recorded <= known_on)
         }
@@ -180,7 +208,7 @@ class Book:
         start = start_of(final[loan]) or FAR_FUTURE
         dates = {
             max(a.effective, start)
-            for a in self.assertions
+            for a in self.in_effect(known_on)
             if a.path[:2] == ("loans", loan) and (known_on is None or a.recorded <= known_on)
         }
         return TermsHistory(tuple((d, self.loan_terms(loan, d, known_on)) for d in sorted(dates)))

@@ -512,7 +512,12 @@ class ConditionOut(Model):
 
 class DocumentConditionsOut(Model):
     document: str
-    effective: bool
+    dated: date = Field(description="the document's own effective date")
+    effective: bool = Field(description="in effect on as_of: every condition met by then")
+    effective_from: date | None = Field(
+        description="the later of its date and the day its last condition was met (its terms "
+        "take effect then, a term it backdates keeps its date); null while not in effect"
+    )
     conditions_met_on: date | None
     open: list[str]
     cite: str

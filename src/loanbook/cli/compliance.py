@@ -137,7 +137,8 @@ def compliance(
 def print_summary(c: dict[str, Any]) -> None:
     """The compact report (``make demo`` prints it after the loan status): each covenant's
     latest test and every failed one, the Events of Default with their status and waiver,
-    the lender's options, and the next obligations. ``--json`` and ``defaults`` say more."""
+    the lender's options, the documents waiting for (or in effect since) their conditions
+    precedent, and the next obligations. ``--json`` and ``defaults`` say more."""
     out = wide_console(120)
     latest: dict[str, dict[str, Any]] = {}
     for t in c["covenants"]:
@@ -185,6 +186,24 @@ def print_summary(c: dict[str, Any]) -> None:
         )
     else:
         out.print("Lender's options: none (no Event of Default continues unwaived)")
+    if c["documents"]:
+        out.print(
+            _table(
+                "Documents in effect only once their conditions precedent are met",
+                ["document", "dated", "in effect from", "open conditions", "cite"],
+                [
+                    [
+                        d["document"],
+                        d["dated"],
+                        d["effective_from"] or "not in effect",
+                        ", ".join(d["open"]) or "none",
+                        d["cite"],
+                    ]
+                    for d in c["documents"]
+                ],
+                {"dated", "in effect from"},
+            )
+        )
     out.print(
         _table(
             "Next obligations",

@@ -17,6 +17,7 @@ from loanbook.compliance.covenants import CovenantTest, covenant_tests
 from loanbook.compliance.defaults import DefaultStatus, default_statuses
 from loanbook.compliance.inputs import ComplianceHistory, Election, Facts
 from loanbook.compliance.options import LenderOption, lender_options
+from loanbook.terms.effectiveness import Effectiveness
 
 NEXT_DAYS = 92  # "next obligations": the coming quarter
 
@@ -31,6 +32,9 @@ class ComplianceReport:
     conditions: tuple[ConditionStatus, ...]
     elections: tuple[Election, ...]
     upcoming: tuple[CalendarItem, ...]
+    # Documents with conditions precedent, as known (the book's ``effectiveness``): the
+    # service adds them, since whether a document is in effect decides the terms themselves.
+    documents: tuple[Effectiveness, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -41,7 +45,7 @@ class ComplianceReport:
                 "events_of_default": [default_json(s) for s in self.defaults],
                 "options": [option_json(o) for o in self.options],
                 "conditions": [condition_json(c) for c in self.conditions],
-                "documents": documents_json(self.conditions),
+                "documents": documents_json(self.documents, self.conditions, self.as_of),
                 "elections": [
                     {
                         "subject": e.subject,
@@ -154,24 +158,28 @@ def condition_json(c: ConditionStatus) -> dict[str, Any]:
     }
 
 
-def documents_json(conds: tuple[ConditionStatus, ...]) -> list[dict[str, Any]]:
+def documents_json(
+    gates: tuple[Effectiveness, ...], conds: tuple[ConditionStatus, ...], as_of: date
+) -> list[dict[str, Any]]:
     """Each document with conditions to its effectiveness (001 §5, 002 §6, 004 §8): in
-    effect from the day the last of them was met, or not yet, with what is open."""
-    by_doc: dict[str, list[ConditionStatus]] = {}
-    for c in conds:
-        if c.of_document:
-            by_doc.setdefault(c.of_document, []).append(c)
+    effect on ``as_of`` only from the day the last of them was met (and not before its own
+    date), or not, with what is open on ``as_of``. ``terms.effectiveness`` holds its terms
+    back the same way, so what this says is what the figures used."""
     out = []
-    for doc, found in sorted(by_doc.items()):
-        open_ = [c.id for c in found if c.satisfied_on is None]
-        met = [c.satisfied_on for c in found if c.satisfied_on is not None]
+    for gate in sorted(gates, key=lambda g: g.document):
+        start = gate.effective_from
+        met = gate.met_on if gate.met_on is not None and gate.met_on <= as_of else None
         out.append(
             {
-                "document": doc,
-                "effective": not open_,
-                "conditions_met_on": max(met) if met and not open_ else None,
-                "open": open_,
-                "cite": "; ".join(c.cite for c in found),
+                "document": gate.document,
+                "dated": gate.dated,
+                "effective": start is not None and start <= as_of,
+                "effective_from": start if start is not None and start <= as_of else None,
+                "conditions_met_on": met,
+                "open": [
+                    c.id for c in conds if c.of_document == gate.document and c.satisfied_on is None
+                ],
+                "cite": gate.cite,
             }
         )
     return out

@@ -314,7 +314,9 @@ class ConditionModel(_Cited):
     )
     of_document: str | None = Field(
         None,
-        description="the document whose effectiveness it conditions (a document id)",
+        description="the document whose effectiveness it conditions (a document id): "
+        "that document's terms take effect only once every such condition is met, from the "
+        "later of its date and the day the last was met (a term it backdates keeps its date)",
         examples=["002"],
     )
     of_loan: str | None = Field(

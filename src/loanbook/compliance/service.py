@@ -68,7 +68,7 @@ def _ends(state: dict[str, Any]) -> tuple[FacilityEnd, ...]:
 def _cites(book: Book, as_of: date, known_on: date | None) -> dict[str, str]:
     """Each compliance item's clause, "as amended by" every change below it in force."""
     own: dict[str, str] = {}
-    for a in sorted(book.assertions, key=lambda a: a.key):
+    for a in sorted(book.in_effect(known_on), key=lambda a: a.key):
         if a.path[0] != "compliance" or a.effective > as_of:
             continue
         if known_on is not None and a.recorded > known_on:
@@ -87,7 +87,7 @@ def history_of(book: Book, known_on: date | None = None) -> ComplianceHistory:
     dates = sorted(
         {
             a.effective
-            for a in book.assertions
+            for a in book.in_effect(known_on)
             if a.path[0] in watched and (known_on is None or a.recorded <= known_on)
         }
     )
@@ -159,7 +159,8 @@ def facts_of(
 def compliance(book: Book, as_of: date, known_on: date | None = None) -> ComplianceReport:
     """The compliance report of ``book`` on ``as_of`` as known on ``known_on``."""
     history = history_of(book, known_on)
-    return evaluate(history, facts_of(book, history, as_of, known_on), as_of, known_on)
+    report = evaluate(history, facts_of(book, history, as_of, known_on), as_of, known_on)
+    return replace(report, documents=tuple(book.effectiveness(known_on).values()))
 
 
 def obligations(
@@ -450,6 +451,9 @@ def facility_compliance(
         conditions=tuple(c for c in report.conditions if c.id in mine),
         elections=tuple(e for e in report.elections if e.subject in mine),
         upcoming=tuple(i for i in report.upcoming if i.subject in mine),
+        documents=tuple(
+            g for g in book.effectiveness(known_on).values() if f"document:{g.document}" in mine
+        ),
     )
 
 

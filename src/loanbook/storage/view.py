@@ -85,7 +85,9 @@ class BookView:
     @cached_property
     def _assertions_by_loan(self) -> dict[str, tuple[Assertion, ...]]:
         out: dict[str, list[Assertion]] = defaultdict(list)
-        for a in Book(self.documents).assertions:
+        # As the conditions precedent allow them (as known on ``known_on``): the small book
+        # holds no conditions, so it could not hold back a document's terms itself.
+        for a in self._terms_book.in_effect(self.known_on):
             if len(a.path) >= 2 and a.path[0] == "loans":
                 out[a.path[1]].append(a)
         return {loan: tuple(found) for loan, found in out.items()}
