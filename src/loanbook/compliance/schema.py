@@ -32,7 +32,23 @@ def _formula(value: Any) -> str:
     return value
 
 
+def _signed(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
+        raise ValueError(f"expected a decimal amount, got {type(value).__name__}")
+    return parse_amount(value, negative=True)
+
+
+def _threshold(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
+        raise ValueError(f"expected a decimal amount or ratio, got {type(value).__name__}")
+    return parse_amount(value, negative=True, places=4)
+
+
 Amount = Annotated[Decimal, BeforeValidator(_amount), PlainSerializer(str, return_type=str)]
+#: A financial statement's figure: a net loss or a negative working capital is below zero.
+SignedAmount = Annotated[Decimal, BeforeValidator(_signed), PlainSerializer(str, return_type=str)]
+#: A covenant threshold: an amount, or a ratio such as 1.125 (to 1); a maximum loss is negative.
+Threshold = Annotated[Decimal, BeforeValidator(_threshold), PlainSerializer(str, return_type=str)]
 #: A date in a compliance term or fact, by the one strict parser (YYYY-MM-DD, in range).
 Day = Annotated[dt.date, BeforeValidator(parse_date)]
 FormulaText = Annotated[str, BeforeValidator(_formula)]
@@ -44,6 +60,8 @@ class _Model(BaseModel):
 
 
 _AMOUNT = "a decimal, zero or more, at most two places (e.g. 5500000.00); never a float"
+_SIGNED = "a decimal, at most two places, negative for a loss (e.g. -250000.00); never a float"
+_THRESHOLD = "a decimal, at most four places, negative allowed (e.g. 1.125); never a float"
 _KINDS = (
     "`payment` (a loan's installment unpaid after the grace days), `covenant_breach` (a "
     "failed covenant test), `cross_default` (a non-payment on other indebtedness), "
@@ -79,9 +97,9 @@ class ThresholdStep(_Model):
         "step uses the earliest step",
         examples=["2002-01-01"],
     )
-    value: Amount = Field(
+    value: Threshold = Field(
         description="the threshold the covenant's value is compared with: currency units "
-        "for `unit: amount`, a plain ratio (1.25 = 1.25 to 1) for `unit: ratio`; " + _AMOUNT,
+        "for `unit: amount`, a plain ratio (1.25 = 1.25 to 1) for `unit: ratio`; " + _THRESHOLD,
         examples=["5500000.00", "1.25"],
     )
 
@@ -634,9 +652,9 @@ class StatementFact(_Model):
         "a statement received after its due date is late",
         examples=["2002-02-26"],
     )
-    items: dict[str, Amount] = Field(
+    items: dict[str, SignedAmount] = Field(
         description="the statement's figures by item name (the names the covenant formulas "
-        "use), in currency units of the loan; " + _AMOUNT,
+        "use), in currency units of the loan; " + _SIGNED,
         examples=[{"current_assets": "31240000.00", "current_liabilities": "25190000.00"}],
     )
     source: str = Field(
