@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -18,6 +18,7 @@ from loanbook.compliance.service import compliance_issues, refusals
 from loanbook.engine import LoanEvent, LoanResult, TermsHistory, run_loan
 from loanbook.engine.events import MONEY_KINDS, EventKind, amount_problem
 from loanbook.errors import Issue, LoanbookError
+from loanbook.parse import parse_instant
 from loanbook.rates import Fixing, Market
 from loanbook.revolving.account import RevolverHistory, run_facility
 from loanbook.revolving.application import application_issues, derive
@@ -222,6 +223,23 @@ class Book:
         )
 
     @cached_property
+    def _known_events(self) -> dict[date, tuple[LoanEvent, ...]]:
+        return {}
+
+    def known_events(self, known_on: date | None = None) -> tuple[LoanEvent, ...]:
+        """The events the book knew of on ``known_on``: those recorded by the end of that day
+        (an event's ``recorded`` column; without one, an event counts as always known). The
+        store filters its log the same way, so a folder and its import agree under
+        ``--known-on``."""
+        if known_on is None:
+            return self.events
+        found = self._known_events.get(known_on)
+        if found is None:
+            found = tuple(e for e in self.events if _recorded_by(e, known_on))
+            self._known_events[known_on] = found
+        return found
+
+    @cached_property
     def _applied(self) -> dict[date | None, tuple[LoanEvent, ...]]:
         return {}
 
@@ -229,8 +247,9 @@ class Book:
         """The events with each proceeds application (``application``) replaced by the
         prepayment and payment its rule yields (``loanbook.revolving.application``): the
         note's payoff on the day is the engine's, never a typed figure."""
-        if not any(e.kind is EventKind.APPLICATION for e in self.events):
-            return self.events
+        events = self.known_events(known_on)
+        if not any(e.kind is EventKind.APPLICATION for e in events):
+            return events
         found = self._applied.get(known_on)
         if found is None:
 
@@ -238,7 +257,7 @@ class Book:
                 run = replace(self, events=events).run(note, day, known_on)
                 return run.position.principal_outstanding
 
-            found = self._applied[known_on] = derive(self.events, outstanding)
+            found = self._applied[known_on] = derive(events, outstanding)
         return found
 
     def market_with_fixings(self) -> Market:
@@ -258,7 +277,9 @@ class Book:
         daily: bool = False,
         assume_paid: bool = False,
     ) -> LoanResult:
-        _runnable(e for e in self.events if e.loan == loan or e.kind is EventKind.FIXING)
+        _runnable(
+            e for e in self.known_events(known_on) if e.loan == loan or e.kind is EventKind.FIXING
+        )
         facility = self.revolver_of(loan, known_on)
         if facility is not None:  # revolving loan accounts run daily, facility-wide
             hist = self.revolver_history(facility, known_on)
@@ -499,3 +520,11 @@ def _runnable(events: Iterable[LoanEvent]) -> None:
     ]
     if issues:
         raise LoanbookError(issues)
+
+
+def _recorded_by(event: LoanEvent, known_on: date) -> bool:
+    """Whether ``event`` was recorded by the end of ``known_on`` (UTC, as the store reads it)."""
+    text = event.get("recorded")
+    if not text:
+        return True
+    return parse_instant(text).astimezone(UTC).date() <= known_on

@@ -136,8 +136,11 @@ def _open(
     db: str | None,
     rates: list[Path] | None = None,
     events: list[Path] | None = None,
+    known_on: str | None = None,
 ) -> Book:
-    """The book from a folder, or the stored book with ``--db`` (not both)."""
+    """The book from a folder, or the stored book with ``--db`` (not both). ``known_on``:
+    the stored book as known then (events and fixings recorded by then); a folder's events
+    are filtered by their ``recorded`` column when the command runs."""
     if db is None and book is not None:
         return load_book(book, rates, events)
     if book is not None or rates or events:
@@ -147,7 +150,7 @@ def _open(
         )
     from loanbook.cli.store import book_from_db
 
-    return book_from_db(db)
+    return book_from_db(db, opt_date(known_on, "--known-on"))
 
 
 def raise_usage(message: str) -> NoReturn:
@@ -196,7 +199,7 @@ def terms(
     wide: WideOpt = False,
 ) -> None:
     """The terms in force on a date, as known on a date, each with its citation."""
-    loaded = _open(book, db)
+    loaded = _open(book, db, known_on=known_on)
     day, known = parse_date(as_of, "--as-of"), opt_date(known_on, "--known-on")
     state = loaded.state(day, known)
     changes = [
@@ -293,7 +296,7 @@ def schedule(
     wide: WideOpt = False,
 ) -> None:
     """Installments: due date, principal, interest (where rates are known), balance after."""
-    loaded = _open(book, db, rates)
+    loaded = _open(book, db, rates, known_on=known_on)
     sched = guarded(lambda: services.schedule(loaded, loan, opt_date(known_on, "--known-on")))
     if as_json:
         print_json(sched.as_json())
@@ -338,7 +341,7 @@ def statement(
     wide: WideOpt = False,
 ) -> None:
     """What is due, paid, overdue and accrued on a date, line by line with clauses."""
-    loaded = _open(book, db, rates, events)
+    loaded = _open(book, db, rates, events, known_on)
     st = guarded(
         lambda: services.statement(
             loaded, loan, parse_date(as_of, "--as-of"), opt_date(known_on, "--known-on")
@@ -398,7 +401,7 @@ def payoff(
     wide: WideOpt = False,
 ) -> None:
     """The amount that pays the loan in full on a date, by component."""
-    loaded = _open(book, db, rates, events)
+    loaded = _open(book, db, rates, events, known_on)
     quote = guarded(
         lambda: services.payoff(
             loaded, loan, parse_date(as_of, "--as-of"), opt_date(known_on, "--known-on")
@@ -428,7 +431,7 @@ def commitment(
     wide: WideOpt = False,
 ) -> None:
     """The commitment cap, each part of its formula, the loans made and the room left."""
-    loaded = _open(book, db)
+    loaded = _open(book, db, known_on=known_on)
     day = parse_date(as_of, "--as-of")
     report = guarded(
         lambda: services.commitment(loaded, facility, day, opt_date(known_on, "--known-on"))
@@ -472,7 +475,7 @@ def availability(
 ) -> None:
     """The borrowing base line by line, with the rule that included or excluded each item,
     availability, and any overadvance and its rate status."""
-    loaded = _open(book, db)
+    loaded = _open(book, db, known_on=known_on)
     report = guarded(
         lambda: services.availability(
             loaded, facility, parse_date(as_of, "--as-of"), opt_date(known_on, "--known-on")

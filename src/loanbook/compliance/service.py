@@ -143,11 +143,11 @@ def facts_of(
 ) -> Facts:
     advances = tuple(
         Advance(e.loan, e.date, e.amount or 0, e.event_id)  # type: ignore[arg-type]
-        for e in book.events
+        for e in book.known_events(known_on)
         if e.kind is EventKind.ADVANCE
     )
     elections = []
-    for e in book.events:
+    for e in book.known_events(known_on):
         if e.kind is EventKind.NOTICE and e.get("subject") == "default_rate":
             elections.append(Election(e.loan, "default_rate", e.date, e.event_id, e.get("cite")))
         elif e.kind is EventKind.ACCELERATION:
