@@ -23,8 +23,8 @@ from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.engine.installments import Installment, schedule_dates
 from loanbook.rates import Market
 from loanbook.terms.model import AmortizationKind, InterestBase, LoanTerms, PeriodRule, RateReset
-from loanbook.time import add_cycle, adjust, generate, get_calendar
-from loanbook.time.schedule import Cycle, add_months, is_month_end
+from loanbook.time import BusinessDayConvention, adjust, generate, get_calendar
+from loanbook.time.schedule import Cycle, add_months, cycle_dates, is_month_end
 
 
 class StepKind(IntEnum):
@@ -135,20 +135,24 @@ def interest_schedule(terms: LoanTerms, until: date) -> tuple[tuple[date, date],
     end = max(d for d in (stop, until) if d is not None)
     raw: list[date] = []
     if sched.count is not None:
-        i = 0
-        while (d := add_cycle(sched.anchor, sched.cycle, i, sched.eom)) <= end:
+        for d in cycle_dates(sched.anchor, sched.cycle, sched.eom):
+            if d > end:
+                break
             raw.append(d)
-            i += 1
     else:
         if stop is not None:
             raw.extend(generate(sched.anchor, sched.cycle, stop, sched.eom, include_end=True))
-        i = 0
-        while (d := add_cycle(sched.anchor, sched.cycle, i, sched.eom)) <= until:
+        # Cycle dates rise with i, and the ones up to ``stop`` are in ``raw`` already (at
+        # most one of them replaced by ``stop``): continue from just below them.
+        for d in cycle_dates(sched.anchor, sched.cycle, sched.eom, max(len(raw) - 2, 0)):
+            if d > until:
+                break
             if stop is None or d > stop:  # the cycle continued past the schedule's end
                 raw.append(d)
-            i += 1
         if terms.maturity is not None and terms.maturity not in raw and terms.maturity <= end:
             raw.append(terms.maturity)
+    if sched.convention is BusinessDayConvention.UNADJUSTED:
+        return tuple((d, d) for d in sorted(set(raw)))
     cal = get_calendar(sched.calendar)
     out: dict[date, date] = {}
     for d in sorted(raw):

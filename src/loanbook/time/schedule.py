@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar as _cal
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -77,15 +78,26 @@ class Cycle:
         return f"P{self.months}M{tail}" if self.months else f"P{self.days}D{tail}"
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def month_days(year: int, month: int) -> int:
+    """Days in ``month`` (1-12) of ``year``: ``calendar.monthrange(year, month)[1]`` without
+    its weekday computation (schedules call this for every date they generate)."""
+    if month == 2 and _cal.isleap(year):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
+
 def is_month_end(day: date) -> bool:
-    return day.day == _cal.monthrange(day.year, day.month)[1]
+    return day.day == month_days(day.year, day.month)
 
 
 def add_months(day: date, months: int, eom: bool = False) -> date:
     """``day`` plus ``months``, clamped to the month's length; to month-end when ``eom``."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
-    last = _cal.monthrange(year, month + 1)[1]
+    last = month_days(year, month + 1)
     return date(year, month + 1, last if eom else min(day.day, last))
 
 
@@ -114,10 +126,17 @@ def generate(
     if end < anchor:
         return ()
     dates: list[date] = []
-    i = 0
-    while (d := add_cycle(anchor, cycle, i, eom)) < end:
-        dates.append(d)
-        i += 1
+    if cycle.months:
+        months = _month_steps(anchor, cycle, eom)
+        d = next(months)
+        while d < end:
+            dates.append(d)
+            d = next(months)
+    else:
+        i = 0
+        while (d := add_cycle(anchor, cycle, i, eom)) < end:
+            dates.append(d)
+            i += 1
     if cycle.stub is Stub.LONG and len(dates) > 1 and d != end:
         dates.pop()  # the remainder joins the last full period
     if include_end:
@@ -129,4 +148,35 @@ def generate_count(anchor: date, cycle: Cycle, count: int, eom: bool = False) ->
     """``count`` dates from ``anchor``, the anchor first (e.g. 48 month-ends from 1996-04-30)."""
     if count < 0:
         raise ValueError(f"a schedule needs a count of zero or more dates (got {count})")
+    if cycle.months and count:
+        months = _month_steps(anchor, cycle, eom)
+        return tuple(next(months) for _ in range(count))
     return tuple(add_cycle(anchor, cycle, i, eom) for i in range(count))
+
+
+def cycle_dates(anchor: date, cycle: Cycle, eom: bool = False, first: int = 0) -> Iterator[date]:
+    """``add_cycle(anchor, cycle, i, eom)`` for i = ``first``, ``first`` + 1, ... (endless)."""
+    if cycle.months:
+        yield from _month_steps(anchor, cycle, eom, first)
+        return
+    i = first
+    while True:
+        yield add_cycle(anchor, cycle, i, eom)
+        i += 1
+
+
+def _month_steps(anchor: date, cycle: Cycle, eom: bool, first: int = 0) -> Iterator[date]:
+    """``add_cycle(anchor, Cycle(months=months), i, eom)`` for i = 0, 1, ... (the dates of a
+    month cycle without a function call per date; past the calendar, ``add_cycle``'s error)."""
+    to_end = eom and is_month_end(anchor)
+    months = cycle.months
+    index = anchor.year * 12 + anchor.month - 1
+    day = anchor.day
+    i = first
+    while True:
+        year, month = divmod(index + months * i, 12)
+        if not 1 <= year <= 9999:
+            add_cycle(anchor, cycle, i, eom)  # raises the schedule's error
+        last = 29 if month == 1 and _cal.isleap(year) else _MONTH_DAYS[month]
+        yield date(year, month + 1, last if to_end or day > last else day)
+        i += 1

@@ -1,0 +1,208 @@
+"""Cash flows without explanation: the cents of a run for a caller that wants no lines.
+
+``run_loan(..., lines=False)`` comes here. A plain loan (``plain``: one version of its terms,
+no input events, the ACTUS view that every amount is paid the day it falls due, a fixed or
+index rate, level principal or bullet, none of the ACTUS-only features) runs on the same
+timeline as the full engine, built by the same functions (``steps.interest_schedule``,
+``steps.reset_schedule``, ``installments.build_installments``) and taken in the same order
+(date, step kind, sequence), but computed in integers: balances in cents, the interest
+accrued since the last interest date as an exact numerator over a denominator, rounded by
+the one rule (``money.cents_half_up``). No ledger line, memo, citation or state snapshot is
+made. Any other loan runs the full engine and keeps its figures only.
+
+Computing apart from explaining (design note 1): a statement, the ledger and close of
+business keep the full run; this is for callers that want the amounts alone (lifetime cash
+flows, the benchmarks). ``tests/engine/test_flows.py`` requires the two paths to give the same
+cents, position and schedule over random loans.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from math import gcd
+from operator import itemgetter
+
+from loanbook.engine.history import TermsHistory
+from loanbook.engine.installments import Installment, build_installments, current_installments
+from loanbook.engine.rate import RateQuote, add_segment, cited_quote, pct, quote
+from loanbook.engine.result import CashFlow, LoanResult, Position, rate_segments
+from loanbook.engine.steps import StepKind, _maturity_due_date, interest_schedule, reset_schedule
+from loanbook.ledger.lines import LineKind
+from loanbook.money import ZERO, cents_half_up
+from loanbook.rates import Market
+from loanbook.terms.model import AmortizationKind, InterestBase, LoanTerms
+from loanbook.time import DayCount, year_fraction
+
+_ADVANCE = int(StepKind.ADVANCE)
+_PRINCIPAL = int(StepKind.PRINCIPAL_DUE)
+_INTEREST = int(StepKind.INTEREST_DUE)
+_RESET = int(StepKind.RATE_RESET)
+_MATURITY = int(StepKind.MATURITY)
+_ORDER = itemgetter(0, 1, 2)  # (date, kind, seq): the full run's step order
+_PLAIN_KINDS = (AmortizationKind.LEVEL_PRINCIPAL, AmortizationKind.BULLET)
+_DAYS_IN_YEAR = {DayCount.ACT_360: 360, DayCount.ACT_365F: 365}
+
+
+def plain(
+    history: TermsHistory,
+    events: tuple[object, ...],
+    *,
+    daily: bool,
+    assume_paid: bool,
+    rounding: bool,
+) -> bool:
+    """Whether ``run_cents`` computes this run (else the full engine does)."""
+    if len(history.versions) != 1 or events or daily or not assume_paid or not rounding:
+        return False
+    t = history.latest
+    amort = t.amortization
+    return (
+        amort.kind in _PLAIN_KINDS
+        and t.rate.next_reset_rate is None
+        and t.scaling is None
+        and t.capitalize_until is None
+        and t.interest_base is InterestBase.OUTSTANDING
+        and not t.premium_discount
+        and not t.accrued_at_start
+        and not t.maturity_end_of_day
+        and t.usury_max_rate is None
+    )
+
+
+def _cents(amount: Decimal | None) -> int | None:
+    """Whole cents of ``amount``, or None when it has a fraction of a cent (not plain)."""
+    if amount is None:
+        return None
+    num, den = (amount * 100).as_integer_ratio()
+    return num if den == 1 else None
+
+
+def _amount(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
+def _rate_ratio(q: RateQuote) -> tuple[int, int]:
+    return q.rate.as_integer_ratio()
+
+
+def run_cents(history: TermsHistory, market: Market, until: date) -> LoanResult | None:
+    """The run of a plain loan (``plain``) in integer cents; None when an amount has a
+    fraction of a cent (the full engine runs it)."""
+    terms = history.latest
+    scheduled = build_installments(terms)
+    found = [_cents(i.amount) for i in scheduled]
+    principal = _cents(terms.principal)
+    amounts = [a for a in found if a is not None]
+    if principal is None or len(amounts) != len(found):
+        return None
+    steps = _timeline(terms, scheduled, market, until)
+    start = terms.start
+    dc = terms.day_count
+    year = _DAYS_IN_YEAR.get(dc)
+    spec = terms.rate
+    rate: RateQuote | None = None
+    rn, rd = 0, 1  # the rate in force as an integer ratio
+    segments: list[tuple[date, RateQuote]] = []
+    not_due = 0  # principal not yet due, cents (what falls due is paid the same day)
+    acc_n, acc_d = 0, 1  # interest accrued since the last interest date: acc_n / acc_d units
+    accrued_to: date | None = None
+    flows: list[CashFlow] = []
+    last = len(scheduled) - 1
+    for day, kind, _seq, calc, index in steps:
+        if accrued_to is not None and calc > accrued_to:
+            if rate is not None and not_due:
+                if year is not None:
+                    yn, yd = (calc - accrued_to).days, year
+                else:
+                    yf = year_fraction(dc, accrued_to, calc)
+                    yn, yd = yf.numerator, yf.denominator
+                num, den = not_due * rn * yn, 100 * rd * yd
+                if not acc_n:
+                    acc_n, acc_d = num, den
+                elif den == acc_d:
+                    acc_n += num
+                else:
+                    g = gcd(acc_d, den)
+                    acc_n = acc_n * (den // g) + num * (acc_d // g)
+                    acc_d = acc_d // g * den
+            accrued_to = calc
+        if kind == _INTEREST:
+            cents = cents_half_up(acc_n, acc_d)
+            if cents:
+                flows.append(CashFlow(day, LineKind.INTEREST_DUE, "interest", _amount(cents)))
+            acc_n, acc_d = 0, 1
+        elif kind in (_PRINCIPAL, _MATURITY):
+            if not_due <= 0:
+                continue
+            cents = amounts[index]
+            if index == last or cents > not_due:
+                cents = not_due  # the last installment takes what is left
+            amounts[index] = cents
+            not_due -= cents
+            if cents:
+                flows.append(CashFlow(day, LineKind.INSTALLMENT_DUE, "principal", _amount(cents)))
+        elif kind == _RESET or (kind == _ADVANCE and rate is None):
+            if kind == _ADVANCE and spec.initial is not None and spec.index is not None:
+                q = RateQuote(spec.initial, f"initial {pct(spec.initial)}", terms.cite("rate"))
+            else:
+                previous = rate.rate if rate is not None and day > start else None
+                q = quote(terms, spec, market, day, ZERO, previous)
+            rate = q
+            rn, rd = _rate_ratio(q)
+            add_segment(segments, day, cited_quote(terms, q)[1])
+        if kind == _ADVANCE:
+            if accrued_to is None:
+                accrued_to = calc
+            not_due += principal
+    if accrued_to is not None and until > accrued_to and rate is not None and not_due:
+        # the accrual to the end of the run (interest up to, not including, ``until``)
+        yf = year_fraction(dc, accrued_to, until)
+        num, den = not_due * rn * yf.numerator, 100 * rd * yf.denominator
+        acc_n, acc_d = acc_n * den + num * acc_d, acc_d * den
+    position = Position(
+        as_of=until,
+        principal_not_due=_amount(not_due),
+        principal_due=ZERO,
+        interest_accrued=_amount(cents_half_up(acc_n, acc_d)),
+        interest_due=ZERO,
+        late_charges=ZERO,
+        fees=ZERO,
+        unapplied=ZERO,
+        dues=(),
+    )
+    return LoanResult(
+        terms.id,
+        (),
+        current_installments(scheduled, [_amount(c) for c in amounts]),
+        scheduled,
+        position,
+        rate_segments(segments, until),
+        (),
+        tuple(flows),
+    )
+
+
+def _timeline(
+    terms: LoanTerms, scheduled: tuple[Installment, ...], market: Market, until: date
+) -> list[tuple[date, int, int, date, int]]:
+    """(date, step kind, sequence, calculation date, installment index) of every step of a
+    plain run up to ``until``, in the full run's order (``steps.build_steps``)."""
+    start = terms.start
+    out: list[tuple[date, int, int, date, int]] = [(start, _ADVANCE, 0, start, -1)]
+    maturity = _maturity_due_date(terms)
+    n = len(scheduled)
+    for i, inst in enumerate(scheduled):
+        d = inst.due_date
+        kind = _MATURITY if i == n - 1 and d == maturity else _PRINCIPAL
+        out.append((d, kind, i + 1, inst.calc_date or d, i))
+    for i, (d, c) in enumerate(interest_schedule(terms, until)):
+        if d >= start:
+            out.append((d, _INTEREST, i, c, -1))
+    resets = dict(reset_schedule(terms, market, until + timedelta(days=1)))
+    for d in sorted(resets):
+        if d >= start:
+            out.append((d, _RESET, 0, resets[d], -1))
+    out = [s for s in out if s[0] <= until]
+    out.sort(key=_ORDER)
+    return out
