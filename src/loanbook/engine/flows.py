@@ -4,11 +4,12 @@
 no input events, the ACTUS view that every amount is paid the day it falls due, a fixed or
 index rate, level principal or bullet, none of the ACTUS-only features) runs on the same
 timeline as the full engine, built by the same functions (``steps.interest_schedule``,
-``steps.reset_schedule``, ``installments.build_installments``) and taken in the same order
+``steps.reset_schedule``, ``installments.principal_schedule``) and taken in the same order
 (date, step kind, sequence), but computed in integers: balances in cents, the interest
 accrued since the last interest date as an exact numerator over a denominator, rounded by
-the one rule (``money.cents_half_up``). No ledger line, memo, citation or state snapshot is
-made. Any other loan runs the full engine and keeps its figures only.
+the one rule (``money.cents_half_up``). No ledger line, memo, citation, installment record or
+state snapshot is made, and the flows are columns of cents (``result.FlowColumns``). Any other
+loan runs the full engine and keeps its figures only.
 
 Computing apart from explaining (design note 1): a statement, the ledger and close of
 business keep the full run; this is for callers that want the amounts alone (lifetime cash
@@ -21,15 +22,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from math import gcd
-from operator import itemgetter
 
 from loanbook.engine.history import TermsHistory
-from loanbook.engine.installments import Installment, build_installments, current_installments
+from loanbook.engine.installments import principal_schedule
 from loanbook.engine.rate import RateQuote, add_segment, cited_quote, pct, quote
-from loanbook.engine.result import CashFlow, LoanResult, Position, rate_segments
+from loanbook.engine.result import FlowColumns, LoanResult, Position, rate_segments
 from loanbook.engine.steps import StepKind, _maturity_due_date, interest_schedule, reset_schedule
 from loanbook.ledger.lines import LineKind
-from loanbook.money import ZERO, cents_half_up
+from loanbook.money import ZERO, cents_half_up, to_cents
 from loanbook.rates import Market
 from loanbook.terms.model import AmortizationKind, InterestBase, LoanTerms
 from loanbook.time import DayCount, year_fraction
@@ -39,26 +39,21 @@ _PRINCIPAL = int(StepKind.PRINCIPAL_DUE)
 _INTEREST = int(StepKind.INTEREST_DUE)
 _RESET = int(StepKind.RATE_RESET)
 _MATURITY = int(StepKind.MATURITY)
-_ORDER = itemgetter(0, 1, 2)  # (date, kind, seq): the full run's step order
 _PLAIN_KINDS = (AmortizationKind.LEVEL_PRINCIPAL, AmortizationKind.BULLET)
 _DAYS_IN_YEAR = {DayCount.ACT_360: 360, DayCount.ACT_365F: 365}
 
 
 def plain(
-    history: TermsHistory,
-    events: tuple[object, ...],
-    *,
-    daily: bool,
-    assume_paid: bool,
-    rounding: bool,
+    history: TermsHistory, events: tuple[object, ...], *, daily: bool, assume_paid: bool
 ) -> bool:
-    """Whether ``run_cents`` computes this run (else the full engine does)."""
-    if len(history.versions) != 1 or events or daily or not assume_paid or not rounding:
+    """Whether ``run_cents`` computes this run (else the full engine does). Level principal
+    and bullet loans never use a level payment, so recomputing it at resets changes no
+    figure here."""
+    if len(history.versions) != 1 or events or daily or not assume_paid:
         return False
     t = history.latest
-    amort = t.amortization
     return (
-        amort.kind in _PLAIN_KINDS
+        t.amortization.kind in _PLAIN_KINDS
         and t.rate.next_reset_rate is None
         and t.scaling is None
         and t.capitalize_until is None
@@ -70,10 +65,8 @@ def plain(
     )
 
 
-def _cents(amount: Decimal | None) -> int | None:
+def _cents(amount: Decimal) -> int | None:
     """Whole cents of ``amount``, or None when it has a fraction of a cent (not plain)."""
-    if amount is None:
-        return None
     num, den = (amount * 100).as_integer_ratio()
     return num if den == 1 else None
 
@@ -82,21 +75,35 @@ def _amount(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
-def _rate_ratio(q: RateQuote) -> tuple[int, int]:
-    return q.rate.as_integer_ratio()
+def _installments(terms: LoanTerms, count: int, principal: int) -> list[int] | None:
+    """Principal installments in cents, by ``installments.build_installments``'s rule: level
+    principal rounds each to the cent and the last takes the rest; a bullet is one."""
+    amort = terms.amortization
+    if amort.kind is AmortizationKind.BULLET:
+        return [principal]
+    each = _cents(amort.installment or to_cents(terms.principal / count))
+    if each is None:
+        return None
+    if each > 0 and each * (count - 1) <= principal:  # every one but the last in full
+        return [each] * (count - 1) + [principal - each * (count - 1)]
+    out: list[int] = []
+    left = principal
+    for i in range(count):
+        amount = left if i == count - 1 else min(each, left)
+        out.append(amount)
+        left -= amount
+    return out
 
 
 def run_cents(history: TermsHistory, market: Market, until: date) -> LoanResult | None:
     """The run of a plain loan (``plain``) in integer cents; None when an amount has a
     fraction of a cent (the full engine runs it)."""
     terms = history.latest
-    scheduled = build_installments(terms)
-    found = [_cents(i.amount) for i in scheduled]
     principal = _cents(terms.principal)
-    amounts = [a for a in found if a is not None]
-    if principal is None or len(amounts) != len(found):
+    dues = principal_schedule(terms)
+    amounts = _installments(terms, len(dues), principal or 0)
+    if principal is None or amounts is None:
         return None
-    steps = _timeline(terms, scheduled, market, until)
     start = terms.start
     dc = terms.day_count
     year = _DAYS_IN_YEAR.get(dc)
@@ -107,17 +114,21 @@ def run_cents(history: TermsHistory, market: Market, until: date) -> LoanResult 
     not_due = 0  # principal not yet due, cents (what falls due is paid the same day)
     acc_n, acc_d = 0, 1  # interest accrued since the last interest date: acc_n / acc_d units
     accrued_to: date | None = None
-    flows: list[CashFlow] = []
-    last = len(scheduled) - 1
-    for day, kind, _seq, calc, index in steps:
+    f_dates: list[date] = []
+    f_kinds: list[LineKind] = []
+    f_cents: list[int] = []
+    last = len(dues) - 1
+    unit = 0  # 100 x the rate's denominator x the days in a year, when the year is fixed
+    add_date, add_kind, add_cents = f_dates.append, f_kinds.append, f_cents.append
+    interest_due, installment_due = LineKind.INTEREST_DUE, LineKind.INSTALLMENT_DUE
+    for day, kind, _seq, calc, index in _timeline(terms, dues, market, until):
         if accrued_to is not None and calc > accrued_to:
-            if rate is not None and not_due:
-                if year is not None:
-                    yn, yd = (calc - accrued_to).days, year
+            if not_due and rate is not None:
+                if unit:
+                    num, den = not_due * rn * (calc - accrued_to).days, unit
                 else:
                     yf = year_fraction(dc, accrued_to, calc)
-                    yn, yd = yf.numerator, yf.denominator
-                num, den = not_due * rn * yn, 100 * rd * yd
+                    num, den = not_due * rn * yf.numerator, 100 * rd * yf.denominator
                 if not acc_n:
                     acc_n, acc_d = num, den
                 elif den == acc_d:
@@ -128,28 +139,33 @@ def run_cents(history: TermsHistory, market: Market, until: date) -> LoanResult 
                     acc_d = acc_d // g * den
             accrued_to = calc
         if kind == _INTEREST:
-            cents = cents_half_up(acc_n, acc_d)
-            if cents:
-                flows.append(CashFlow(day, LineKind.INTEREST_DUE, "interest", _amount(cents)))
-            acc_n, acc_d = 0, 1
-        elif kind in (_PRINCIPAL, _MATURITY):
+            if acc_n:
+                cents = cents_half_up(acc_n, acc_d)
+                if cents:
+                    add_date(day)
+                    add_kind(interest_due)
+                    add_cents(cents)
+                acc_n, acc_d = 0, 1
+        elif kind == _PRINCIPAL or kind == _MATURITY:  # noqa: SIM109 (ints: faster than in)
             if not_due <= 0:
                 continue
             cents = amounts[index]
             if index == last or cents > not_due:
                 cents = not_due  # the last installment takes what is left
-            amounts[index] = cents
             not_due -= cents
             if cents:
-                flows.append(CashFlow(day, LineKind.INSTALLMENT_DUE, "principal", _amount(cents)))
-        elif kind == _RESET or (kind == _ADVANCE and rate is None):
+                add_date(day)
+                add_kind(installment_due)
+                add_cents(cents)
+        elif kind == _RESET or (kind == _ADVANCE and rate is None):  # a reset, the first rate
             if kind == _ADVANCE and spec.initial is not None and spec.index is not None:
                 q = RateQuote(spec.initial, f"initial {pct(spec.initial)}", terms.cite("rate"))
             else:
                 previous = rate.rate if rate is not None and day > start else None
                 q = quote(terms, spec, market, day, ZERO, previous)
             rate = q
-            rn, rd = _rate_ratio(q)
+            rn, rd = q.rate.as_integer_ratio()
+            unit = 100 * rd * year if year is not None else 0
             add_segment(segments, day, cited_quote(terms, q)[1])
         if kind == _ADVANCE:
             if accrued_to is None:
@@ -171,38 +187,32 @@ def run_cents(history: TermsHistory, market: Market, until: date) -> LoanResult 
         unapplied=ZERO,
         dues=(),
     )
-    return LoanResult(
-        terms.id,
-        (),
-        current_installments(scheduled, [_amount(c) for c in amounts]),
-        scheduled,
-        position,
-        rate_segments(segments, until),
-        (),
-        tuple(flows),
-    )
+    flows = FlowColumns(tuple(f_dates), tuple(f_kinds), tuple(f_cents))
+    segs = rate_segments(segments, until)
+    return LoanResult(terms.id, (), (), (), position, segs, (), flows)
 
 
 def _timeline(
-    terms: LoanTerms, scheduled: tuple[Installment, ...], market: Market, until: date
+    terms: LoanTerms, dues: tuple[tuple[date, date], ...], market: Market, until: date
 ) -> list[tuple[date, int, int, date, int]]:
     """(date, step kind, sequence, calculation date, installment index) of every step of a
     plain run up to ``until``, in the full run's order (``steps.build_steps``)."""
     start = terms.start
     out: list[tuple[date, int, int, date, int]] = [(start, _ADVANCE, 0, start, -1)]
+    add = out.append
     maturity = _maturity_due_date(terms)
-    n = len(scheduled)
-    for i, inst in enumerate(scheduled):
-        d = inst.due_date
-        kind = _MATURITY if i == n - 1 and d == maturity else _PRINCIPAL
-        out.append((d, kind, i + 1, inst.calc_date or d, i))
+    last = len(dues) - 1
+    for i, (d, c) in enumerate(dues):
+        if d <= until:
+            add((d, _MATURITY if i == last and d == maturity else _PRINCIPAL, i + 1, c, i))
     for i, (d, c) in enumerate(interest_schedule(terms, until)):
-        if d >= start:
-            out.append((d, _INTEREST, i, c, -1))
+        if start <= d <= until:
+            add((d, _INTEREST, i, c, -1))
     resets = dict(reset_schedule(terms, market, until + timedelta(days=1)))
     for d in sorted(resets):
-        if d >= start:
-            out.append((d, _RESET, 0, resets[d], -1))
-    out = [s for s in out if s[0] <= until]
-    out.sort(key=_ORDER)
+        if start <= d <= until:
+            add((d, _RESET, 0, resets[d], -1))
+    if start > until:
+        out.pop(0)
+    out.sort()  # by (date, kind, sequence), never equal for two steps: the full run's order
     return out

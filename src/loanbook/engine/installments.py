@@ -44,7 +44,7 @@ def schedule_dates(
             raise ValueError("a schedule needs a count or an end date")
         raw = generate(sched.anchor, sched.cycle, stop, sched.eom, include_end=include_end)
     if sched.convention is BusinessDayConvention.UNADJUSTED:
-        return tuple((d, d) for d in raw)
+        return tuple(zip(raw, raw, strict=True))
     cal = get_calendar(sched.calendar)
     out = []
     for d in raw:

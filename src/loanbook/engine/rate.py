@@ -81,4 +81,4 @@ def add_segment(segments: list[tuple[date, RateQuote]], day: date, cited: RateQu
 def cited_quote(terms: LoanTerms, q: RateQuote) -> tuple[str, RateQuote]:
     """The clause of ``q`` in force and ``q`` citing it (what a rate segment shows)."""
     cite = period_cite(terms, q)
-    return cite, replace(q, cite=cite)
+    return cite, q if cite == q.cite else replace(q, cite=cite)

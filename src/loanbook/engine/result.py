@@ -122,6 +122,47 @@ _FLOW_LINES: dict[LineKind, tuple[Account, int]] = {
 }
 
 
+_COMPONENT = {
+    LineKind.INSTALLMENT_DUE: "principal",
+    LineKind.ACCELERATION: "principal",
+    LineKind.INTEREST_DUE: "interest",
+    LineKind.USURY_CREDIT: "interest",
+    LineKind.LATE_CHARGE: "late_charge",
+    LineKind.FEE: "fee",
+    LineKind.INDEXATION: "indexation",
+}
+
+
+@dataclass(frozen=True)
+class FlowColumns:
+    """Cash flows as columns of whole cents, as a run without lines makes them (no object
+    per flow until a caller asks for ``rows``)."""
+
+    dates: tuple[date, ...]
+    kinds: tuple[LineKind, ...]
+    cents: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.dates)
+
+    def rows(self) -> tuple[CashFlow, ...]:
+        return tuple(
+            CashFlow(d, k, _COMPONENT[k], Decimal(c).scaleb(-2))
+            for d, k, c in zip(self.dates, self.kinds, self.cents, strict=True)
+        )
+
+    @classmethod
+    def of(cls, flows: tuple[CashFlow, ...]) -> FlowColumns:
+        """The columns of ``flows``, which must be whole cents (a rounded run's are)."""
+        cents: list[int] = []
+        for f in flows:
+            num, den = (f.amount * 100).as_integer_ratio()
+            if den != 1:
+                raise ValueError(f"{f.kind} of {f.date} is not whole cents: {f.amount}")
+            cents.append(num)
+        return cls(tuple(f.date for f in flows), tuple(f.kind for f in flows), tuple(cents))
+
+
 def flows_of(lines: tuple[LedgerLine, ...]) -> tuple[CashFlow, ...]:
     """The cash flows the ledger lines of a run make fall due, in posting order."""
     out: list[CashFlow] = []
@@ -137,15 +178,18 @@ def flows_of(lines: tuple[LedgerLine, ...]) -> tuple[CashFlow, ...]:
 @dataclass(frozen=True)
 class LoanResult:
     loan: str
-    lines: tuple[LedgerLine, ...]  # empty when the run was asked for cash flows only
+    # The three below are empty when the run was asked for figures only (``lines=False``):
+    lines: tuple[LedgerLine, ...]
     installments: tuple[Installment, ...]  # as scheduled, amounts after prepayments
     scheduled: tuple[Installment, ...]  # as first scheduled
     position: Position
     rates: tuple[RateSegment, ...]
     states: tuple[StepState, ...] = ()  # the state after each step, in order
-    cash_flows: tuple[CashFlow, ...] | None = None  # set by a run without lines
+    cash_flows: FlowColumns | None = None  # set by a run without lines
 
     @property
     def flows(self) -> tuple[CashFlow, ...]:
         """Every amount that fell due, in order (from the lines when the run kept them)."""
-        return self.cash_flows if self.cash_flows is not None else flows_of(self.lines)
+        if self.cash_flows is not None:
+            return self.cash_flows.rows()
+        return flows_of(self.lines)

@@ -20,6 +20,7 @@ from loanbook.engine.history import TermsHistory
 from loanbook.engine.installments import current_installments
 from loanbook.engine.result import (
     DueItem,
+    FlowColumns,
     LoanResult,
     Position,
     StepState,
@@ -47,17 +48,21 @@ def run_loan(
     interest is accrued up to, not including, ``until``).
 
     ``lines=False``: the caller wants the figures only (``LoanResult.flows``, the position,
-    the schedule and the rates), not the ledger lines, memos or state snapshots; a plain loan
-    is then computed in integer cents (``engine.flows``), any other by the full run."""
+    and the rates), not the ledger lines, memos, installment records or state snapshots; a
+    plain loan is then computed in integer cents (``engine.flows``), any other by the full
+    run."""
     if not lines:
-        if plain(history, events, daily=daily, assume_paid=assume_paid, rounding=rounding):
+        if not rounding:
+            raise ValueError("a run without lines computes whole cents: rounding=False needs them")
+        if plain(history, events, daily=daily, assume_paid=assume_paid):
             fast = run_cents(history, market, until)
             if fast is not None:
                 return fast
         run = _Run(history, market, daily=daily, assume_paid=assume_paid, rounding=rounding)
         run.keep_states = False
         full = run.go(events, until)
-        return replace(full, lines=(), cash_flows=flows_of(full.lines))
+        columns = FlowColumns.of(flows_of(full.lines))
+        return replace(full, lines=(), installments=(), scheduled=(), cash_flows=columns)
     return _Run(history, market, daily=daily, assume_paid=assume_paid, rounding=rounding).go(
         events, until
     )

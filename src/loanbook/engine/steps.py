@@ -15,6 +15,7 @@ dates (ACTUS calculate-shift conventions) or the loan matures at the end of its 
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum
@@ -24,7 +25,7 @@ from loanbook.engine.installments import Installment, schedule_dates
 from loanbook.rates import Market
 from loanbook.terms.model import AmortizationKind, InterestBase, LoanTerms, PeriodRule, RateReset
 from loanbook.time import BusinessDayConvention, adjust, generate, get_calendar
-from loanbook.time.schedule import Cycle, add_months, cycle_dates, is_month_end
+from loanbook.time.schedule import Cycle, add_months, cycle_run, is_month_end
 
 
 class StepKind(IntEnum):
@@ -135,24 +136,23 @@ def interest_schedule(terms: LoanTerms, until: date) -> tuple[tuple[date, date],
     end = max(d for d in (stop, until) if d is not None)
     raw: list[date] = []
     if sched.count is not None:
-        for d in cycle_dates(sched.anchor, sched.cycle, sched.eom):
-            if d > end:
-                break
-            raw.append(d)
+        raw = cycle_run(sched.anchor, sched.cycle, sched.eom, end=end, inclusive=True)[0]
     else:
         if stop is not None:
             raw.extend(generate(sched.anchor, sched.cycle, stop, sched.eom, include_end=True))
         # Cycle dates rise with i, and the ones up to ``stop`` are in ``raw`` already (at
         # most one of them replaced by ``stop``): continue from just below them.
-        for d in cycle_dates(sched.anchor, sched.cycle, sched.eom, max(len(raw) - 2, 0)):
-            if d > until:
-                break
-            if stop is None or d > stop:  # the cycle continued past the schedule's end
-                raw.append(d)
+        first = max(len(raw) - 2, 0)
+        more, _ = cycle_run(
+            sched.anchor, sched.cycle, sched.eom, first=first, end=until, inclusive=True
+        )
+        # the cycle continued past the schedule's end (its dates rise: those after ``stop``)
+        raw.extend(more[bisect_right(more, stop) :] if stop is not None else more)
         if terms.maturity is not None and terms.maturity not in raw and terms.maturity <= end:
             raw.append(terms.maturity)
     if sched.convention is BusinessDayConvention.UNADJUSTED:
-        return tuple((d, d) for d in sorted(set(raw)))
+        days = sorted(set(raw))
+        return tuple(zip(days, days, strict=True))
     cal = get_calendar(sched.calendar)
     out: dict[date, date] = {}
     for d in sorted(raw):

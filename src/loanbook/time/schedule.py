@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import calendar as _cal
 import re
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -125,18 +125,7 @@ def generate(
     """
     if end < anchor:
         return ()
-    dates: list[date] = []
-    if cycle.months:
-        months = _month_steps(anchor, cycle, eom)
-        d = next(months)
-        while d < end:
-            dates.append(d)
-            d = next(months)
-    else:
-        i = 0
-        while (d := add_cycle(anchor, cycle, i, eom)) < end:
-            dates.append(d)
-            i += 1
+    dates, d = cycle_run(anchor, cycle, eom, end=end)
     if cycle.stub is Stub.LONG and len(dates) > 1 and d != end:
         dates.pop()  # the remainder joins the last full period
     if include_end:
@@ -148,35 +137,91 @@ def generate_count(anchor: date, cycle: Cycle, count: int, eom: bool = False) ->
     """``count`` dates from ``anchor``, the anchor first (e.g. 48 month-ends from 1996-04-30)."""
     if count < 0:
         raise ValueError(f"a schedule needs a count of zero or more dates (got {count})")
-    if cycle.months and count:
-        months = _month_steps(anchor, cycle, eom)
-        return tuple(next(months) for _ in range(count))
-    return tuple(add_cycle(anchor, cycle, i, eom) for i in range(count))
+    return tuple(cycle_run(anchor, cycle, eom, count=count)[0])
 
 
-def cycle_dates(anchor: date, cycle: Cycle, eom: bool = False, first: int = 0) -> Iterator[date]:
-    """``add_cycle(anchor, cycle, i, eom)`` for i = ``first``, ``first`` + 1, ... (endless)."""
-    if cycle.months:
-        yield from _month_steps(anchor, cycle, eom, first)
-        return
-    i = first
-    while True:
-        yield add_cycle(anchor, cycle, i, eom)
-        i += 1
+#: The dates of each cycle computed so far, by (anchor, months, days, eom): a loan's
+#: principal and interest schedules run on the same cycle from the same anchor, and so do
+#: the loans of a book due on the same day of the month. Tuples are replaced whole, never
+#: changed, so threads may share them; the memo is emptied when it holds too many cycles.
+_RUNS: dict[tuple[date, int, int, bool], tuple[date, ...]] = {}
+_RUNS_MAX = 4096
 
 
-def _month_steps(anchor: date, cycle: Cycle, eom: bool, first: int = 0) -> Iterator[date]:
-    """``add_cycle(anchor, Cycle(months=months), i, eom)`` for i = 0, 1, ... (the dates of a
-    month cycle without a function call per date; past the calendar, ``add_cycle``'s error)."""
+def cycle_run(
+    anchor: date,
+    cycle: Cycle,
+    eom: bool = False,
+    *,
+    first: int = 0,
+    count: int | None = None,
+    end: date | None = None,
+    inclusive: bool = False,
+) -> tuple[list[date], date | None]:
+    """``add_cycle(anchor, cycle, i, eom)`` for i = ``first``, ``first`` + 1, ...: ``count``
+    of them, or the ones before ``end`` (up to and including it when ``inclusive``), and the
+    first date past that apart (None when ``count`` stopped the run). Cycle dates rise with
+    i, so the run is a slice of the cycle's dates, computed once (``_RUNS``)."""
+    if count is None and end is None:
+        raise ValueError("a run of cycle dates needs a count or an end")
+    key = (anchor, cycle.months, cycle.days, eom)
+    known = _RUNS.get(key, ())
+    if count is not None:
+        if len(known) < first + count:
+            known = _remember(key, _extend(anchor, cycle, eom, known, first + count, None, False))
+        return list(known[first : first + count]), None
+    assert end is not None
+    if len(known) <= first or not (known[-1] > end if inclusive else known[-1] >= end):
+        known = _remember(key, _extend(anchor, cycle, eom, known, first + 1, end, inclusive))
+    stop = bisect_right(known, end, first) if inclusive else bisect_left(known, end, first)
+    return list(known[first:stop]), known[stop]
+
+
+def _remember(key: tuple[date, int, int, bool], dates: tuple[date, ...]) -> tuple[date, ...]:
+    if len(_RUNS) >= _RUNS_MAX:
+        _RUNS.clear()
+    _RUNS[key] = dates
+    return dates
+
+
+def _extend(
+    anchor: date,
+    cycle: Cycle,
+    eom: bool,
+    known: tuple[date, ...],
+    count: int,
+    end: date | None,
+    inclusive: bool,
+) -> tuple[date, ...]:
+    """``known`` (the cycle's first dates) continued to at least ``count`` dates and, with
+    ``end``, to the first date past it: exactly the dates a caller needs, so a cycle that
+    leaves the calendar raises only when a needed date does (``add_cycle``'s error)."""
+    out = list(known)
+    i = len(out)
+
+    def more() -> bool:
+        if i < count:
+            return True
+        if end is None:
+            return False
+        d = out[-1]
+        return not (d > end if inclusive else d >= end)
+
+    if not cycle.months:
+        while more():
+            out.append(add_cycle(anchor, cycle, i, eom))
+            i += 1
+        return tuple(out)
     to_end = eom and is_month_end(anchor)
     months = cycle.months
-    index = anchor.year * 12 + anchor.month - 1
+    index = anchor.year * 12 + anchor.month - 1 + months * i
     day = anchor.day
-    i = first
-    while True:
-        year, month = divmod(index + months * i, 12)
+    while more():
+        year, month = divmod(index, 12)
         if not 1 <= year <= 9999:
             add_cycle(anchor, cycle, i, eom)  # raises the schedule's error
         last = 29 if month == 1 and _cal.isleap(year) else _MONTH_DAYS[month]
-        yield date(year, month + 1, last if to_end or day > last else day)
+        out.append(date(year, month + 1, last if to_end or day > last else day))
+        index += months
         i += 1
+    return tuple(out)
