@@ -81,9 +81,20 @@ def _installments(terms: LoanTerms, count: int, principal: int) -> list[int] | N
     amort = terms.amortization
     if amort.kind is AmortizationKind.BULLET:
         return [principal]
-    each = _cents(amort.installment or to_cents(terms.principal / count))
-    if each is None:
-        return None
+    if count == 0:
+        return None  # the full run refuses it
+    if amort.installment:
+        each = _cents(amort.installment)
+        if each is None:
+            return None
+    elif principal < 10**17 and count < 10**6:
+        # principal / count rounded half-up to the cent, exactly. build_installments rounds
+        # the 28-digit Decimal quotient: the same cent, since that quotient is within
+        # 1e-10 cent of the exact one, which is a half cent exactly (then the Decimal is
+        # exact too) or at least 1 / (2 count) > 5e-7 cent away from one.
+        each = cents_half_up(principal, 100 * count)
+    else:
+        each = _cents(to_cents(terms.principal / count)) or 0
     if each > 0 and each * (count - 1) <= principal:  # every one but the last in full
         return [each] * (count - 1) + [principal - each * (count - 1)]
     out: list[int] = []
@@ -198,21 +209,15 @@ def _timeline(
     """(date, step kind, sequence, calculation date, installment index) of every step of a
     plain run up to ``until``, in the full run's order (``steps.build_steps``)."""
     start = terms.start
-    out: list[tuple[date, int, int, date, int]] = [(start, _ADVANCE, 0, start, -1)]
-    add = out.append
-    maturity = _maturity_due_date(terms)
-    last = len(dues) - 1
-    for i, (d, c) in enumerate(dues):
-        if d <= until:
-            add((d, _MATURITY if i == last and d == maturity else _PRINCIPAL, i + 1, c, i))
-    for i, (d, c) in enumerate(interest_schedule(terms, until)):
-        if start <= d <= until:
-            add((d, _INTEREST, i, c, -1))
+    out = [(d, _PRINCIPAL, i + 1, c, i) for i, (d, c) in enumerate(dues) if d <= until]
+    if out and out[-1][4] == len(dues) - 1 and out[-1][0] == _maturity_due_date(terms):
+        d, _, seq, c, i = out[-1]
+        out[-1] = (d, _MATURITY, seq, c, i)  # the last installment, on the maturity date
+    if start <= until:
+        out.append((start, _ADVANCE, 0, start, -1))
+    sched = interest_schedule(terms, until)
+    out += [(d, _INTEREST, i, c, -1) for i, (d, c) in enumerate(sched) if start <= d <= until]
     resets = dict(reset_schedule(terms, market, until + timedelta(days=1)))
-    for d in sorted(resets):
-        if start <= d <= until:
-            add((d, _RESET, 0, resets[d], -1))
-    if start > until:
-        out.pop(0)
+    out += [(d, _RESET, 0, resets[d], -1) for d in sorted(resets) if start <= d <= until]
     out.sort()  # by (date, kind, sequence), never equal for two steps: the full run's order
     return out

@@ -148,8 +148,8 @@ def interest_schedule(terms: LoanTerms, until: date) -> tuple[tuple[date, date],
         )
         # the cycle continued past the schedule's end (its dates rise: those after ``stop``)
         raw.extend(more[bisect_right(more, stop) :] if stop is not None else more)
-        if terms.maturity is not None and terms.maturity not in raw and terms.maturity <= end:
-            raw.append(terms.maturity)
+        if terms.maturity is not None and terms.maturity <= end:
+            raw.append(terms.maturity)  # unless there already: duplicates go below
     if sched.convention is BusinessDayConvention.UNADJUSTED:
         days = sorted(set(raw))
         return tuple(zip(days, days, strict=True))
