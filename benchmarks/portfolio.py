@@ -171,14 +171,15 @@ def _exact_flows(rows: list[dict[str, Any]], market: Market) -> int:
 
 
 def _best(repeats: int, parts: dict[str, Callable[[], int]]) -> dict[str, float]:
-    """The best time of each part over ``repeats`` rounds, the parts taking turns in each
-    round (so a change of load on the machine falls on all of them alike)."""
+    """The best CPU time of each part over ``repeats`` rounds, the parts taking turns in each
+    round. CPU time (``process_time``: both peers run in this one thread) rather than the
+    clock, since on a shared machine the clock also counts the time other jobs had the core."""
     best = dict.fromkeys(parts, float("inf"))
     for _ in range(repeats):
         for name, part in parts.items():
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             part()
-            best[name] = min(best[name], time.perf_counter() - t0)
+            best[name] = min(best[name], time.process_time() - t0)
     return best
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from math import gcd
 
 from loanbook.engine.history import TermsHistory
@@ -31,7 +32,7 @@ from loanbook.engine.steps import StepKind, _maturity_due_date, interest_schedul
 from loanbook.ledger.lines import LineKind
 from loanbook.money import ZERO, cents_half_up, to_cents
 from loanbook.rates import Market
-from loanbook.terms.model import AmortizationKind, InterestBase, LoanTerms
+from loanbook.terms.model import AmortizationKind, InterestBase, LoanTerms, RateReset
 from loanbook.time import DayCount, year_fraction
 
 _ADVANCE = int(StepKind.ADVANCE)
@@ -115,92 +116,201 @@ def run_cents(history: TermsHistory, market: Market, until: date) -> LoanResult 
     amounts = _installments(terms, len(dues), principal or 0)
     if principal is None or amounts is None:
         return None
-    start = terms.start
-    dc = terms.day_count
-    year = _DAYS_IN_YEAR.get(dc)
-    spec = terms.rate
-    rate: RateQuote | None = None
-    rn, rd = 0, 1  # the rate in force as an integer ratio
-    segments: list[tuple[date, RateQuote]] = []
-    not_due = 0  # principal not yet due, cents (what falls due is paid the same day)
-    acc_n, acc_d = 0, 1  # interest accrued since the last interest date: acc_n / acc_d units
-    accrued_to: date | None = None
-    f_dates: list[date] = []
-    f_kinds: list[LineKind] = []
-    f_cents: list[int] = []
-    last = len(dues) - 1
-    unit = 0  # 100 x the rate's denominator x the days in a year, when the year is fixed
-    add_date, add_kind, add_cents = f_dates.append, f_kinds.append, f_cents.append
-    interest_due, installment_due = LineKind.INTEREST_DUE, LineKind.INSTALLMENT_DUE
-    for day, kind, _seq, calc, index in _timeline(terms, dues, market, until):
-        if accrued_to is not None and calc > accrued_to:
-            if not_due and rate is not None:
-                if unit:
-                    num, den = not_due * rn * (calc - accrued_to).days, unit
-                else:
-                    yf = year_fraction(dc, accrued_to, calc)
-                    num, den = not_due * rn * yf.numerator, 100 * rd * yf.denominator
-                if not acc_n:
-                    acc_n, acc_d = num, den
-                elif den == acc_d:
-                    acc_n += num
-                else:
-                    g = gcd(acc_d, den)
-                    acc_n = acc_n * (den // g) + num * (acc_d // g)
-                    acc_d = acc_d // g * den
-            accrued_to = calc
-        if kind == _INTEREST:
-            if acc_n:
-                cents = cents_half_up(acc_n, acc_d)
-                if cents:
-                    add_date(day)
-                    add_kind(interest_due)
-                    add_cents(cents)
-                acc_n, acc_d = 0, 1
-        elif kind == _PRINCIPAL or kind == _MATURITY:  # noqa: SIM109 (ints: faster than in)
-            if not_due <= 0:
-                continue
-            cents = amounts[index]
-            if index == last or cents > not_due:
-                cents = not_due  # the last installment takes what is left
-            not_due -= cents
-            if cents:
-                add_date(day)
-                add_kind(installment_due)
-                add_cents(cents)
-        elif kind == _RESET or (kind == _ADVANCE and rate is None):  # a reset, the first rate
-            if kind == _ADVANCE and spec.initial is not None and spec.index is not None:
-                q = RateQuote(spec.initial, f"initial {pct(spec.initial)}", terms.cite("rate"))
+    run = _Cents(terms, market, principal, amounts)
+    year = _DAYS_IN_YEAR.get(terms.day_count)
+    if year is not None and _one_rate(terms) and terms.start <= until and _rising(dues):
+        # the advance sets the rate, which stays: the steps merged from the two schedules
+        start = terms.start
+        run.step((start, _ADVANCE, 0, start, -1))
+        run.one_rate(dues, interest_schedule(terms, until), until, year)
+    else:
+        for s in _timeline(terms, dues, market, until):
+            run.step(s)
+    return run.result(until)
+
+
+def _one_rate(terms: LoanTerms) -> bool:
+    """Whether the rate set at the advance stays for the whole run: a rate without resets
+    (a fixed rate, or one fixed once at the advance)."""
+    return terms.rate.reset is RateReset.FIXED
+
+
+def _rising(dues: tuple[tuple[date, date], ...]) -> bool:
+    """Whether the installments' dates rise strictly (a merge may take them in list order)."""
+    days = [d for d, _ in dues]
+    return all(a < b for a, b in pairwise(days))
+
+
+class _Cents:
+    """The working state of a run in cents (one run, one thread)."""
+
+    def __init__(self, terms: LoanTerms, market: Market, principal: int, amounts: list[int]):
+        self.terms = terms
+        self.market = market
+        self.principal = principal
+        self.amounts = amounts
+        self.last = len(amounts) - 1
+        self.rate: RateQuote | None = None
+        self.rn, self.rd = 0, 1  # the rate in force as an integer ratio
+        self.segments: list[tuple[date, RateQuote]] = []
+        self.not_due = 0  # principal not yet due, cents (what falls due is paid that day)
+        # interest accrued since the last interest date: acc_n / acc_d currency units
+        self.acc_n, self.acc_d = 0, 1
+        self.accrued_to: date | None = None
+        self.flows: list[tuple[date, LineKind, int]] = []
+
+    def _set_rate(self, day: date, kind: int) -> None:
+        terms, spec, rate = self.terms, self.terms.rate, self.rate
+        if kind == _ADVANCE and spec.initial is not None and spec.index is not None:
+            q = RateQuote(spec.initial, f"initial {pct(spec.initial)}", terms.cite("rate"))
+        else:
+            previous = rate.rate if rate is not None and day > terms.start else None
+            q = quote(terms, spec, self.market, day, ZERO, previous)
+        self.rate = q
+        self.rn, self.rd = q.rate.as_integer_ratio()
+        add_segment(self.segments, day, cited_quote(terms, q)[1])
+
+    def _accrue(self, to: date) -> None:
+        """Interest from ``accrued_to`` to ``to`` on the principal not yet due."""
+        start = self.accrued_to
+        if start is None or to <= start:
+            return
+        if self.not_due and self.rate is not None:
+            yf = year_fraction(self.terms.day_count, start, to)
+            num, den = self.not_due * self.rn * yf.numerator, 100 * self.rd * yf.denominator
+            if not self.acc_n:
+                self.acc_n, self.acc_d = num, den
             else:
-                previous = rate.rate if rate is not None and day > start else None
-                q = quote(terms, spec, market, day, ZERO, previous)
-            rate = q
-            rn, rd = q.rate.as_integer_ratio()
-            unit = 100 * rd * year if year is not None else 0
-            add_segment(segments, day, cited_quote(terms, q)[1])
+                g = gcd(self.acc_d, den)
+                self.acc_n = self.acc_n * (den // g) + num * (self.acc_d // g)
+                self.acc_d = self.acc_d // g * den
+        self.accrued_to = to
+
+    def step(self, s: tuple[date, int, int, date, int]) -> None:
+        """One step of the timeline, as the full run takes it (accrual, then the step)."""
+        day, kind, _, calc, index = s
+        self._accrue(calc)
+        if kind == _INTEREST:
+            cents = cents_half_up(self.acc_n, self.acc_d)
+            if cents:
+                self.flows.append((day, LineKind.INTEREST_DUE, cents))
+            self.acc_n, self.acc_d = 0, 1
+        elif kind in (_PRINCIPAL, _MATURITY):
+            self._installment(day, index)
+        elif kind == _RESET or (kind == _ADVANCE and self.rate is None):
+            self._set_rate(day, kind)
         if kind == _ADVANCE:
-            if accrued_to is None:
+            if self.accrued_to is None:
+                self.accrued_to = calc
+            self.not_due += self.principal
+
+    def _installment(self, day: date, index: int) -> None:
+        not_due = self.not_due
+        if not_due <= 0:
+            return
+        cents = self.amounts[index]
+        if index == self.last or cents > not_due:
+            cents = not_due  # the last installment takes what is left
+        self.not_due = not_due - cents
+        if cents:
+            self.flows.append((day, LineKind.INSTALLMENT_DUE, cents))
+
+    def one_rate(
+        self,
+        dues: tuple[tuple[date, date], ...],
+        interest: tuple[tuple[date, date], ...],
+        until: date,
+        year: int,
+    ) -> None:
+        """After the advance, with the rate set at the advance staying (no reset) and a year
+        of ``year`` days (actual/360, actual/365): the steps of the timeline taken in the full
+        run's order by merging the two schedules (on one date an installment comes before
+        the interest, the last installment on the maturity date after it), without a step
+        list. Interest for a span is not_due x days x rate / year, so the loop adds up
+        not_due x days (``acc``) and applies the rate once per interest date: the same sum
+        as ``step`` makes, without a fraction per step."""
+        rn, unit = self.rn, 100 * self.rd * year
+        start = self.terms.start
+        assert self.accrued_to is not None and self.acc_n == 0
+        accrued_to, not_due = self.accrued_to, self.not_due
+        amounts, last = self.amounts, self.last
+        maturity = _maturity_due_date(self.terms)
+        add = self.flows.append
+        interest_due, installment_due = LineKind.INTEREST_DUE, LineKind.INSTALLMENT_DUE
+        acc = 0
+        n = len(dues)
+        i = 0
+        while i < n and dues[i][0] < start:
+            i += 1  # installments before the advance: nothing is due yet
+        for day, calc in interest:
+            if day > until:
+                break
+            if day < start:
+                continue
+            while i < n:
+                due, due_calc = dues[i]
+                if due > day or (due == day and i == last and due == maturity):
+                    break  # after this interest date (the maturity step comes last)
+                if due_calc > accrued_to:
+                    if not_due:
+                        acc += not_due * (due_calc - accrued_to).days
+                    accrued_to = due_calc
+                if not_due > 0:
+                    cents = amounts[i]
+                    if i == last or cents > not_due:
+                        cents = not_due  # the last installment takes what is left
+                    not_due -= cents
+                    if cents:
+                        add((due, installment_due, cents))
+                i += 1
+            if calc > accrued_to:
+                if not_due:
+                    acc += not_due * (calc - accrued_to).days
                 accrued_to = calc
-            not_due += principal
-    if accrued_to is not None and until > accrued_to and rate is not None and not_due:
-        # the accrual to the end of the run (interest up to, not including, ``until``)
-        yf = year_fraction(dc, accrued_to, until)
-        num, den = not_due * rn * yf.numerator, 100 * rd * yf.denominator
-        acc_n, acc_d = acc_n * den + num * acc_d, acc_d * den
-    position = Position(
-        as_of=until,
-        principal_not_due=_amount(not_due),
-        principal_due=ZERO,
-        interest_accrued=_amount(cents_half_up(acc_n, acc_d)),
-        interest_due=ZERO,
-        late_charges=ZERO,
-        fees=ZERO,
-        unapplied=ZERO,
-        dues=(),
-    )
-    flows = FlowColumns(tuple(f_dates), tuple(f_kinds), tuple(f_cents))
-    segs = rate_segments(segments, until)
-    return LoanResult(terms.id, (), (), (), position, segs, (), flows)
+            if acc:
+                cents = cents_half_up(acc * rn, unit)
+                if cents:
+                    add((day, interest_due, cents))
+                acc = 0
+        while i < n:
+            due, due_calc = dues[i]
+            if due > until:
+                break
+            if due_calc > accrued_to:
+                if not_due:
+                    acc += not_due * (due_calc - accrued_to).days
+                accrued_to = due_calc
+            if not_due > 0:
+                cents = amounts[i]
+                if i == last or cents > not_due:
+                    cents = not_due
+                not_due -= cents
+                if cents:
+                    add((due, installment_due, cents))
+            i += 1
+        self.accrued_to, self.not_due = accrued_to, not_due
+        self.acc_n, self.acc_d = acc * rn, unit
+
+    def result(self, until: date) -> LoanResult:
+        self._accrue(until)  # interest up to, not including, ``until``
+        position = Position(
+            as_of=until,
+            principal_not_due=_amount(self.not_due),
+            principal_due=ZERO,
+            interest_accrued=_amount(cents_half_up(self.acc_n, self.acc_d)),
+            interest_due=ZERO,
+            late_charges=ZERO,
+            fees=ZERO,
+            unapplied=ZERO,
+            dues=(),
+        )
+        if self.flows:
+            dates, kinds, cents = zip(*self.flows, strict=True)
+            flows = FlowColumns(dates, kinds, cents)
+        else:
+            flows = FlowColumns((), (), ())
+        segments = rate_segments(self.segments, until)
+        return LoanResult(self.terms.id, (), (), (), position, segments, (), flows)
 
 
 def _timeline(

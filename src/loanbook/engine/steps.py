@@ -101,6 +101,8 @@ def interest_rate_period_starts(terms: LoanTerms, end: date) -> tuple[date, ...]
 def reset_schedule(terms: LoanTerms, market: Market, end: date) -> tuple[tuple[date, date], ...]:
     """(date, calculation date) on which a new rate takes effect, by the terms' reset rule."""
     spec = terms.rate
+    if spec.reset is RateReset.FIXED:
+        return ()
     if spec.reset is RateReset.PERIOD_START:
         return tuple((d, d) for d in interest_rate_period_starts(terms, end))
     if spec.reset is RateReset.DAILY and spec.index is not None:
@@ -132,8 +134,12 @@ def interest_schedule(terms: LoanTerms, until: date) -> tuple[tuple[date, date],
     stub period.
     """
     sched = terms.interest_schedule
-    stop = max((d for d in (sched.end, terms.maturity) if d is not None), default=None)
-    end = max(d for d in (stop, until) if d is not None)
+    maturity = terms.maturity
+    if sched.end is None or maturity is None:
+        stop = sched.end or maturity
+    else:
+        stop = max(sched.end, maturity)
+    end = until if stop is None else max(stop, until)
     raw: list[date] = []
     if sched.count is not None:
         raw = cycle_run(sched.anchor, sched.cycle, sched.eom, end=end, inclusive=True)[0]
@@ -256,6 +262,8 @@ def _maturity_due_date(terms: LoanTerms) -> date | None:
         return None
     sched = terms.amortization.schedule
     if sched is None or terms.amortization.kind is AmortizationKind.BULLET:
+        return terms.maturity
+    if sched.convention is BusinessDayConvention.UNADJUSTED:
         return terms.maturity
     return adjust(terms.maturity, sched.convention, get_calendar(sched.calendar))
 
