@@ -33,7 +33,7 @@ from loanbook.ledger.lines import LineKind
 from loanbook.money import ZERO, cents_half_up, to_cents
 from loanbook.rates import Market
 from loanbook.terms.model import AmortizationKind, InterestBase, LoanTerms, RateReset
-from loanbook.time import DayCount, year_fraction
+from loanbook.time import BusinessDayConvention, DayCount, year_fraction
 
 _ADVANCE = int(StepKind.ADVANCE)
 _PRINCIPAL = int(StepKind.PRINCIPAL_DUE)
@@ -118,7 +118,7 @@ def run_cents(history: TermsHistory, market: Market, until: date) -> LoanResult 
         return None
     run = _Cents(terms, market, principal, amounts)
     year = _DAYS_IN_YEAR.get(terms.day_count)
-    if year is not None and _one_rate(terms) and terms.start <= until and _rising(dues):
+    if year is not None and _one_rate(terms) and terms.start <= until and _rising(terms, dues):
         # the advance sets the rate, which stays: the steps merged from the two schedules
         start = terms.start
         run.step((start, _ADVANCE, 0, start, -1))
@@ -135,8 +135,12 @@ def _one_rate(terms: LoanTerms) -> bool:
     return terms.rate.reset is RateReset.FIXED
 
 
-def _rising(dues: tuple[tuple[date, date], ...]) -> bool:
-    """Whether the installments' dates rise strictly (a merge may take them in list order)."""
+def _rising(terms: LoanTerms, dues: tuple[tuple[date, date], ...]) -> bool:
+    """Whether the installments' dates rise strictly (a merge may take them in list order):
+    always for a bullet and for the dates of a cycle left unadjusted, which rise with it."""
+    sched = terms.amortization.schedule
+    if sched is None or sched.convention is BusinessDayConvention.UNADJUSTED:
+        return True
     days = [d for d, _ in dues]
     return all(a < b for a, b in pairwise(days))
 

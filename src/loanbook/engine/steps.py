@@ -15,7 +15,7 @@ dates (ACTUS calculate-shift conventions) or the loan matures at the end of its 
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum
@@ -140,10 +140,13 @@ def interest_schedule(terms: LoanTerms, until: date) -> tuple[tuple[date, date],
     else:
         stop = max(sched.end, maturity)
     end = until if stop is None else max(stop, until)
-    raw: list[date] = []
+    # ``raw`` rises strictly: cycle dates rise, ``generate`` ends at ``stop``, the cycle
+    # continued past the schedule's end comes after it, and the maturity (never after
+    # ``stop``) goes in its place unless it is there already.
     if sched.count is not None:
         raw = cycle_run(sched.anchor, sched.cycle, sched.eom, end=end, inclusive=True)[0]
     else:
+        raw = []
         if stop is not None:
             raw.extend(generate(sched.anchor, sched.cycle, stop, sched.eom, include_end=True))
         # Cycle dates rise with i, and the ones up to ``stop`` are in ``raw`` already (at
@@ -154,11 +157,12 @@ def interest_schedule(terms: LoanTerms, until: date) -> tuple[tuple[date, date],
         )
         # the cycle continued past the schedule's end (its dates rise: those after ``stop``)
         raw.extend(more[bisect_right(more, stop) :] if stop is not None else more)
-        if terms.maturity is not None and terms.maturity <= end:
-            raw.append(terms.maturity)  # unless there already: duplicates go below
+        if maturity is not None and maturity <= end:
+            at = bisect_left(raw, maturity)
+            if at == len(raw) or raw[at] != maturity:
+                raw.insert(at, maturity)
     if sched.convention is BusinessDayConvention.UNADJUSTED:
-        days = sorted(set(raw))
-        return tuple(zip(days, days, strict=True))
+        return tuple(zip(raw, raw, strict=True))
     cal = get_calendar(sched.calendar)
     out: dict[date, date] = {}
     for d in sorted(raw):
