@@ -8,7 +8,7 @@ timeline as the full engine, built by the same functions (``steps.interest_sched
 (date, step kind, sequence), but computed in integers: balances in cents, the interest
 accrued since the last interest date as an exact numerator over a denominator, rounded by
 the one rule (``money.cents_half_up``). No ledger line, memo, citation, installment record or
-state snapshot is made, and the flows are columns of cents (``result.FlowColumns``). Any other
+state snapshot is made, and the flows are plain tuples of cents (``result.FlowCents``). Any other
 loan runs the full engine and keeps its figures only.
 
 Computing apart from explaining (design note 1): a statement, the ledger and close of
@@ -19,15 +19,17 @@ cents, position and schedule over random loans.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from math import gcd
+from operator import itemgetter
 
 from loanbook.engine.history import TermsHistory
 from loanbook.engine.installments import principal_schedule
 from loanbook.engine.rate import RateQuote, add_segment, cited_quote, pct, quote
-from loanbook.engine.result import FlowColumns, LoanResult, Position, rate_segments
+from loanbook.engine.result import FlowCents, LoanResult, Position, rate_segments
 from loanbook.engine.steps import StepKind, _maturity_due_date, interest_schedule, reset_schedule
 from loanbook.ledger.lines import LineKind
 from loanbook.money import ZERO, cents_half_up, to_cents
@@ -40,6 +42,7 @@ _PRINCIPAL = int(StepKind.PRINCIPAL_DUE)
 _INTEREST = int(StepKind.INTEREST_DUE)
 _RESET = int(StepKind.RATE_RESET)
 _MATURITY = int(StepKind.MATURITY)
+_DATE = itemgetter(0)
 _PLAIN_KINDS = (AmortizationKind.LEVEL_PRINCIPAL, AmortizationKind.BULLET)
 _DAYS_IN_YEAR = {DayCount.ACT_360: 360, DayCount.ACT_365F: 365}
 
@@ -238,23 +241,21 @@ class _Cents:
         assert self.accrued_to is not None and self.acc_n == 0
         accrued_to, not_due = self.accrued_to, self.not_due
         amounts, last = self.amounts, self.last
-        maturity = _maturity_due_date(self.terms)
+        # the last installment comes after the interest of its date when it is the maturity
+        after = bool(dues) and dues[last][0] == _maturity_due_date(self.terms)
         add = self.flows.append
         interest_due, installment_due = LineKind.INTEREST_DUE, LineKind.INSTALLMENT_DUE
         acc = 0
         n = len(dues)
-        i = 0
-        while i < n and dues[i][0] < start:
-            i += 1  # installments before the advance: nothing is due yet
-        for day, calc in interest:
-            if day > until:
-                break
-            if day < start:
-                continue
-            while i < n:
-                due, due_calc = dues[i]
-                if due > day or (due == day and i == last and due == maturity):
-                    break  # after this interest date (the maturity step comes last)
+        i = bisect_left(dues, start, key=_DATE)  # installments before the advance: none due
+        due = dues[i][0] if i < n else date.max
+        lo = bisect_left(interest, start, key=_DATE)
+        hi = bisect_right(interest, until, key=_DATE)
+        for day, calc in interest[lo:hi]:
+            while due <= day:
+                if due == day and i == last and after:
+                    break  # the maturity step comes after the interest of its date
+                due_calc = dues[i][1]
                 if due_calc > accrued_to:
                     if not_due:
                         acc += not_due * (due_calc - accrued_to).days
@@ -267,6 +268,7 @@ class _Cents:
                     if cents:
                         add((due, installment_due, cents))
                 i += 1
+                due = dues[i][0] if i < n else date.max
             if calc > accrued_to:
                 if not_due:
                     acc += not_due * (calc - accrued_to).days
@@ -276,10 +278,8 @@ class _Cents:
                 if cents:
                     add((day, interest_due, cents))
                 acc = 0
-        while i < n:
-            due, due_calc = dues[i]
-            if due > until:
-                break
+        while due <= until:
+            due_calc = dues[i][1]
             if due_calc > accrued_to:
                 if not_due:
                     acc += not_due * (due_calc - accrued_to).days
@@ -292,6 +292,7 @@ class _Cents:
                 if cents:
                     add((due, installment_due, cents))
             i += 1
+            due = dues[i][0] if i < n else date.max
         self.accrued_to, self.not_due = accrued_to, not_due
         self.acc_n, self.acc_d = acc * rn, unit
 
@@ -308,11 +309,7 @@ class _Cents:
             unapplied=ZERO,
             dues=(),
         )
-        if self.flows:
-            dates, kinds, cents = zip(*self.flows, strict=True)
-            flows = FlowColumns(dates, kinds, cents)
-        else:
-            flows = FlowColumns((), (), ())
+        flows = FlowCents(tuple(self.flows))
         segments = rate_segments(self.segments, until)
         return LoanResult(self.terms.id, (), (), (), position, segments, (), flows)
 

@@ -134,33 +134,28 @@ _COMPONENT = {
 
 
 @dataclass(frozen=True)
-class FlowColumns:
-    """Cash flows as columns of whole cents, as a run without lines makes them (no object
-    per flow until a caller asks for ``rows``)."""
+class FlowCents:
+    """Cash flows as plain (date, line kind, whole cents) tuples, as a run without lines
+    makes them: no object per flow until a caller asks for ``rows``."""
 
-    dates: tuple[date, ...]
-    kinds: tuple[LineKind, ...]
-    cents: tuple[int, ...]
+    items: tuple[tuple[date, LineKind, int], ...]
 
     def __len__(self) -> int:
-        return len(self.dates)
+        return len(self.items)
 
     def rows(self) -> tuple[CashFlow, ...]:
-        return tuple(
-            CashFlow(d, k, _COMPONENT[k], Decimal(c).scaleb(-2))
-            for d, k, c in zip(self.dates, self.kinds, self.cents, strict=True)
-        )
+        return tuple(CashFlow(d, k, _COMPONENT[k], Decimal(c).scaleb(-2)) for d, k, c in self.items)
 
     @classmethod
-    def of(cls, flows: tuple[CashFlow, ...]) -> FlowColumns:
-        """The columns of ``flows``, which must be whole cents (a rounded run's are)."""
-        cents: list[int] = []
+    def of(cls, flows: tuple[CashFlow, ...]) -> FlowCents:
+        """The cents of ``flows``, which must be whole cents (a rounded run's are)."""
+        items: list[tuple[date, LineKind, int]] = []
         for f in flows:
             num, den = (f.amount * 100).as_integer_ratio()
             if den != 1:
                 raise ValueError(f"{f.kind} of {f.date} is not whole cents: {f.amount}")
-            cents.append(num)
-        return cls(tuple(f.date for f in flows), tuple(f.kind for f in flows), tuple(cents))
+            items.append((f.date, f.kind, num))
+        return cls(tuple(items))
 
 
 def flows_of(lines: tuple[LedgerLine, ...]) -> tuple[CashFlow, ...]:
@@ -185,7 +180,7 @@ class LoanResult:
     position: Position
     rates: tuple[RateSegment, ...]
     states: tuple[StepState, ...] = ()  # the state after each step, in order
-    cash_flows: FlowColumns | None = None  # set by a run without lines
+    cash_flows: FlowCents | None = None  # set by a run without lines
 
     @property
     def flows(self) -> tuple[CashFlow, ...]:

@@ -20,7 +20,7 @@ from loanbook.engine.history import TermsHistory
 from loanbook.engine.installments import current_installments
 from loanbook.engine.result import (
     DueItem,
-    FlowColumns,
+    FlowCents,
     LoanResult,
     Position,
     StepState,
@@ -61,8 +61,8 @@ def run_loan(
         run = _Run(history, market, daily=daily, assume_paid=assume_paid, rounding=rounding)
         run.keep_states = False
         full = run.go(events, until)
-        columns = FlowColumns.of(flows_of(full.lines))
-        return replace(full, lines=(), installments=(), scheduled=(), cash_flows=columns)
+        cents = FlowCents.of(flows_of(full.lines))
+        return replace(full, lines=(), installments=(), scheduled=(), cash_flows=cents)
     return _Run(history, market, daily=daily, assume_paid=assume_paid, rounding=rounding).go(
         events, until
     )
