@@ -28,7 +28,10 @@ class TermsHistory:
     def __post_init__(self) -> None:
         if not self.versions:
             raise ValueError("a terms history needs at least one version")
-        object.__setattr__(self, "versions", tuple(sorted(self.versions, key=lambda v: v[0])))
+        if len(self.versions) > 1:
+            object.__setattr__(self, "versions", tuple(sorted(self.versions, key=lambda v: v[0])))
+        else:
+            object.__setattr__(self, "versions", tuple(self.versions))
         object.__setattr__(self, "_dates", tuple(d for d, _ in self.versions))
 
     @property
