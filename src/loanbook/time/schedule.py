@@ -143,9 +143,12 @@ def generate_count(anchor: date, cycle: Cycle, count: int, eom: bool = False) ->
 #: The dates of each cycle computed so far, by (anchor, months, days, eom): a loan's
 #: principal and interest schedules run on the same cycle from the same anchor, and so do
 #: the loans of a book due on the same day of the month. Tuples are replaced whole, never
-#: changed, so threads may share them; the memo is emptied when it holds too many cycles.
+#: changed, so threads may share them; the memo is emptied when it holds too many cycles or
+#: dates (a million dates: about 50 MB).
 _RUNS: dict[tuple[date, int, int, bool], tuple[date, ...]] = {}
 _RUNS_MAX = 4096
+_RUNS_MAX_DATES = 1_000_000
+_runs_dates = 0
 
 
 def cycle_run(
@@ -178,8 +181,11 @@ def cycle_run(
 
 
 def _remember(key: tuple[date, int, int, bool], dates: tuple[date, ...]) -> tuple[date, ...]:
-    if len(_RUNS) >= _RUNS_MAX:
+    global _runs_dates
+    if len(_RUNS) >= _RUNS_MAX or _runs_dates + len(dates) > _RUNS_MAX_DATES:
         _RUNS.clear()
+        _runs_dates = 0
+    _runs_dates += len(dates)  # an extended cycle counts twice until the next clearing
     _RUNS[key] = dates
     return dates
 
