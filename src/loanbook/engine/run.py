@@ -4,7 +4,8 @@ One pass over the timeline (``steps.build_steps``). Between steps nothing change
 for a span is balance x rate x day-count fraction, accrued exactly (``Fraction``); what is
 posted is rounded by one rule (``money.to_cents``) on the cumulative total, so posted accruals
 always add up to the interest that falls due. ``assume_paid`` settles every amount the day it
-falls due (the ACTUS view); ``rounding=False`` posts exact values (ACTUS comparison).
+falls due (the ACTUS view); ``rounding=False`` posts exact values (ACTUS comparison);
+``lines=False`` computes the figures without explaining them (``engine.flows``).
 """
 
 from __future__ import annotations
