@@ -6,6 +6,7 @@ Reproduce (from the repository root)::
     make bench-portfolio                      # every part at the sizes in benchmarks/README.md
     .venv/bin/python benchmarks/portfolio.py exactness --loans 100000 --seed 1
     .venv/bin/python benchmarks/portfolio.py cashflows --loans 20000
+    .venv/bin/python benchmarks/portfolio.py exact --loans 5000
     .venv/bin/python benchmarks/portfolio.py cob --loans 1000000
     .venv/bin/python benchmarks/portfolio.py scaling --sizes 10000,100000,1000000
     .venv/bin/python benchmarks/portfolio.py dask --loans 200000
@@ -25,6 +26,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from loanbook.portfolio.engine import lifetime_end, run_portfolio
 from loanbook.portfolio.exactness import compare
 from loanbook.portfolio.files import write_portfolio
 from loanbook.portfolio.runner import run_folder
+from loanbook.rates import Market
 
 CHUNK = 5_000
 
@@ -116,34 +119,131 @@ def _fixed_level_principal(n: int, seed: int) -> pa.Table:
     return pa.table(cols, schema=form.LOAN_SCHEMA)
 
 
-def _quantlib_flows(rows: list[dict[str, Any]]) -> int:
+def _quantlib_inputs(r: dict[str, Any]) -> tuple[Any, ...]:
+    """QuantLib's inputs for one loan row: dates, notionals, rate (what ``terms_of`` is for
+    the exact engine)."""
     import QuantLib as ql  # type: ignore[import-untyped]
 
+    n = int(r["schedule_count"])
+    start, first = r["start"], r["schedule_anchor"]
+    d0 = ql.Date(first.day, first.month, first.year)
+    end = ql.NullCalendar().advance(d0, ql.Period(n - 1, ql.Months))
+    principal = int(r["principal_cents"]) / 100
+    each = round(principal / n, 2)
+    notionals = [principal - each * i for i in range(n)]
+    rate = int(r["fixed_rate_e9"]) / 1e9
+    return ql.Date(start.day, start.month, start.year), end, d0, notionals, rate
+
+
+def _quantlib_bond_flows(inputs: tuple[Any, ...]) -> int:
+    """The lifetime cash flows of one loan by QuantLib (schedule, bond, cash flows)."""
+    import QuantLib as ql
+
+    start, end, d0, notionals, rate = inputs
+    schedule = ql.Schedule(
+        start,
+        end,
+        ql.Period(ql.Monthly),
+        ql.NullCalendar(),
+        ql.Unadjusted,
+        ql.Unadjusted,
+        ql.DateGeneration.Forward,
+        False,
+        d0,
+    )
+    bond = ql.AmortizingFixedRateBond(0, notionals, schedule, [rate], ql.Actual360())
+    return len(bond.cashflows())
+
+
+def _quantlib_flows(rows: list[dict[str, Any]]) -> int:
+    return sum(_quantlib_bond_flows(_quantlib_inputs(r)) for r in rows)
+
+
+def _exact_flows(rows: list[dict[str, Any]], market: Market) -> int:
+    """Row to cash flows by the exact engine without lines (``run_loan(lines=False)``)."""
     count = 0
-    dc = ql.Actual360()
     for r in rows:
-        n = int(r["schedule_count"])
-        start, first = r["start"], r["schedule_anchor"]
-        d0 = ql.Date(first.day, first.month, first.year)
-        end = ql.NullCalendar().advance(d0, ql.Period(n - 1, ql.Months))
-        schedule = ql.Schedule(
-            ql.Date(start.day, start.month, start.year),
-            end,
-            ql.Period(ql.Monthly),
-            ql.NullCalendar(),
-            ql.Unadjusted,
-            ql.Unadjusted,
-            ql.DateGeneration.Forward,
-            False,
-            d0,
-        )
-        principal = int(r["principal_cents"]) / 100
-        each = round(principal / n, 2)
-        notionals = [principal - each * i for i in range(n)]
-        rate = int(r["fixed_rate_e9"]) / 1e9
-        bond = ql.AmortizingFixedRateBond(0, notionals, schedule, [rate], dc)
-        count += len(bond.cashflows())
+        h = TermsHistory.single(form.terms_of(r))
+        res = run_loan(h, (), market, lifetime_end(r), assume_paid=True, lines=False)
+        assert res.cash_flows is not None
+        count += len(res.cash_flows)
     return count
+
+
+def _best(
+    repeats: int, parts: dict[str, Callable[[], int]], clock: Callable[[], float]
+) -> dict[str, float]:
+    """The best time of each part over ``repeats`` rounds, the parts taking turns in each
+    round (a change of load falls on all of them alike)."""
+    best = dict.fromkeys(parts, float("inf"))
+    for _ in range(repeats):
+        for name, part in parts.items():
+            t0 = clock()
+            part()
+            best[name] = min(best[name], clock() - t0)
+    return best
+
+
+def exact_vs_quantlib(
+    rows: list[dict[str, Any]],
+    market: Market,
+    full_loans: int,
+    repeats: int,
+    clock: Callable[[], float] = time.process_time,
+) -> dict[str, Any]:
+    """The exact engine against QuantLib on the same loans, in the same run: from the loan
+    row to its cash flows (inputs converted inside the timing, for both), and on prepared
+    inputs (the engines alone: ``LoanTerms`` built before for the exact engine, QuantLib's
+    dates and notionals for QuantLib). Then the full engine (ledger lines) on the first
+    ``full_loans``, and the figures-only run checked against it to the cent.
+
+    ``clock``: CPU time by default (``process_time``: both peers run in this one thread), since
+    on a shared machine the wall clock also counts the time other jobs had the core; the wall
+    clock where the figures are set beside a multi-threaded run (``cashflows``)."""
+    n = len(rows)
+    histories = [TermsHistory.single(form.terms_of(r)) for r in rows]
+    ends = [lifetime_end(r) for r in rows]
+    ql_inputs = [_quantlib_inputs(r) for r in rows]
+
+    def exact_prepared() -> int:
+        count = 0
+        for h, end in zip(histories, ends, strict=True):
+            res = run_loan(h, (), market, end, assume_paid=True, lines=False)
+            assert res.cash_flows is not None
+            count += len(res.cash_flows)
+        return count
+
+    parts: dict[str, Callable[[], int]] = {
+        "quantlib_row_to_flows": lambda: _quantlib_flows(rows),
+        "exact_row_to_flows": lambda: _exact_flows(rows, market),
+        "quantlib_engine": lambda: sum(_quantlib_bond_flows(i) for i in ql_inputs),
+        "exact_engine": exact_prepared,
+    }
+    best = _best(repeats, parts, clock)
+    out: dict[str, Any] = {"loans": n, "repeats": repeats, "clock": clock.__name__}
+    for name in parts:
+        out[f"{name}_loans_per_s"] = round(n / best[name])
+    out["quantlib_flows"] = _quantlib_flows(rows)
+    out["exact_flows"] = exact_prepared()
+    out["ratio_row_to_flows"] = round(best["quantlib_row_to_flows"] / best["exact_row_to_flows"], 2)
+    out["ratio_engine"] = round(best["quantlib_engine"] / best["exact_engine"], 2)
+    t0 = clock()
+    full = [
+        run_loan(h, (), market, end, assume_paid=True)
+        for h, end in zip(histories[:full_loans], ends[:full_loans], strict=True)
+    ]
+    out["exact_with_lines_loans_per_s"] = round(len(full) / (clock() - t0))
+    differences = 0
+    compared = 0
+    for res, h, end in zip(full, histories, ends, strict=False):
+        fast = run_loan(h, (), market, end, assume_paid=True, lines=False)
+        compared += len(res.flows)
+        if fast.flows != res.flows or fast.position != res.position or fast.rates != res.rates:
+            differences += 1
+    out["checked_loans"] = len(full)
+    out["checked_flows"] = compared
+    out["differences"] = differences
+    return out
 
 
 def cashflows(args: argparse.Namespace) -> dict[str, Any]:
@@ -164,21 +264,31 @@ def cashflows(args: argparse.Namespace) -> dict[str, Any]:
         out[f"portfolio_{name}_loans_per_s"] = round(args.loans / best)
         out[f"portfolio_{name}_flows"] = res.flows.num_rows
     rows = loans.slice(0, args.peer_loans).to_pylist()
+    market = form.market_of(fixings)
+    # the peers by the wall clock, as the kernel's two threads are timed (QuantLib imported
+    # before: its import is no part of its work)
+    _quantlib_inputs(rows[0])
     t0 = time.perf_counter()
     out["quantlib_flows"] = _quantlib_flows(rows)
     out["quantlib_loans_per_s"] = round(len(rows) / (time.perf_counter() - t0))
-    market = form.market_of(fixings)
-    exact_rows = rows[: args.exact_loans]
     t0 = time.perf_counter()
-    for r in exact_rows:
-        run_loan(
-            TermsHistory.single(form.terms_of(r)), (), market, lifetime_end(r), assume_paid=True
-        )
-    out["exact_loans_per_s"] = round(len(exact_rows) / (time.perf_counter() - t0))
+    out["exact_flows"] = _exact_flows(rows, market)
+    out["exact_flows_loans_per_s"] = round(len(rows) / (time.perf_counter() - t0))
+    # the exact engine against QuantLib, both in this one thread: CPU time
+    peers = exact_vs_quantlib(rows, market, args.exact_loans, 3)
+    out["exact_loans_per_s"] = peers["exact_with_lines_loans_per_s"]
+    out["exact_vs_quantlib"] = peers
     mine = out["portfolio_fixed_loans_per_s"]
     out["ratio_vs_quantlib"] = round(mine / out["quantlib_loans_per_s"], 1)
-    out["ratio_vs_exact"] = round(mine / out["exact_loans_per_s"], 1)
+    out["ratio_vs_exact"] = round(mine / out["exact_flows_loans_per_s"], 1)
     return out
+
+
+def exact(args: argparse.Namespace) -> dict[str, Any]:
+    """The exact engine against QuantLib-Python on the issue's workload."""
+    rows = _fixed_level_principal(args.loans, 11).to_pylist()
+    market = form.market_of(generate.fixings(1))
+    return exact_vs_quantlib(rows, market, args.full_loans, args.repeats)
 
 
 def _folder(root: Path, loans: int, seed: int) -> Path:
@@ -263,6 +373,10 @@ def main() -> None:
     c.add_argument("--loans", type=int, default=100_000)
     c.add_argument("--peer-loans", type=int, default=5_000)
     c.add_argument("--exact-loans", type=int, default=500)
+    x = sub.add_parser("exact", help="the exact engine against QuantLib, loans/s")
+    x.add_argument("--loans", type=int, default=5_000)
+    x.add_argument("--full-loans", type=int, default=300, help="also run with ledger lines")
+    x.add_argument("--repeats", type=int, default=5)
     for name in ("cob", "scaling", "dask"):
         s = sub.add_parser(name)
         s.add_argument("--loans", type=int, default=1_000_000)
@@ -274,6 +388,7 @@ def main() -> None:
     figures = {
         "exactness": exactness,
         "cashflows": cashflows,
+        "exact": exact,
         "cob": cob,
         "scaling": scaling,
         "dask": dask,

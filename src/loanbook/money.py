@@ -12,7 +12,17 @@ from fractions import Fraction
 
 from loanbook.parse import parse_amount
 
-__all__ = ["CENT", "EXACT", "ZERO", "fmt", "frac", "parse_amount", "to_cents", "to_decimal"]
+__all__ = [
+    "CENT",
+    "EXACT",
+    "ZERO",
+    "cents_half_up",
+    "fmt",
+    "frac",
+    "parse_amount",
+    "to_cents",
+    "to_decimal",
+]
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -20,16 +30,22 @@ ZERO = Decimal("0.00")
 EXACT = Context(prec=40, rounding=ROUND_HALF_UP)
 
 
+def cents_half_up(num: int, den: int) -> int:
+    """The amount ``num / den`` (in currency units, ``den`` > 0) rounded half-up to whole
+    cents: floor(x * 100 + 1/2) for x >= 0, mirrored below 0; in integers,
+    floor((200 |num| + den) / 2 den). The one rounding rule, for exact rationals kept as
+    integer pairs (``to_cents`` of a Fraction is this)."""
+    if num < 0:
+        return -((200 * -num + den) // (2 * den))
+    return (200 * num + den) // (2 * den)
+
+
 def to_cents(value: Decimal | Fraction | int) -> Decimal:
     """Round to the cent, half-up: the rounding rule everywhere unless a term says otherwise."""
     if isinstance(value, Fraction):
-        # Exact half-up rounding of a rational: floor(x * 100 + 1/2) for x >= 0, mirrored below
-        # 0; in integers, floor((200 |n| + d) / 2d) for x = n / d (no Fraction arithmetic). The
-        # string form makes the Decimal exact however many digits it has (no context rounds it).
-        num, den = value.numerator, value.denominator
-        sign = -1 if num < 0 else 1
-        whole = (200 * abs(num) + den) // (2 * den)
-        return Decimal(f"{sign * whole}e-2")
+        # The string form makes the Decimal exact however many digits it has (no context
+        # rounds it).
+        return Decimal(f"{cents_half_up(value.numerator, value.denominator)}e-2")
     amount = Decimal(value)
     # Enough precision for the whole number: quantizing never raises, however large the value
     # (the parser keeps inputs below 10^15; this keeps a bad stored value from crashing).

@@ -3,10 +3,11 @@
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.engine.history import TermsHistory
 from loanbook.engine.installments import Installment
-from loanbook.engine.result import LoanResult, Position, RateSegment
+from loanbook.engine.result import CashFlow, LoanResult, Position, RateSegment
 from loanbook.engine.run import run_loan
 
 __all__ = [
+    "CashFlow",
     "EventKind",
     "Installment",
     "LoanEvent",

@@ -3,7 +3,6 @@ interest base, purchase and termination (the ACTUS events beyond plain servicing
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -13,11 +12,10 @@ from loanbook.engine.accrual import Accrual
 from loanbook.engine.installments import (
     schedule_dates,
 )
-from loanbook.engine.rate import RateQuote, pct, quote
+from loanbook.engine.rate import RateQuote, add_segment, cited_quote, pct, quote
 from loanbook.engine.steps import Step
 from loanbook.ledger.lines import Account, LineKind
 from loanbook.money import ZERO, frac, to_decimal
-from loanbook.terms.model import RateReset
 from loanbook.time import year_fraction
 
 
@@ -41,15 +39,9 @@ class ContractEvents(Accrual):
         self._set_rate(step.date, RateQuote(agreed, f"agreed {pct(agreed)}", terms.cite("rate")))
 
     def _set_rate(self, day: date, q: RateQuote) -> None:
-        terms = self.history.at(day)
         self.rate = q
-        irp = terms.rate.reset is RateReset.PERIOD_START and terms.interest_rate_period
-        self.rate_cite = q.cite + (f"; {terms.cite('interest_rate_period')}" if irp else "")
-        cited = replace(q, cite=self.rate_cite)
-        if self.segments and self.segments[-1][0] == day:
-            self.segments.pop()  # a later reset the same day replaces the earlier one
-        if not self.segments or self.segments[-1][1] != cited:
-            self.segments.append((day, cited))
+        self.rate_cite, cited = cited_quote(self.history.at(day), q)
+        add_segment(self.segments, day, cited)
 
     def _capitalize(self, step: Step) -> None:
         """Interest accrued is added to principal instead of falling due (ACTUS IPCI)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from loanbook.terms.model import LoanTerms
@@ -18,6 +18,8 @@ class TermsHistory:
     """
 
     versions: tuple[tuple[date, LoanTerms], ...]
+    # the versions' dates, kept for ``at`` (called at every step of a run)
+    _dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
 
     @classmethod
     def single(cls, terms: LoanTerms) -> TermsHistory:
@@ -26,15 +28,20 @@ class TermsHistory:
     def __post_init__(self) -> None:
         if not self.versions:
             raise ValueError("a terms history needs at least one version")
-        object.__setattr__(self, "versions", tuple(sorted(self.versions, key=lambda v: v[0])))
+        if len(self.versions) > 1:
+            object.__setattr__(self, "versions", tuple(sorted(self.versions, key=lambda v: v[0])))
+        else:
+            object.__setattr__(self, "versions", tuple(self.versions))
+        object.__setattr__(self, "_dates", tuple(d for d, _ in self.versions))
 
     @property
     def latest(self) -> LoanTerms:
         return self.versions[-1][1]
 
     def at(self, day: date) -> LoanTerms:
-        dates = [d for d, _ in self.versions]
-        pos = bisect.bisect_right(dates, day)
+        if len(self.versions) == 1:
+            return self.versions[0][1]
+        pos = bisect.bisect_right(self._dates, day)
         return self.versions[max(pos - 1, 0)][1]
 
     def change_dates(self) -> tuple[date, ...]:

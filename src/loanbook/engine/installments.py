@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from loanbook.money import ZERO, to_cents
 from loanbook.terms.model import AmortizationKind, LoanTerms, PaymentSchedule, PrepaymentOrder
-from loanbook.time import adjust, generate, generate_count, get_calendar
+from loanbook.time import BusinessDayConvention, adjust, generate, generate_count, get_calendar
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ def schedule_dates(
         if stop is None:
             raise ValueError("a schedule needs a count or an end date")
         raw = generate(sched.anchor, sched.cycle, stop, sched.eom, include_end=include_end)
+    if sched.convention is BusinessDayConvention.UNADJUSTED:
+        return tuple(zip(raw, raw, strict=True))
     cal = get_calendar(sched.calendar)
     out = []
     for d in raw:
@@ -126,6 +128,16 @@ def apply_prepayment(
             left -= cut
             taken.append((i, cut))
     return taken
+
+
+def current_installments(
+    scheduled: tuple[Installment, ...], amounts: list[Decimal | None]
+) -> tuple[Installment, ...]:
+    """The schedule with the amounts a run reached (after prepayments, the last one's rest)."""
+    return tuple(
+        inst if inst.amount == amount else replace(inst, amount=amount)
+        for inst, amount in zip(scheduled, amounts, strict=True)
+    )
 
 
 def with_amount(inst: Installment, amount: Decimal) -> Installment:

@@ -6,12 +6,12 @@ clause), so an accrual line can name the clause behind each day's rate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 from loanbook.rates import Market
-from loanbook.terms.model import LoanTerms, RateSpec
+from loanbook.terms.model import LoanTerms, RateReset, RateSpec
 
 
 @dataclass(frozen=True)
@@ -60,3 +60,25 @@ def quote(
     if extra:
         basis += f" + {pct(extra)} default"
     return RateQuote(raw + extra, basis, cite)
+
+
+def period_cite(terms: LoanTerms, q: RateQuote) -> str:
+    """The clause of a rate in force: the rate's, with the Interest Rate Period clause when
+    the rate is fixed at the start of each period."""
+    irp = terms.rate.reset is RateReset.PERIOD_START and terms.interest_rate_period
+    return q.cite + (f"; {terms.cite('interest_rate_period')}" if irp else "")
+
+
+def add_segment(segments: list[tuple[date, RateQuote]], day: date, cited: RateQuote) -> None:
+    """Record the rate in force from ``day``: a later reset the same day replaces the earlier
+    one, and an unchanged rate does not open a segment."""
+    if segments and segments[-1][0] == day:
+        segments.pop()
+    if not segments or segments[-1][1] != cited:
+        segments.append((day, cited))
+
+
+def cited_quote(terms: LoanTerms, q: RateQuote) -> tuple[str, RateQuote]:
+    """The clause of ``q`` in force and ``q`` citing it (what a rate segment shows)."""
+    cite = period_cite(terms, q)
+    return cite, q if cite == q.cite else replace(q, cite=cite)

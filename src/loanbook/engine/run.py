@@ -4,7 +4,8 @@ One pass over the timeline (``steps.build_steps``). Between steps nothing change
 for a span is balance x rate x day-count fraction, accrued exactly (``Fraction``); what is
 posted is rounded by one rule (``money.to_cents``) on the cumulative total, so posted accruals
 always add up to the interest that falls due. ``assume_paid`` settles every amount the day it
-falls due (the ACTUS view); ``rounding=False`` posts exact values (ACTUS comparison).
+falls due (the ACTUS view); ``rounding=False`` posts exact values (ACTUS comparison);
+``lines=False`` computes the figures without explaining them (``engine.flows``).
 """
 
 from __future__ import annotations
@@ -15,16 +16,22 @@ from decimal import Decimal
 from typing import ClassVar
 
 from loanbook.engine.events import LoanEvent
+from loanbook.engine.flows import plain, run_cents
 from loanbook.engine.history import TermsHistory
-from loanbook.engine.installments import (
-    Installment,
+from loanbook.engine.installments import current_installments
+from loanbook.engine.result import (
+    DueItem,
+    FlowCents,
+    LoanResult,
+    Position,
+    StepState,
+    flows_of,
+    rate_segments,
 )
-from loanbook.engine.result import DueItem, LoanResult, Position, RateSegment, StepState
 from loanbook.engine.servicing import Servicing
 from loanbook.engine.steps import Step, StepKind, build_steps
 from loanbook.money import ZERO, to_decimal
 from loanbook.rates import Market
-from loanbook.terms.model import AmortizationKind
 
 
 def run_loan(
@@ -36,9 +43,27 @@ def run_loan(
     daily: bool = False,
     assume_paid: bool = False,
     rounding: bool = True,
+    lines: bool = True,
 ) -> LoanResult:
     """Run one loan from its start to ``until`` (inclusive: events dated ``until`` apply and
-    interest is accrued up to, not including, ``until``)."""
+    interest is accrued up to, not including, ``until``).
+
+    ``lines=False``: the caller wants the figures only (``LoanResult.flows``, the position,
+    and the rates), not the ledger lines, memos, installment records or state snapshots; a
+    plain loan is then computed in integer cents (``engine.flows``), any other by the full
+    run."""
+    if not lines:
+        if not rounding:
+            raise ValueError("a run without lines computes whole cents: rounding=False needs them")
+        if plain(history, events, daily=daily, assume_paid=assume_paid):
+            fast = run_cents(history, market, until)
+            if fast is not None:
+                return fast
+        run = _Run(history, market, daily=daily, assume_paid=assume_paid, rounding=rounding)
+        run.keep_states = False
+        full = run.go(events, until)
+        cents = FlowCents.of(flows_of(full.lines))
+        return replace(full, lines=(), installments=(), scheduled=(), cash_flows=cents)
     return _Run(history, market, daily=daily, assume_paid=assume_paid, rounding=rounding).go(
         events, until
     )
@@ -66,7 +91,8 @@ class _Run(Servicing):
             last_due = after is None or after.date != step.date or after.kind >= StepKind.PAYMENT
             if self.assume_paid or last_due:
                 self._settle(step.date, step.event_id)
-            self._record(step)
+            if self.keep_states:
+                self._record(step)
         if self.accrued_to is not None and not self.closed:
             if self.daily:
                 self._accrue_daily(until)
@@ -134,15 +160,9 @@ class _Run(Servicing):
                 DueItem(d.component, d.due_date, d.remaining, d.event, d.cite) for d in self.dues
             ),
         )
-        segments = tuple(
-            RateSegment(start, self.segments[i + 1][0] if i + 1 < len(self.segments) else until, q)
-            for i, (start, q) in enumerate(self.segments)
-        )
-        current: list[Installment] = []
-        for inst, amount in zip(self.scheduled, self.amounts, strict=True):
-            current.append(replace(inst, amount=amount))
-        if self.terms.amortization.kind is AmortizationKind.LEVEL_PAYMENT:
-            pass  # amounts not yet reached stay None: they depend on interest at their date
+        segments = rate_segments(self.segments, until)
+        # level payment: amounts not yet reached stay None (they depend on interest then)
+        current = current_installments(self.scheduled, self.amounts)
         return LoanResult(
             self.terms.id,
             tuple(self.lines),

@@ -90,6 +90,7 @@ class RunState:
         self.closed = False  # terminated: nothing happens after
         self.principal_done: date | None = None  # the date of the last installment reached
         self.states: list[StepState] = []
+        self.keep_states = True  # off when the caller wants figures only (no snapshots)
 
     def _round(self, value: Fraction) -> Decimal:
         return to_cents(value) if self.rounding else to_decimal(value)

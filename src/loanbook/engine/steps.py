@@ -15,6 +15,7 @@ dates (ACTUS calculate-shift conventions) or the loan matures at the end of its 
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import IntEnum
@@ -23,8 +24,8 @@ from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.engine.installments import Installment, schedule_dates
 from loanbook.rates import Market
 from loanbook.terms.model import AmortizationKind, InterestBase, LoanTerms, PeriodRule, RateReset
-from loanbook.time import add_cycle, adjust, generate, get_calendar
-from loanbook.time.schedule import Cycle, add_months, is_month_end
+from loanbook.time import BusinessDayConvention, adjust, generate, get_calendar
+from loanbook.time.schedule import Cycle, add_months, cycle_run, is_month_end
 
 
 class StepKind(IntEnum):
@@ -100,6 +101,8 @@ def interest_rate_period_starts(terms: LoanTerms, end: date) -> tuple[date, ...]
 def reset_schedule(terms: LoanTerms, market: Market, end: date) -> tuple[tuple[date, date], ...]:
     """(date, calculation date) on which a new rate takes effect, by the terms' reset rule."""
     spec = terms.rate
+    if spec.reset is RateReset.FIXED:
+        return ()
     if spec.reset is RateReset.PERIOD_START:
         return tuple((d, d) for d in interest_rate_period_starts(terms, end))
     if spec.reset is RateReset.DAILY and spec.index is not None:
@@ -131,24 +134,35 @@ def interest_schedule(terms: LoanTerms, until: date) -> tuple[tuple[date, date],
     stub period.
     """
     sched = terms.interest_schedule
-    stop = max((d for d in (sched.end, terms.maturity) if d is not None), default=None)
-    end = max(d for d in (stop, until) if d is not None)
-    raw: list[date] = []
-    if sched.count is not None:
-        i = 0
-        while (d := add_cycle(sched.anchor, sched.cycle, i, sched.eom)) <= end:
-            raw.append(d)
-            i += 1
+    maturity = terms.maturity
+    if sched.end is None or maturity is None:
+        stop = sched.end or maturity
     else:
+        stop = max(sched.end, maturity)
+    end = until if stop is None else max(stop, until)
+    # ``raw`` rises strictly: cycle dates rise, ``generate`` ends at ``stop``, the cycle
+    # continued past the schedule's end comes after it, and the maturity (never after
+    # ``stop``) goes in its place unless it is there already.
+    if sched.count is not None:
+        raw = cycle_run(sched.anchor, sched.cycle, sched.eom, end=end, inclusive=True)[0]
+    else:
+        raw = []
         if stop is not None:
             raw.extend(generate(sched.anchor, sched.cycle, stop, sched.eom, include_end=True))
-        i = 0
-        while (d := add_cycle(sched.anchor, sched.cycle, i, sched.eom)) <= until:
-            if stop is None or d > stop:  # the cycle continued past the schedule's end
-                raw.append(d)
-            i += 1
-        if terms.maturity is not None and terms.maturity not in raw and terms.maturity <= end:
-            raw.append(terms.maturity)
+        # Cycle dates rise with i, and the ones up to ``stop`` are in ``raw`` already (at
+        # most one of them replaced by ``stop``): continue from just below them.
+        first = max(len(raw) - 2, 0)
+        more, _ = cycle_run(
+            sched.anchor, sched.cycle, sched.eom, first=first, end=until, inclusive=True
+        )
+        # the cycle continued past the schedule's end (its dates rise: those after ``stop``)
+        raw.extend(more[bisect_right(more, stop) :] if stop is not None else more)
+        if maturity is not None and maturity <= end:
+            at = bisect_left(raw, maturity)
+            if at == len(raw) or raw[at] != maturity:
+                raw.insert(at, maturity)
+    if sched.convention is BusinessDayConvention.UNADJUSTED:
+        return tuple(zip(raw, raw, strict=True))
     cal = get_calendar(sched.calendar)
     out: dict[date, date] = {}
     for d in sorted(raw):
@@ -252,6 +266,8 @@ def _maturity_due_date(terms: LoanTerms) -> date | None:
         return None
     sched = terms.amortization.schedule
     if sched is None or terms.amortization.kind is AmortizationKind.BULLET:
+        return terms.maturity
+    if sched.convention is BusinessDayConvention.UNADJUSTED:
         return terms.maturity
     return adjust(terms.maturity, sched.convention, get_calendar(sched.calendar))
 

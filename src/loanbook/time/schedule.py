@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar as _cal
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -77,15 +78,26 @@ class Cycle:
         return f"P{self.months}M{tail}" if self.months else f"P{self.days}D{tail}"
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def month_days(year: int, month: int) -> int:
+    """Days in ``month`` (1-12) of ``year``: ``calendar.monthrange(year, month)[1]`` without
+    its weekday computation (schedules call this for every date they generate)."""
+    if month == 2 and _cal.isleap(year):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
+
 def is_month_end(day: date) -> bool:
-    return day.day == _cal.monthrange(day.year, day.month)[1]
+    return day.day == month_days(day.year, day.month)
 
 
 def add_months(day: date, months: int, eom: bool = False) -> date:
     """``day`` plus ``months``, clamped to the month's length; to month-end when ``eom``."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
-    last = _cal.monthrange(year, month + 1)[1]
+    last = month_days(year, month + 1)
     return date(year, month + 1, last if eom else min(day.day, last))
 
 
@@ -113,11 +125,7 @@ def generate(
     """
     if end < anchor:
         return ()
-    dates: list[date] = []
-    i = 0
-    while (d := add_cycle(anchor, cycle, i, eom)) < end:
-        dates.append(d)
-        i += 1
+    dates, d = cycle_run(anchor, cycle, eom, end=end)
     if cycle.stub is Stub.LONG and len(dates) > 1 and d != end:
         dates.pop()  # the remainder joins the last full period
     if include_end:
@@ -129,4 +137,97 @@ def generate_count(anchor: date, cycle: Cycle, count: int, eom: bool = False) ->
     """``count`` dates from ``anchor``, the anchor first (e.g. 48 month-ends from 1996-04-30)."""
     if count < 0:
         raise ValueError(f"a schedule needs a count of zero or more dates (got {count})")
-    return tuple(add_cycle(anchor, cycle, i, eom) for i in range(count))
+    return tuple(cycle_run(anchor, cycle, eom, count=count)[0])
+
+
+#: The dates of each cycle computed so far, by (anchor, months, days, eom): a loan's
+#: principal and interest schedules run on the same cycle from the same anchor, and so do
+#: the loans of a book due on the same day of the month. Tuples are replaced whole, never
+#: changed, so threads may share them; the memo is emptied when it holds too many cycles or
+#: dates (a million dates: about 50 MB).
+_RUNS: dict[tuple[date, int, int, bool], tuple[date, ...]] = {}
+_RUNS_MAX = 4096
+_RUNS_MAX_DATES = 1_000_000
+_runs_dates = 0
+
+
+def cycle_run(
+    anchor: date,
+    cycle: Cycle,
+    eom: bool = False,
+    *,
+    first: int = 0,
+    count: int | None = None,
+    end: date | None = None,
+    inclusive: bool = False,
+) -> tuple[list[date], date | None]:
+    """``add_cycle(anchor, cycle, i, eom)`` for i = ``first``, ``first`` + 1, ...: ``count``
+    of them, or the ones before ``end`` (up to and including it when ``inclusive``), and the
+    first date past that apart (None when ``count`` stopped the run). Cycle dates rise with
+    i, so the run is a slice of the cycle's dates, computed once (``_RUNS``)."""
+    if count is None and end is None:
+        raise ValueError("a run of cycle dates needs a count or an end")
+    key = (anchor, cycle.months, cycle.days, eom)
+    known = _RUNS.get(key, ())
+    if count is not None:
+        if len(known) < first + count:
+            known = _remember(key, _extend(anchor, cycle, eom, known, first + count, None, False))
+        return list(known[first : first + count]), None
+    assert end is not None
+    if len(known) <= first or not (known[-1] > end if inclusive else known[-1] >= end):
+        known = _remember(key, _extend(anchor, cycle, eom, known, first + 1, end, inclusive))
+    stop = bisect_right(known, end, first) if inclusive else bisect_left(known, end, first)
+    return list(known[first:stop]), known[stop]
+
+
+def _remember(key: tuple[date, int, int, bool], dates: tuple[date, ...]) -> tuple[date, ...]:
+    global _runs_dates
+    if len(_RUNS) >= _RUNS_MAX or _runs_dates + len(dates) > _RUNS_MAX_DATES:
+        _RUNS.clear()
+        _runs_dates = 0
+    _runs_dates += len(dates)  # an extended cycle counts twice until the next clearing
+    _RUNS[key] = dates
+    return dates
+
+
+def _extend(
+    anchor: date,
+    cycle: Cycle,
+    eom: bool,
+    known: tuple[date, ...],
+    count: int,
+    end: date | None,
+    inclusive: bool,
+) -> tuple[date, ...]:
+    """``known`` (the cycle's first dates) continued to at least ``count`` dates and, with
+    ``end``, to the first date past it: exactly the dates a caller needs, so a cycle that
+    leaves the calendar raises only when a needed date does (``add_cycle``'s error)."""
+    out = list(known)
+    i = len(out)
+
+    def more() -> bool:
+        if i < count:
+            return True
+        if end is None:
+            return False
+        d = out[-1]
+        return not (d > end if inclusive else d >= end)
+
+    if not cycle.months:
+        while more():
+            out.append(add_cycle(anchor, cycle, i, eom))
+            i += 1
+        return tuple(out)
+    to_end = eom and is_month_end(anchor)
+    months = cycle.months
+    index = anchor.year * 12 + anchor.month - 1 + months * i
+    day = anchor.day
+    while more():
+        year, month = divmod(index, 12)
+        if not 1 <= year <= 9999:
+            add_cycle(anchor, cycle, i, eom)  # raises the schedule's error
+        last = 29 if month == 1 and _cal.isleap(year) else _MONTH_DAYS[month]
+        out.append(date(year, month + 1, last if to_end or day > last else day))
+        index += months
+        i += 1
+    return tuple(out)

@@ -1,0 +1,334 @@
+"""Cash flows without explanation: the cents of a run for a caller that wants no lines.
+
+``run_loan(..., lines=False)`` comes here. A plain loan (``plain``: one version of its terms,
+no input events, the ACTUS view that every amount is paid the day it falls due, a fixed or
+index rate, level principal or bullet, none of the ACTUS-only features) runs on the same
+timeline as the full engine, built by the same functions (``steps.interest_schedule``,
+``steps.reset_schedule``, ``installments.principal_schedule``) and taken in the same order
+(date, step kind, sequence), but computed in integers: balances in cents, the interest
+accrued since the last interest date as an exact numerator over a denominator, rounded by
+the one rule (``money.cents_half_up``). No ledger line, memo, citation, installment record or
+state snapshot is made, and the flows are plain tuples of cents (``result.FlowCents``). Any other
+loan runs the full engine and keeps its figures only.
+
+Computing apart from explaining (design note 1): a statement, the ledger and close of
+business keep the full run; this is for callers that want the amounts alone (lifetime cash
+flows, the benchmarks). ``tests/engine/test_flows.py`` requires the two paths to give the same
+cents, position and schedule over random loans.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import pairwise
+from math import gcd
+from operator import itemgetter
+
+from loanbook.engine.history import TermsHistory
+from loanbook.engine.installments import principal_schedule
+from loanbook.engine.rate import RateQuote, add_segment, cited_quote, pct, quote
+from loanbook.engine.result import FlowCents, LoanResult, Position, rate_segments
+from loanbook.engine.steps import StepKind, _maturity_due_date, interest_schedule, reset_schedule
+from loanbook.ledger.lines import LineKind
+from loanbook.money import ZERO, cents_half_up, to_cents
+from loanbook.rates import Market
+from loanbook.terms.model import AmortizationKind, InterestBase, LoanTerms, RateReset
+from loanbook.time import BusinessDayConvention, DayCount, year_fraction
+
+_ADVANCE = int(StepKind.ADVANCE)
+_PRINCIPAL = int(StepKind.PRINCIPAL_DUE)
+_INTEREST = int(StepKind.INTEREST_DUE)
+_RESET = int(StepKind.RATE_RESET)
+_MATURITY = int(StepKind.MATURITY)
+_DATE = itemgetter(0)
+_PLAIN_KINDS = (AmortizationKind.LEVEL_PRINCIPAL, AmortizationKind.BULLET)
+_DAYS_IN_YEAR = {DayCount.ACT_360: 360, DayCount.ACT_365F: 365}
+
+
+def plain(
+    history: TermsHistory, events: tuple[object, ...], *, daily: bool, assume_paid: bool
+) -> bool:
+    """Whether ``run_cents`` computes this run (else the full engine does). Level principal
+    and bullet loans never use a level payment, so recomputing it at resets changes no
+    figure here."""
+    if len(history.versions) != 1 or events or daily or not assume_paid:
+        return False
+    t = history.latest
+    return (
+        t.amortization.kind in _PLAIN_KINDS
+        and t.rate.next_reset_rate is None
+        and t.scaling is None
+        and t.capitalize_until is None
+        and t.interest_base is InterestBase.OUTSTANDING
+        and not t.premium_discount
+        and not t.accrued_at_start
+        and not t.maturity_end_of_day
+        and t.usury_max_rate is None
+    )
+
+
+def _cents(amount: Decimal) -> int | None:
+    """Whole cents of ``amount``, or None when it has a fraction of a cent (not plain)."""
+    num, den = (amount * 100).as_integer_ratio()
+    return num if den == 1 else None
+
+
+def _amount(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)
+
+
+def _installments(terms: LoanTerms, count: int, principal: int) -> list[int] | None:
+    """Principal installments in cents, by ``installments.build_installments``'s rule: level
+    principal rounds each to the cent and the last takes the rest; a bullet is one."""
+    amort = terms.amortization
+    if amort.kind is AmortizationKind.BULLET:
+        return [principal]
+    if count == 0:
+        return None  # the full run refuses it
+    if amort.installment:
+        each = _cents(amort.installment)
+        if each is None:
+            return None
+    elif principal < 10**17 and count < 10**6:
+        # principal / count rounded half-up to the cent, exactly. build_installments rounds
+        # the 28-digit Decimal quotient: the same cent, since that quotient is within
+        # 1e-10 cent of the exact one, which is a half cent exactly (then the Decimal is
+        # exact too) or at least 1 / (2 count) > 5e-7 cent away from one.
+        each = cents_half_up(principal, 100 * count)
+    else:
+        each = _cents(to_cents(terms.principal / count)) or 0
+    if each > 0 and each * (count - 1) <= principal:  # every one but the last in full
+        return [each] * (count - 1) + [principal - each * (count - 1)]
+    out: list[int] = []
+    left = principal
+    for i in range(count):
+        amount = left if i == count - 1 else min(each, left)
+        out.append(amount)
+        left -= amount
+    return out
+
+
+def run_cents(history: TermsHistory, market: Market, until: date) -> LoanResult | None:
+    """The run of a plain loan (``plain``) in integer cents; None when an amount has a
+    fraction of a cent (the full engine runs it)."""
+    terms = history.latest
+    principal = _cents(terms.principal)
+    dues = principal_schedule(terms)
+    amounts = _installments(terms, len(dues), principal or 0)
+    if principal is None or amounts is None:
+        return None
+    run = _Cents(terms, market, principal, amounts)
+    year = _DAYS_IN_YEAR.get(terms.day_count)
+    if year is not None and _one_rate(terms) and terms.start <= until and _rising(terms, dues):
+        # the advance sets the rate, which stays: the steps merged from the two schedules
+        start = terms.start
+        run.step((start, _ADVANCE, 0, start, -1))
+        run.one_rate(dues, interest_schedule(terms, until), until, year)
+    else:
+        for s in _timeline(terms, dues, market, until):
+            run.step(s)
+    return run.result(until)
+
+
+def _one_rate(terms: LoanTerms) -> bool:
+    """Whether the rate set at the advance stays for the whole run: a rate without resets
+    (a fixed rate, or one fixed once at the advance)."""
+    return terms.rate.reset is RateReset.FIXED
+
+
+def _rising(terms: LoanTerms, dues: tuple[tuple[date, date], ...]) -> bool:
+    """Whether the installments' dates rise strictly (a merge may take them in list order):
+    always for a bullet and for the dates of a cycle left unadjusted, which rise with it."""
+    sched = terms.amortization.schedule
+    if sched is None or sched.convention is BusinessDayConvention.UNADJUSTED:
+        return True
+    days = [d for d, _ in dues]
+    return all(a < b for a, b in pairwise(days))
+
+
+class _Cents:
+    """The working state of a run in cents (one run, one thread)."""
+
+    def __init__(self, terms: LoanTerms, market: Market, principal: int, amounts: list[int]):
+        self.terms = terms
+        self.market = market
+        self.principal = principal
+        self.amounts = amounts
+        self.last = len(amounts) - 1
+        self.rate: RateQuote | None = None
+        self.rn, self.rd = 0, 1  # the rate in force as an integer ratio
+        self.segments: list[tuple[date, RateQuote]] = []
+        self.not_due = 0  # principal not yet due, cents (what falls due is paid that day)
+        # interest accrued since the last interest date: acc_n / acc_d currency units
+        self.acc_n, self.acc_d = 0, 1
+        self.accrued_to: date | None = None
+        self.flows: list[tuple[date, LineKind, int]] = []
+
+    def _set_rate(self, day: date, kind: int) -> None:
+        terms, spec, rate = self.terms, self.terms.rate, self.rate
+        if kind == _ADVANCE and spec.initial is not None and spec.index is not None:
+            q = RateQuote(spec.initial, f"initial {pct(spec.initial)}", terms.cite("rate"))
+        else:
+            previous = rate.rate if rate is not None and day > terms.start else None
+            q = quote(terms, spec, self.market, day, ZERO, previous)
+        self.rate = q
+        self.rn, self.rd = q.rate.as_integer_ratio()
+        add_segment(self.segments, day, cited_quote(terms, q)[1])
+
+    def _accrue(self, to: date) -> None:
+        """Interest from ``accrued_to`` to ``to`` on the principal not yet due."""
+        start = self.accrued_to
+        if start is None or to <= start:
+            return
+        if self.not_due and self.rate is not None:
+            yf = year_fraction(self.terms.day_count, start, to)
+            num, den = self.not_due * self.rn * yf.numerator, 100 * self.rd * yf.denominator
+            if not self.acc_n:
+                self.acc_n, self.acc_d = num, den
+            else:
+                g = gcd(self.acc_d, den)
+                self.acc_n = self.acc_n * (den // g) + num * (self.acc_d // g)
+                self.acc_d = self.acc_d // g * den
+        self.accrued_to = to
+
+    def step(self, s: tuple[date, int, int, date, int]) -> None:
+        """One step of the timeline, as the full run takes it (accrual, then the step)."""
+        day, kind, _, calc, index = s
+        self._accrue(calc)
+        if kind == _INTEREST:
+            cents = cents_half_up(self.acc_n, self.acc_d)
+            if cents:
+                self.flows.append((day, LineKind.INTEREST_DUE, cents))
+            self.acc_n, self.acc_d = 0, 1
+        elif kind in (_PRINCIPAL, _MATURITY):
+            self._installment(day, index)
+        elif kind == _RESET or (kind == _ADVANCE and self.rate is None):
+            self._set_rate(day, kind)
+        if kind == _ADVANCE:
+            if self.accrued_to is None:
+                self.accrued_to = calc
+            self.not_due += self.principal
+
+    def _installment(self, day: date, index: int) -> None:
+        not_due = self.not_due
+        if not_due <= 0:
+            return
+        cents = self.amounts[index]
+        if index == self.last or cents > not_due:
+            cents = not_due  # the last installment takes what is left
+        self.not_due = not_due - cents
+        if cents:
+            self.flows.append((day, LineKind.INSTALLMENT_DUE, cents))
+
+    def one_rate(
+        self,
+        dues: tuple[tuple[date, date], ...],
+        interest: tuple[tuple[date, date], ...],
+        until: date,
+        year: int,
+    ) -> None:
+        """After the advance, with the rate set at the advance staying (no reset) and a year
+        of ``year`` days (actual/360, actual/365): the steps of the timeline taken in the full
+        run's order by merging the two schedules (on one date an installment comes before
+        the interest, the last installment on the maturity date after it), without a step
+        list. Interest for a span is not_due x days x rate / year, so the loop adds up
+        not_due x days (``acc``) and applies the rate once per interest date: the same sum
+        as ``step`` makes, without a fraction per step."""
+        rn, unit = self.rn, 100 * self.rd * year
+        start = self.terms.start
+        assert self.accrued_to is not None and self.acc_n == 0
+        accrued_to, not_due = self.accrued_to, self.not_due
+        amounts, last = self.amounts, self.last
+        # the last installment comes after the interest of its date when it is the maturity
+        after = bool(dues) and dues[last][0] == _maturity_due_date(self.terms)
+        add = self.flows.append
+        interest_due, installment_due = LineKind.INTEREST_DUE, LineKind.INSTALLMENT_DUE
+        acc = 0
+        n = len(dues)
+        i = bisect_left(dues, start, key=_DATE)  # installments before the advance: none due
+        due = dues[i][0] if i < n else date.max
+        lo = bisect_left(interest, start, key=_DATE)
+        hi = bisect_right(interest, until, key=_DATE)
+        for day, calc in interest[lo:hi]:
+            while due <= day:
+                if due == day and i == last and after:
+                    break  # the maturity step comes after the interest of its date
+                due_calc = dues[i][1]
+                if due_calc > accrued_to:
+                    if not_due:
+                        acc += not_due * (due_calc - accrued_to).days
+                    accrued_to = due_calc
+                if not_due > 0:
+                    cents = amounts[i]
+                    if i == last or cents > not_due:
+                        cents = not_due  # the last installment takes what is left
+                    not_due -= cents
+                    if cents:
+                        add((due, installment_due, cents))
+                i += 1
+                due = dues[i][0] if i < n else date.max
+            if calc > accrued_to:
+                if not_due:
+                    acc += not_due * (calc - accrued_to).days
+                accrued_to = calc
+            if acc:
+                cents = cents_half_up(acc * rn, unit)
+                if cents:
+                    add((day, interest_due, cents))
+                acc = 0
+        while due <= until:
+            due_calc = dues[i][1]
+            if due_calc > accrued_to:
+                if not_due:
+                    acc += not_due * (due_calc - accrued_to).days
+                accrued_to = due_calc
+            if not_due > 0:
+                cents = amounts[i]
+                if i == last or cents > not_due:
+                    cents = not_due
+                not_due -= cents
+                if cents:
+                    add((due, installment_due, cents))
+            i += 1
+            due = dues[i][0] if i < n else date.max
+        self.accrued_to, self.not_due = accrued_to, not_due
+        self.acc_n, self.acc_d = acc * rn, unit
+
+    def result(self, until: date) -> LoanResult:
+        self._accrue(until)  # interest up to, not including, ``until``
+        position = Position(
+            as_of=until,
+            principal_not_due=_amount(self.not_due),
+            principal_due=ZERO,
+            interest_accrued=_amount(cents_half_up(self.acc_n, self.acc_d)),
+            interest_due=ZERO,
+            late_charges=ZERO,
+            fees=ZERO,
+            unapplied=ZERO,
+            dues=(),
+        )
+        flows = FlowCents(tuple(self.flows))
+        segments = rate_segments(self.segments, until)
+        return LoanResult(self.terms.id, (), (), (), position, segments, (), flows)
+
+
+def _timeline(
+    terms: LoanTerms, dues: tuple[tuple[date, date], ...], market: Market, until: date
+) -> list[tuple[date, int, int, date, int]]:
+    """(date, step kind, sequence, calculation date, installment index) of every step of a
+    plain run up to ``until``, in the full run's order (``steps.build_steps``)."""
+    start = terms.start
+    out = [(d, _PRINCIPAL, i + 1, c, i) for i, (d, c) in enumerate(dues) if d <= until]
+    if out and out[-1][4] == len(dues) - 1 and out[-1][0] == _maturity_due_date(terms):
+        d, _, seq, c, i = out[-1]
+        out[-1] = (d, _MATURITY, seq, c, i)  # the last installment, on the maturity date
+    if start <= until:
+        out.append((start, _ADVANCE, 0, start, -1))
+    sched = interest_schedule(terms, until)
+    out += [(d, _INTEREST, i, c, -1) for i, (d, c) in enumerate(sched) if start <= d <= until]
+    resets = dict(reset_schedule(terms, market, until + timedelta(days=1)))
+    out += [(d, _RESET, 0, resets[d], -1) for d in sorted(resets) if start <= d <= until]
+    out.sort()  # by (date, kind, sequence), never equal for two steps: the full run's order
+    return out
