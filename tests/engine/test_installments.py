@@ -23,7 +23,7 @@ from loanbook.engine.installments import (
 )
 from loanbook.engine.result import DueItem, Position
 from loanbook.terms.model import Amortization, AmortizationKind, PaymentSchedule, PrepaymentOrder
-from loanbook.time import BusinessDayConvention, Cycle
+from loanbook.time import BusinessDayConvention
 from tests.engine.simple_loan import MONTHLY, monthly_from, terms
 
 F = BusinessDayConvention.FOLLOWING
