@@ -134,6 +134,11 @@ def test_a_negative_advance_is_refused_and_rules_absent_are_not_checked() -> Non
     assert [(i.field, i.reason) for i in issues] == [
         ("amount", "an advance must be positive, got -1")
     ]
-    # one cent over the cap: 700,000.01 > 700,000
+    # one cent over the cap: 700,000.01 > 700,000, the aggregate named with the advance
     over = check_advance(report, D("700000.01"), date(2099, 1, 1))
-    assert [i.field for i in over] == ["cap"]
+    assert [(i.field, i.reason[:34]) for i in over] == [
+        ("cap", "aggregate Loans 700000.01 would ex")
+    ]
+    # any positive amount passes the positivity rule, one cent or one dollar
+    assert check_advance(report, D("0.01"), date(2099, 1, 1)) == []
+    assert check_advance(report, D("1"), date(2099, 1, 1)) == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
-from loanbook.engine import EventKind
+from loanbook.engine import EventKind, TermsHistory
 from loanbook.ledger import Account, LineKind
 from loanbook.terms.model import (
     Amortization,
@@ -20,7 +20,7 @@ from loanbook.terms.model import (
     RateSpec,
     Scaling,
 )
-from tests.engine.simple_loan import MONTHLY, event, market, monthly_from, of_kind, run
+from tests.engine.simple_loan import MONTHLY, event, market, monthly_from, of_kind, run, terms
 
 JAN1, JAN15, FEB1, MAR1, APR1 = (
     date(2024, 1, 1),
@@ -169,6 +169,17 @@ def test_the_first_reset_at_a_rate_agreed_in_advance() -> None:
         (MAR1, D("0.06"), "IDX 5% (fixing of 2023-12-01) + 1%"),
     ]
     assert [r[2] for r in of_kind(result, LineKind.INTEREST_DUE)] == [D("372.00"), D("135.33")]
+    assert {r.quote.cite for r in result.rates} == {"N ¶3"}  # the rate clause, agreed or not
+
+
+def test_an_agreed_reset_not_yet_in_the_terms_in_force_reads_the_index() -> None:
+    # The rate agreed for the first reset (02-01) comes with a version of the terms from
+    # 03-01; on 02-01 the terms then in force agree none, so the index is read: IDX 5% + 1%.
+    early = terms(rate=floating(initial=D("0.12")))
+    later = terms(rate=floating(initial=D("0.12"), next_reset_rate=D("0.07")))
+    history = TermsHistory(((JAN1, early), (MAR1, later)))
+    result = run(MAR1, history=history, mkt=IDX)
+    assert [(s, r) for s, r, _ in rates(result)] == [(JAN1, D("0.12")), (FEB1, D("0.06"))]
 
 
 def test_a_reset_on_the_start_date_replaces_the_rate_of_the_advance() -> None:
@@ -304,3 +315,41 @@ def test_the_level_payment_computed_again_after_a_reset() -> None:
     assert [r[2] for r in of_kind(result, LineKind.INSTALLMENT_DUE)] == [D("11935.54")]
     recalc = [(s.date, s.payment) for s in result.states if s.event.startswith("t/payment/")]
     assert recalc == [(date(2024, 1, 31), D("12121.54")), (FEB1, D("12121.54"))]
+
+
+def test_a_level_payment_after_the_last_principal_date_is_what_is_left() -> None:
+    # Principal dates 02-01 and 03-01 only (maturity 04-01), a reset on 03-15 computes the
+    # payment again with no principal date left: the balance and the interest accrued.
+    # Level payment 12,500 agreed at 10%: 02-01 principal 12,500 - 310.00 = 12,190.00 (paid);
+    # 03-01 interest 23,810 x 10% x 29/360 = 191.8027... -> 191.80, the last principal date
+    # takes the 23,810.00 left (paid with the interest). Nothing is outstanding on 03-15, no
+    # interest accrued: the payment is 0.00.
+    spec = floating(initial=D("0.10"), reset_anchor=date(2024, 3, 15))
+    level = Amortization(
+        AmortizationKind.LEVEL_PAYMENT, monthly_from(FEB1, 2), D("12500"), recalculate_on_reset=True
+    )
+    pays = (event(FEB1, EventKind.PAYMENT, "12500.00"), event(MAR1, EventKind.PAYMENT, "24001.80"))
+    result = run(date(2024, 3, 15), *pays, mkt=IDX, rate=spec, amortization=level)
+    assert [(s.date, s.payment) for s in result.states if s.event.startswith("t/payment/")] == [
+        (date(2024, 3, 15), D("0.00"))
+    ]
+    # Unpaid instead, 24,001.80 is due on 03-15 and accrues at 10% then 6%: 03-01..03-14
+    # 23,810 x 10% x 14/360 = 92.5944..., so the payment is 23,902.5944... -> 23,902.59.
+    result = run(date(2024, 3, 15), pays[0], mkt=IDX, rate=spec, amortization=level)
+    assert [(s.date, s.payment) for s in result.states if s.event.startswith("t/payment/")] == [
+        (date(2024, 3, 15), D("23902.59"))
+    ]
+
+
+def test_no_level_payment_without_a_maturity_or_a_horizon() -> None:
+    # With neither a maturity nor a horizon the payment cannot be computed: none falls due
+    # before the last principal date, which takes all the principal (36,000.00).
+    level = Amortization(AmortizationKind.LEVEL_PAYMENT, monthly_from(FEB1, 3))
+    result = run(APR1, amortization=level, maturity=None)
+    assert [r[2] for r in of_kind(result, LineKind.INSTALLMENT_DUE)] == [D("36000.00")]
+    # with a horizon (04-01) instead of a maturity it is computed: 02-01 principal
+    # P - 310.00 with P = 36,310 x f1 x f2 / (1 + f2 + f1 x f2), f1 = 1 + 10% x 29/360,
+    # f2 = 1 + 10% x 31/360: P = 12,202.7931... -> 12,202.79; principal 11,892.79.
+    horizon = Amortization(AmortizationKind.LEVEL_PAYMENT, monthly_from(FEB1, 3), horizon=APR1)
+    result = run(FEB1, amortization=horizon, maturity=None)
+    assert [r[2] for r in of_kind(result, LineKind.INSTALLMENT_DUE)] == [D("11892.79")]
