@@ -186,6 +186,10 @@ def test_apply_prepayment_in_either_order_from_the_first_open_installment() -> N
     amounts = [D(0), D(0), D(5)]
     assert apply_prepayment(amounts, 0, D(100), PrepaymentOrder.DIRECT) == [(2, D(5))]
     assert apply_prepayment([D(5)], 0, D(0), PrepaymentOrder.DIRECT) == []
+    # inverse, more than is open: the closed installment (index 0) is never touched
+    amounts = [D(10), D(20), D(30)]
+    assert apply_prepayment(amounts, 1, D(100), PrepaymentOrder.INVERSE) == [(2, D(30)), (1, D(20))]
+    assert amounts == [D(10), D(0), D(0)]
 
 
 def test_with_amount_replaces_only_the_amount() -> None:

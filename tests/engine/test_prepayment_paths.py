@@ -185,3 +185,32 @@ def test_a_level_payment_excess_reduces_the_balance_directly() -> None:
         )
     ]
     assert result.position.principal_not_due == D("22810.00")
+
+
+def test_a_prepayment_of_a_level_payment_loan_below_one_dollar() -> None:
+    # 0.50 prepaid on the level-payment loan: one line of 0.50, 35,999.50 left not yet due
+    amort = Amortization(AmortizationKind.LEVEL_PAYMENT, monthly_from(FEB1, 3), D("12500.00"))
+    prepay = event(JAN10, EventKind.PREPAYMENT, "0.50")
+    result = run(JAN10, prepay, amortization=amort)
+    assert [r[2] for r in of_kind(result, LineKind.PREPAYMENT_APPLIED)] == [D("0.50")]
+    assert result.position.principal_not_due == D("35999.50")
+
+
+def test_an_excess_takes_the_last_dollar_of_principal_not_yet_due() -> None:
+    # 02-01: 36,309.00 = 12,310.00 due + 23,999.00 beyond, to installments 3 (12,000.00) and
+    # 2 (11,999.00): 1.00 of principal is left not yet due. 02-15: 5.00 with nothing due:
+    # 1.00 to installment 2 (to 0.00), 4.00 held.
+    pays = (
+        event(FEB1, EventKind.PAYMENT, "36309.00"),
+        event(date(2024, 2, 15), EventKind.PAYMENT, "5.00"),
+    )
+    result = run(date(2024, 2, 15), *pays, excess_payment=ExcessPayment.INVERSE)
+    late = [(r[2], r[9]) for r in of_kind(result, LineKind.PREPAYMENT_APPLIED) if r[0] > FEB1]
+    assert late == [
+        (
+            D("1.00"),
+            "installment 2 due 2024-03-01 reduced by 1.00 to 0.00 (inverse order of maturity)",
+        )
+    ]
+    p = result.position
+    assert (p.principal_not_due, p.unapplied) == (D("0.00"), D("4.00"))

@@ -348,3 +348,24 @@ def test_a_new_version_of_the_terms_is_a_reset() -> None:
     ]
     assert (d("2024-02-15"), StepKind.RATE_RESET) in got
     assert all(x >= JAN1 for x, _ in got)
+
+
+def test_interest_base_steps_calculated_to_unadjusted_dates_from_the_start() -> None:
+    # a base reset schedule from the start itself (01-01 kept), dates moved by the weekdays
+    # calendar: 06-01 (Saturday) due 06-03, calculated to 06-01
+    sched = PaymentSchedule(
+        JAN1, MONTHLY, eom=False, count=6, convention=F, calendar="weekdays", calc_unadjusted=True
+    )
+    loan = terms(
+        interest_base=InterestBase.LAGGED, interest_base_schedule=sched, maturity=d("2024-07-01")
+    )
+    got = [s for s in steps_of(loan, until=d("2024-06-30")) if s[1] is StepKind.INTEREST_BASE]
+    assert got[0] == (JAN1, StepKind.INTEREST_BASE, 0, "t/interest-base/2024-01-01", None)
+    assert got[-1] == (
+        d("2024-06-03"),
+        StepKind.INTEREST_BASE,
+        0,
+        "t/interest-base/2024-06-03",
+        d("2024-06-01"),
+    )
+    assert len(got) == 6
