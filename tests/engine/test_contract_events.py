@@ -10,7 +10,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
+import pytest
+
 from loanbook.engine import EventKind, TermsHistory
+from loanbook.engine.rate import pct
 from loanbook.ledger import Account, LineKind
 from loanbook.terms.model import (
     Amortization,
@@ -353,3 +356,26 @@ def test_no_level_payment_without_a_maturity_or_a_horizon() -> None:
     horizon = Amortization(AmortizationKind.LEVEL_PAYMENT, monthly_from(FEB1, 3), horizon=APR1)
     result = run(FEB1, amortization=horizon, maturity=None)
     assert [r[2] for r in of_kind(result, LineKind.INSTALLMENT_DUE)] == [D("11892.79")]
+
+
+def test_rates_in_percent_as_the_ledger_writes_them() -> None:
+    assert [pct(D(x)) for x in ("0.10", "0.054375", "-0.005", "0", "1.5")] == [
+        "10%",
+        "5.4375%",
+        "-0.5%",
+        "0%",
+        "150%",
+    ]
+
+
+def test_a_rate_with_neither_an_index_nor_a_fixed_value_is_refused() -> None:
+    with pytest.raises(
+        ValueError, match=r"^loan t: the rate has neither an index nor a fixed value$"
+    ):
+        run(FEB1, rate=RateSpec())
+
+
+def test_a_fixed_rate_is_preferred_to_the_initial_one() -> None:
+    # fixed 10% and initial 12% without an index: the fixed rate, 310.00 for January
+    result = run(FEB1, rate=RateSpec(fixed=D("0.10"), initial=D("0.12")))
+    assert rates(result) == [(JAN1, D("0.10"), "fixed 10%")]
