@@ -11,10 +11,11 @@ from decimal import Decimal as D
 
 import pytest
 
-from loanbook.engine import EventKind
+from loanbook.engine import EventKind, TermsHistory
 from loanbook.ledger import Account, LineKind
 from loanbook.terms.model import Amortization, AmortizationKind, InterestBase, RateReset, RateSpec
-from tests.engine.simple_loan import MONTHLY, event, market, monthly_from, of_kind, run
+from loanbook.time import DayCount
+from tests.engine.simple_loan import MONTHLY, event, market, monthly_from, of_kind, run, terms
 
 JAN1, FEB1, MAR1 = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)
 
@@ -340,3 +341,25 @@ def test_a_fee_line_and_its_due(detail: dict[str, str], term: str, cite: str) ->
         cite,
     )
     assert result.position.fees == D("250.00")
+
+
+def test_an_advance_at_the_end_of_its_day_accrues_from_the_next() -> None:
+    # advanced at the end of 01-01: interest from 01-02, 30 days x 10.00 = 300.00 by 02-01
+    advance = event(JAN1, EventKind.ADVANCE, "36000.00", end_of_day="yes")
+    result = run(FEB1, advance)
+    assert [r[2] for r in of_kind(result, LineKind.INTEREST_DUE)] == [D("300.00")]
+
+
+def test_each_span_accrues_under_the_terms_in_force_at_its_start() -> None:
+    # A version of the terms from 02-15 counts days actual/365 (10% still). Paid on 02-01,
+    # February accrues on 24,000: 02-01..02-14 actual/360, 14 x 6.666... = 93.333...;
+    # 02-15..02-29 actual/365, 24,000 x 10% x 15/365 = 98.6301...; 191.9634... -> 191.96.
+    v1, v2 = terms(), terms(day_count=DayCount.ACT_365F)
+    history = TermsHistory(((JAN1, v1), (date(2024, 2, 15), v2)))
+    result = run(MAR1, event(FEB1, EventKind.PAYMENT, "12310.00"), history=history)
+    assert [r[2] for r in of_kind(result, LineKind.INTEREST_DUE)] == [D("310.00"), D("191.96")]
+    memos = [r[9] for r in of_kind(result, LineKind.ACCRUAL) if r[0] > FEB1]
+    assert memos == [
+        "2024-02-01..2024-02-14 on 24000.00 at 10% (fixed 10%), actual/360",
+        "2024-02-15..2024-02-29 on 24000.00 at 10% (fixed 10%), actual/365",
+    ]
