@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
-from loanbook.engine import EventKind
+from loanbook.engine import EventKind, TermsHistory
 from loanbook.ledger import Account, LineKind
-from loanbook.terms.model import Amortization, AmortizationKind, RateSpec
-from tests.engine.simple_loan import event, of_kind, run
+from loanbook.terms.model import Amortization, AmortizationKind, ExcessPayment, RateSpec
+from tests.engine.simple_loan import event, of_kind, run, terms
 
 FEB1, MAR1, APR1 = date(2024, 2, 1), date(2024, 3, 1), date(2024, 4, 1)
 BULLET = Amortization(AmortizationKind.BULLET)
@@ -150,3 +150,80 @@ def test_held_funds_beyond_what_falls_due_stay_held() -> None:
     result = run(FEB1, event(date(2024, 1, 15), EventKind.PAYMENT, "20000.00"))
     p = result.position
     assert (p.unapplied, p.dues) == (D("7690.00"), ())
+
+
+OVERDUE = "applied to principal due 2024-02-01 (t/installment/1) after maturity of an installment"
+
+
+def test_cents_and_dollars_are_applied_like_any_amount() -> None:
+    # 02-01 pays 310.50: 310.00 interest, then 0.50 of principal (11,999.50 left due).
+    # 02-10 pays 11,999.00: after maturity of the installment (0.50 left unpaid from 02-01 is
+    # still overdue), principal 11,999.00, leaving 0.50 due; 02-11 pays 1.00: 0.50 of
+    # principal and 0.50 held. (No late charge, to keep to the waterfall.)
+    pays = (
+        event(FEB1, EventKind.PAYMENT, "310.50"),
+        event(date(2024, 2, 10), EventKind.PAYMENT, "11999.00"),
+        event(date(2024, 2, 11), EventKind.PAYMENT, "1.00"),
+    )
+    result = run(date(2024, 2, 10), *pays[:2])
+    assert [(d.component, d.amount) for d in result.position.dues] == [("principal", D("0.50"))]
+    result = run(date(2024, 2, 11), *pays)
+    applied = [(r[0], r[8], r[2], r[9]) for r in of_kind(result, LineKind.PAYMENT_APPLIED)]
+    assert applied == [
+        (
+            FEB1,
+            "interest",
+            D("310.00"),
+            "applied to interest due 2024-02-01 (t/interest/2024-02-01)",
+        ),
+        (FEB1, "principal", D("0.50"), "applied to principal due 2024-02-01 (t/installment/1)"),
+        (
+            date(2024, 2, 10),
+            "principal",
+            D("11999.00"),
+            OVERDUE,
+        ),
+        (
+            date(2024, 2, 11),
+            "principal",
+            D("0.50"),
+            OVERDUE,
+        ),
+    ]
+    p = result.position
+    assert (p.dues, p.unapplied) == ((), D("0.50"))
+
+
+def test_small_sums_held_add_up() -> None:
+    # 0.50 on 01-10 and 0.75 on 01-15 with nothing due: both held, 1.25 in all
+    result = run(
+        date(2024, 1, 20),
+        event(date(2024, 1, 10), EventKind.PAYMENT, "0.50"),
+        event(date(2024, 1, 15), EventKind.PAYMENT, "0.75"),
+    )
+    assert [r[2] for r in of_kind(result, LineKind.UNAPPLIED)] == [D("0.50"), D("0.75")]
+    assert result.position.unapplied == D("1.25")
+
+
+def test_a_small_excess_goes_to_principal_when_the_note_says_so() -> None:
+    # 02-01 pays 12,310.50 with excess_payment inverse: 0.50 beyond what is due reduces the
+    # last installment (04-01) to 11,999.50; nothing held.
+    result = run(
+        FEB1, event(FEB1, EventKind.PAYMENT, "12310.50"), excess_payment=ExcessPayment.INVERSE
+    )
+    assert [r[2] for r in of_kind(result, LineKind.PREPAYMENT_APPLIED)] == [D("0.50")]
+    assert (result.position.unapplied, result.installments[2].amount) == (D("0"), D("11999.50"))
+
+
+def test_funds_held_before_the_note_applied_excess_to_principal_stay_held() -> None:
+    # Held under terms that hold excess (20,000.00 on 01-15); a version from 02-01 applies
+    # excess payments to principal. On 02-01 the held funds pay 12,310.00 due and the
+    # 7,690.00 left stays held: only money received is an excess payment, not money held.
+    hold, inverse = terms(), terms(excess_payment=ExcessPayment.INVERSE)
+    history = TermsHistory(((date(2024, 1, 1), hold), (FEB1, inverse)))
+    result = run(FEB1, event(date(2024, 1, 15), EventKind.PAYMENT, "20000.00"), history=history)
+    assert of_kind(result, LineKind.PREPAYMENT_APPLIED) == []
+    assert (result.position.unapplied, result.position.principal_not_due) == (
+        D("7690.00"),
+        D("24000.00"),
+    )

@@ -53,6 +53,16 @@ def test_interest_rate_periods_from_the_loan_date() -> None:
     )
 
 
+def test_interest_rate_periods_from_a_loan_date_on_a_month_end() -> None:
+    # one-month periods from 02-29: the 29th of each month, not the month-ends
+    loan = terms(start=d("2024-02-29"), interest_rate_period=PeriodRule.LOAN_DATE_MONTHLY)
+    assert interest_rate_period_starts(loan, d("2024-05-01")) == (
+        d("2024-02-29"),
+        d("2024-03-29"),
+        d("2024-04-29"),
+    )
+
+
 def test_interest_rate_periods_from_month_ends() -> None:
     # 000 §2(b): from 02-10 to the day before the month's end, then month-ends (03-31, not the
     # 29th the February end would give without the month-end rule)
@@ -131,6 +141,10 @@ def test_reset_schedules_on_a_cycle() -> None:
         index="P", reset=RateReset.CYCLE, reset_cycle=MONTHLY, reset_anchor=d("2023-12-01")
     )
     assert reset_dates(terms(rate=early), NO_MARKET, d("2024-02-15")) == (JAN1, FEB1)
+    # daily resets read the market: the start and each new fixing
+    prime = market(("P", d("2023-12-01"), "0.08"), ("P", d("2024-01-10"), "0.085"))
+    daily = terms(rate=RateSpec(index="P", reset=RateReset.DAILY))
+    assert reset_dates(daily, prime, MAR1) == (JAN1, d("2024-01-10"))
 
 
 def test_interest_dates_continue_past_the_maturity_while_the_run_goes_on() -> None:
