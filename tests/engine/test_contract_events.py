@@ -173,6 +173,7 @@ def test_the_first_reset_at_a_rate_agreed_in_advance() -> None:
     ]
     assert [r[2] for r in of_kind(result, LineKind.INTEREST_DUE)] == [D("372.00"), D("135.33")]
     assert {r.quote.cite for r in result.rates} == {"N ¶3"}  # the rate clause, agreed or not
+    assert [(r.start, r.end) for r in result.rates] == [(JAN1, FEB1), (FEB1, MAR1), (MAR1, MAR1)]
 
 
 def test_an_agreed_reset_not_yet_in_the_terms_in_force_reads_the_index() -> None:

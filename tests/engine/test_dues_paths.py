@@ -363,3 +363,24 @@ def test_each_span_accrues_under_the_terms_in_force_at_its_start() -> None:
         "2024-02-01..2024-02-14 on 24000.00 at 10% (fixed 10%), actual/360",
         "2024-02-15..2024-02-29 on 24000.00 at 10% (fixed 10%), actual/365",
     ]
+
+
+def test_a_fee_of_one_dollar_is_due() -> None:
+    result = run(date(2024, 1, 11), event(date(2024, 1, 10), EventKind.FEE, "1.00"))
+    assert result.position.fees == D("1.00")
+
+
+def test_accrual_never_runs_back_to_an_earlier_calculation_date() -> None:
+    # A payment at the end of 01-10 accrues to the end of that day (10 days on 36,000 =
+    # 100.00); a prepayment of 6,000 the same day, after it, does not take the accrual back:
+    # 01-11..01-31 (21 days) on 30,000 = 30,000 x 10% x 21/360 = 175.00; 275.00 due 02-01.
+    result = run(
+        FEB1,
+        event(date(2024, 1, 10), EventKind.PAYMENT, "100.00", end_of_day="yes"),
+        event(date(2024, 1, 10), EventKind.PREPAYMENT, "6000.00"),
+    )
+    assert [r[2] for r in of_kind(result, LineKind.INTEREST_DUE)] == [D("275.00")]
+    assert [(r[0], r[2]) for r in of_kind(result, LineKind.ACCRUAL)] == [
+        (date(2024, 1, 11), D("100.00")),  # dated the day it accrues to
+        (FEB1, D("175.00")),
+    ]

@@ -67,8 +67,8 @@ def test_details_read_as_numbers_are_checked_when_recorded() -> None:
     with pytest.raises(InputError) as info:
         check_detail("prepay", "some")
     assert str(info.value).startswith("'full' or an amount: ")
-    with pytest.raises(InputError):
-        check_detail("cite", "x" * 501)  # free text of at most 500 characters
+    with pytest.raises(InputError, match=r"^cite is longer than 500 characters$"):
+        check_detail("cite", "x" * 501)  # free text of at most 500 characters, named
     check_detail("months", "1200")
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal as D
 
 from loanbook.engine import EventKind
 from loanbook.ledger import Account, LineKind
-from loanbook.terms.model import LateCharge
+from loanbook.terms.model import Amortization, AmortizationKind, LateCharge
 from loanbook.time import DayCount
 from tests.engine.simple_loan import event, of_kind, run
 
@@ -97,3 +97,25 @@ def test_daily_runs_post_each_day_the_running_total_to_the_cent() -> None:
         (date(2024, 2, 3), D("6.15"), "t/accrual/2024-02-03"),
         (date(2024, 2, 4), D("6.16"), "t/accrual/2024-02-04"),
     ]
+
+
+def test_a_late_charge_of_one_dollar_is_charged() -> None:
+    # 02-01 pays 10,310.00, 2,000.00 left unpaid; one day later 2,000 x 18% x 1/360 = 1.00
+    pay = event(FEB1, EventKind.PAYMENT, "10310.00")
+    result = run(date(2024, 2, 2), pay, late_charge=L18)
+    assert [r[2] for r in of_kind(result, LineKind.LATE_CHARGE)] == [D("1.00")]
+    assert result.position.late_charges == D("1.00")
+
+
+def test_a_late_charge_accrued_past_a_day_is_posted_with_the_next_day() -> None:
+    # A bullet loan maturing at the end of 04-01, run day by day to 04-03 with nothing paid:
+    # the maturity steps accrue to the end of 04-01 (04-02), and the late charge of that
+    # last day is posted with the next day's (04-03): one late-charge line a day, none
+    # twice, and together what a run straight to 04-03 charges.
+    bullet = {"amortization": Amortization(AmortizationKind.BULLET), "maturity_end_of_day": True}
+    daily = run(date(2024, 4, 3), late_charge=L18, daily=True, **bullet)
+    once = run(date(2024, 4, 3), late_charge=L18, **bullet)
+    days = [r[0] for r in of_kind(daily, LineKind.LATE_CHARGE)]
+    assert len(days) == len(set(days))
+    assert days[-2:] == [date(2024, 4, 1), date(2024, 4, 3)]
+    assert daily.position.late_charges == once.position.late_charges

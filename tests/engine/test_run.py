@@ -73,6 +73,8 @@ def test_the_position_at_the_end_of_a_run() -> None:
         "2024-03-01..2024-03-09 on 24000.00 at 10% (fixed 10%), actual/360",
     )
     assert result.loan == "t"
+    # every total is money (Decimal), the empty ones too
+    assert all(isinstance(x, D) for x in (p.late_charges, p.fees, p.unapplied, p.principal_due))
 
 
 def test_rate_segments_run_to_the_next_or_the_end() -> None:
