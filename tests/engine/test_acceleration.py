@@ -10,8 +10,8 @@ from decimal import Decimal as D
 
 from loanbook.engine import EventKind
 from loanbook.ledger import Account, LineKind
-from loanbook.terms.model import RateReset, RateSpec
-from tests.engine.simple_loan import MONTHLY, event, market, of_kind, run
+from loanbook.terms.model import Amortization, AmortizationKind, RateReset, RateSpec
+from tests.engine.simple_loan import MONTHLY, event, market, monthly_from, of_kind, run
 
 JAN20, FEB1, MAR1 = date(2024, 1, 20), date(2024, 2, 1), date(2024, 3, 1)
 ACCELERATE = event(JAN20, EventKind.ACCELERATION)
@@ -98,3 +98,30 @@ def test_the_default_margin_stays_at_every_later_reset_of_a_floating_rate() -> N
         "2024-02-01..2024-02-29 on 36000.00 at 8% (IDX 5% (fixing of 2023-12-01) + 1% "
         "+ 2% default), actual/360"
     ]
+
+
+def test_a_level_payment_computed_again_after_acceleration_counts_the_dates_left() -> None:
+    # Level payments computed at each reset (IDX 5% + 1% = 6%, monthly from 01-01), no default
+    # margin; accelerated on 01-20, so 36,000.00 is due. At the 02-01 reset the payment is
+    # computed on the 36,000.00 outstanding over the principal dates after 02-01 (03-01 and
+    # 04-01), with the interest to 03-01 (36,000 x 6% x 29/360 = 174.00) and
+    # f = 1 + 6% x 31/360: 36,174 x f / (1 + f) = 18,133.6043... -> 18,133.60.
+    spec = RateSpec(
+        index="IDX",
+        margin=D("0.01"),
+        reset=RateReset.CYCLE,
+        reset_cycle=MONTHLY,
+        reset_anchor=date(2024, 1, 1),
+    )
+    level = Amortization(
+        AmortizationKind.LEVEL_PAYMENT, monthly_from(FEB1, 3), recalculate_on_reset=True
+    )
+    result = run(
+        FEB1,
+        ACCELERATE,
+        mkt=market(("IDX", date(2023, 12, 1), "0.05")),
+        rate=spec,
+        amortization=level,
+    )
+    recalc = [(s.date, s.payment) for s in result.states if s.event.startswith("t/payment/")]
+    assert recalc[-1] == (FEB1, D("18133.60"))

@@ -19,6 +19,7 @@ from loanbook.terms.model import (
     Amortization,
     AmortizationKind,
     InterestBase,
+    PeriodRule,
     RateReset,
     RateSpec,
     Scaling,
@@ -213,6 +214,27 @@ def test_the_period_cap_does_not_hold_the_first_rate() -> None:
     # Reset from the start (no rate before it): 6% with a period cap of 1% is not held.
     spec = floating(reset_anchor=JAN1, period_cap=D("0.01"), period_floor=D("0.01"))
     assert rates(run(JAN15, mkt=IDX, rate=spec))[0][1] == D("0.06")
+    # Nor over an initial rate of 4% (the reset on the start replaces it the same day: one
+    # segment, 6%, not 4% + 1% = 5%)
+    spec = floating(reset_anchor=JAN1, period_cap=D("0.01"), initial=D("0.04"))
+    assert [(s, r) for s, r, _ in rates(run(JAN15, mkt=IDX, rate=spec))] == [(JAN1, D("0.06"))]
+
+
+def test_a_rate_cites_the_interest_rate_period_only_when_it_resets_by_period() -> None:
+    # period_start resets with 000 §2(b)-style periods: the rate cites both clauses; a fixed
+    # rate on a loan with Interest Rate Periods cites the rate clause alone
+    by_period = RateSpec(index="IDX", margin=D("0.01"), reset=RateReset.PERIOD_START)
+    result = run(JAN15, mkt=IDX, rate=by_period, interest_rate_period=PeriodRule.MONTH_END)
+    assert {r.quote.cite for r in result.rates} == {"N ¶3; N ¶16"}
+    assert {
+        r[7]
+        for r in of_kind(
+            run(FEB1, mkt=IDX, rate=by_period, interest_rate_period=PeriodRule.MONTH_END),
+            LineKind.ACCRUAL,
+        )
+    } == {"N ¶3; N ¶16"}
+    fixed = run(JAN15, interest_rate_period=PeriodRule.MONTH_END)
+    assert {r.quote.cite for r in fixed.rates} == {"N ¶3"}
 
 
 def test_floor_cap_multiplier_and_fixing_lag() -> None:

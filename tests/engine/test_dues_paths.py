@@ -132,8 +132,11 @@ def test_an_interest_base_fixed_at_the_advances_ignores_repayments() -> None:
         event(FEB1, EventKind.PAYMENT, "12247.78"),
         interest_base=InterestBase.AT_ADVANCE,
     )
-    due = [(r[0], r[2]) for r in of_kind(result, LineKind.INTEREST_DUE)]
-    assert due == [(FEB1, D("247.78")), (MAR1, D("290.00"))]
+    due = [(r[0], r[2], r[3]) for r in of_kind(result, LineKind.INTEREST_DUE)]
+    assert due == [
+        (FEB1, D("247.78"), Account.INTEREST_DUE),  # owed by the borrower (Dr interest due)
+        (MAR1, D("290.00"), Account.INTEREST_DUE),
+    ]
 
 
 def test_a_lagged_interest_base_starts_at_its_agreed_amount() -> None:
@@ -384,3 +387,26 @@ def test_accrual_never_runs_back_to_an_earlier_calculation_date() -> None:
         (date(2024, 1, 11), D("100.00")),  # dated the day it accrues to
         (FEB1, D("175.00")),
     ]
+
+
+def test_an_advance_after_the_loan_date_accrues_from_its_own_date() -> None:
+    # advanced on 01-05 (the terms' start is 01-01): 01-05..01-31, 27 days x 10.00 = 270.00
+    result = run(FEB1, event(date(2024, 1, 5), EventKind.ADVANCE, "36000.00"))
+    assert [r[2] for r in of_kind(result, LineKind.INTEREST_DUE)] == [D("270.00")]
+    assert [(r.start, r.quote.rate) for r in result.rates] == [(date(2024, 1, 5), D("0.10"))]
+
+
+def test_a_level_payment_loan_prepaid_in_full_has_no_installment_computed() -> None:
+    # 36,000 prepaid on 01-10: nothing falls due on 02-01 and no installment is computed
+    amort = Amortization(AmortizationKind.LEVEL_PAYMENT, monthly_from(FEB1, 3), D("12500.00"))
+    result = run(
+        FEB1, event(date(2024, 1, 10), EventKind.PREPAYMENT, "36000.00"), amortization=amort
+    )
+    assert of_kind(result, LineKind.INSTALLMENT_DUE) == []
+    assert [i.amount for i in result.installments] == [None, None, None]
+
+
+def test_the_last_dollar_of_principal_falls_due() -> None:
+    # 35,999.00 prepaid (inverse: 12,000 + 12,000 + 11,999): installment 1 is 1.00, due 02-01
+    result = run(FEB1, event(date(2024, 1, 10), EventKind.PREPAYMENT, "35999.00"))
+    assert [(r[0], r[2]) for r in of_kind(result, LineKind.INSTALLMENT_DUE)] == [(FEB1, D("1.00"))]
