@@ -297,14 +297,25 @@ def test_scaling_before_the_first_scaling_date_and_of_interest_only() -> None:
         monthly_from(date(2024, 3, 15), 1),
         principal=True,
         initial_interest=D("1.05"),
+        initial_principal=D("1.5"),
     )
     result = run(FEB1, mkt=mkt, scaling=early)
-    assert [r[2] for r in of_kind(result, LineKind.INDEXATION)] == [D("15.50")]
+    # principal 12,000 x (1.5 - 1) = 6,000.00; interest 310 x (1.05 - 1) = 15.50
+    assert [r[2] for r in of_kind(result, LineKind.INDEXATION)] == [D("6000.00"), D("15.50")]
+    assert (result.states[-1].interest_multiplier, result.states[-1].principal_multiplier) == (
+        D("1.05"),
+        D("1.5"),
+    )
     only = Scaling("CPI", D("100"), monthly_from(JAN15, 1), initial_principal=D("2"))
     result = run(FEB1, mkt=mkt, scaling=only)
     assert [(r[2], r[9]) for r in of_kind(result, LineKind.INDEXATION)] == [
         (D("31.00"), "interest 310.00 scaled by CPI x 1.1")
     ]
+    # after the 01-15 scaling date: interest x 1.1 (110 / 100), principal stays at its 2
+    assert (result.states[-1].interest_multiplier, result.states[-1].principal_multiplier) == (
+        D("1.1"),
+        D("2"),
+    )
 
 
 def test_a_lagged_interest_base_catches_up_on_its_dates() -> None:
@@ -402,3 +413,14 @@ def test_a_fixed_rate_is_preferred_to_the_initial_one() -> None:
     # fixed 10% and initial 12% without an index: the fixed rate, 310.00 for January
     result = run(FEB1, rate=RateSpec(fixed=D("0.10"), initial=D("0.12")))
     assert rates(result) == [(JAN1, D("0.10"), "fixed 10%")]
+
+
+def test_a_rate_exactly_at_a_limit_is_not_said_to_be_held() -> None:
+    # IDX 5% + 1% = 6% in every case, exactly at the limit: no "held", "floored" or "capped"
+    plain = "IDX 5% (fixing of 2023-12-01) + 1%"
+    at_rise = floating(initial=D("0.05"), period_cap=D("0.01"))
+    at_fall = floating(initial=D("0.07"), period_floor=D("0.01"))
+    at_floor = floating(reset_anchor=JAN1, floor=D("0.06"))
+    at_cap = floating(reset_anchor=JAN1, cap=D("0.06"))
+    for spec in (at_rise, at_fall, at_floor, at_cap):
+        assert rates(run(FEB1, mkt=IDX, rate=spec))[-1][1:] == (D("0.06"), plain)

@@ -15,7 +15,8 @@ from loanbook.engine import EventKind
 from loanbook.engine.result import StepState
 from loanbook.engine.steps import StepKind
 from loanbook.ledger import Account, LineKind
-from tests.engine.simple_loan import event, of_kind, run
+from loanbook.terms.model import Amortization, AmortizationKind, LateCharge
+from tests.engine.simple_loan import event, monthly_from, of_kind, run
 
 JAN1, FEB1, MAR1, APR1 = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1), date(2024, 4, 1)
 PAY = event(FEB1, EventKind.PAYMENT, "12310.00")
@@ -153,3 +154,44 @@ def test_a_zero_amount_posts_no_line() -> None:
     result = run(JAN1)
     assert [ln.kind for ln in result.lines] == [LineKind.ADVANCE]
     assert result.position.interest_accrued == D(0)
+
+
+def test_a_fee_before_the_advance_has_no_rate_yet() -> None:
+    # a fee charged on 2023-12-15, before the advance: the state after it shows no rate
+    # (0), no principal, and the advance follows as usual
+    result = run(JAN1, event(date(2023, 12, 15), EventKind.FEE, "100.00"))
+    first = result.states[0]
+    assert (first.date, first.kind, first.rate, first.principal) == (
+        date(2023, 12, 15),
+        StepKind.FEE,
+        D(0),
+        D(0),
+    )
+    assert result.states[1].rate == D("0.10")
+
+
+def test_every_line_names_its_loan() -> None:
+    assert {ln.loan for ln in run(MAR1, PAY).lines} == {"t"}
+
+
+def test_installments_to_the_cent_in_a_rounded_run_and_exact_otherwise() -> None:
+    # 100,000 in 3: 33,333.33 twice and 33,333.34 (rounded); exactly 100,000/3 unrounded
+    rounded = run(FEB1, principal=D("100000.00"))
+    assert [r[2] for r in of_kind(rounded, LineKind.INSTALLMENT_DUE)] == [D("33333.33")]
+    exact = run(FEB1, principal=D("100000.00"), rounding=False)
+    (amount,) = [r[2] for r in of_kind(exact, LineKind.INSTALLMENT_DUE)]
+    assert abs(Fraction(amount) - Fraction(100000, 3)) < Fraction(1, 10**20)
+
+
+def test_no_level_payment_on_a_level_principal_loan() -> None:
+    # an agreed level principal of 12,000 is an installment, not a payment: no payment state
+    amort = Amortization(AmortizationKind.LEVEL_PRINCIPAL, monthly_from(FEB1, 3), D("12000"))
+    assert {s.payment for s in run(FEB1, amortization=amort).states} == {None}
+
+
+def test_a_terminated_loan_accrues_nothing_more_even_with_dues_unpaid() -> None:
+    # 02-01 dues unpaid, late charges at 18%, sold on 02-10: nothing is posted after 02-10
+    sell = event(date(2024, 2, 10), EventKind.TERMINATION, "36000.00")
+    result = run(MAR1, sell, late_charge=LateCharge(D("0.18")))
+    assert max(ln.date for ln in result.lines) == date(2024, 2, 10)
+    assert result.position.late_charges == D(0)
