@@ -213,8 +213,11 @@ def test_terms_over_time_by_their_dates() -> None:
     assert history.change_dates() == (days[1], days[2])
     assert TermsHistory.single(v1).versions == ((date(2024, 1, 1), v1),)
     assert TermsHistory.single(v1).change_dates() == ()
-    with pytest.raises(ValueError, match="a terms history needs at least one version"):
+    with pytest.raises(ValueError, match=r"^a terms history needs at least one version$"):
         TermsHistory(())
+    # two versions from the same date: kept in the order given, the later one in force
+    same = TermsHistory(((days[1], v2), (days[1], v3), (days[0], v1)))
+    assert same.at(days[1]) is v3 and same.at(days[0]) is v1
 
 
 def test_the_position_totals() -> None:

@@ -265,12 +265,15 @@ def test_input_events_replace_the_advance_and_take_their_kind() -> None:
 def test_capitalisation_steps_replace_interest_dates_up_to_the_end_date() -> None:
     loan = terms(capitalize_until=MAR1)
     interest = (StepKind.INTEREST_DUE, StepKind.CAPITALIZATION)
-    got = [(s[0], s[1], s[3]) for s in steps_of(loan) if s[1] in interest]
+    got = [(s[0], s[1], s[2], s[3]) for s in steps_of(loan) if s[1] in interest]
     assert got == [
-        (FEB1, StepKind.CAPITALIZATION, "t/capitalization/2024-02-01"),
-        (MAR1, StepKind.CAPITALIZATION, "t/capitalization/2024-03-01"),
-        (APR1, StepKind.INTEREST_DUE, "t/interest/2024-04-01"),
+        (FEB1, StepKind.CAPITALIZATION, 0, "t/capitalization/2024-02-01"),
+        (MAR1, StepKind.CAPITALIZATION, 0, "t/capitalization/2024-03-01"),
+        (APR1, StepKind.INTEREST_DUE, 2, "t/interest/2024-04-01"),
     ]
+    # capitalised from the start itself: a step on the start date
+    start = [(s[0], s[1]) for s in steps_of(terms(capitalize_until=JAN1))]
+    assert (JAN1, StepKind.CAPITALIZATION) in start
     # a capitalisation end off the interest dates is a step of its own
     mid = [(s[0], s[1]) for s in steps_of(terms(capitalize_until=d("2024-02-15")))]
     assert (d("2024-02-15"), StepKind.CAPITALIZATION) in mid
@@ -305,11 +308,11 @@ def test_interest_base_and_scaling_steps_on_their_schedules() -> None:
 def test_a_loan_maturing_at_the_end_of_its_last_day() -> None:
     # every scheduled step on the maturity is calculated to the next day; input events not
     pay = event(APR1, EventKind.PAYMENT, "1.00")
-    got = [(s[1], s[4]) for s in steps_of(terms(maturity_end_of_day=True), pay) if s[0] == APR1]
+    got = [s for s in steps_of(terms(maturity_end_of_day=True), pay) if s[0] == APR1]
     assert got == [
-        (StepKind.INTEREST_DUE, d("2024-04-02")),
-        (StepKind.PAYMENT, None),
-        (StepKind.MATURITY, d("2024-04-02")),
+        (APR1, StepKind.INTEREST_DUE, 2, "t/interest/2024-04-01", d("2024-04-02")),
+        (APR1, StepKind.PAYMENT, 0, pay.event_id, None),
+        (APR1, StepKind.MATURITY, 3, "t/installment/3", d("2024-04-02")),
     ]
 
 
@@ -383,3 +386,52 @@ def test_interest_base_steps_calculated_to_unadjusted_dates_from_the_start() -> 
         d("2024-06-01"),
     )
     assert len(got) == 6
+
+
+def test_the_last_installment_before_the_maturity_is_an_installment() -> None:
+    # principal on 02-01 and 03-01 only, maturity 04-01: the 03-01 installment is an ordinary
+    # one (before the interest of the day), not the maturity step
+    loan = terms(amortization=Amortization(AmortizationKind.LEVEL_PRINCIPAL, monthly_from(FEB1, 2)))
+    got = [(s[0], s[1], s[3]) for s in steps_of(loan) if s[0] == MAR1]
+    assert got == [
+        (MAR1, StepKind.PRINCIPAL_DUE, "t/installment/2"),
+        (MAR1, StepKind.INTEREST_DUE, "t/interest/2024-03-01"),
+    ]
+
+
+def test_explicit_installments_end_with_the_maturity_step() -> None:
+    explicit = Amortization(
+        AmortizationKind.EXPLICIT, explicit=((FEB1, D("6000")), (APR1, D("30000")))
+    )
+    got = [(s[0], s[1]) for s in steps_of(terms(amortization=explicit)) if "installment" in s[3]]
+    assert got == [(FEB1, StepKind.PRINCIPAL_DUE), (APR1, StepKind.MATURITY)]
+
+
+def test_installment_steps_calculated_to_unadjusted_dates() -> None:
+    # 06-01 (Saturday) due 06-03, calculated to 06-01
+    sched = PaymentSchedule(
+        d("2024-05-01"),
+        MONTHLY,
+        eom=False,
+        count=2,
+        convention=F,
+        calendar="weekdays",
+        calc_unadjusted=True,
+    )
+    loan = terms(
+        amortization=Amortization(AmortizationKind.LEVEL_PRINCIPAL, sched), maturity=d("2024-06-03")
+    )
+    got = [
+        (s[0], s[1], s[4]) for s in steps_of(loan, until=d("2024-06-30")) if "installment" in s[3]
+    ]
+    assert got == [
+        (d("2024-05-01"), StepKind.PRINCIPAL_DUE, None),
+        (d("2024-06-03"), StepKind.MATURITY, d("2024-06-01")),
+    ]
+
+
+def test_interest_dates_before_the_start_are_left_out() -> None:
+    # interest monthly from 2023-12-01: the 12-01 date is before the start and dropped
+    loan = terms(interest_schedule=monthly_from(d("2023-12-01")))
+    got = [s[0] for s in steps_of(loan, until=MAR1) if s[1] is StepKind.INTEREST_DUE]
+    assert got == [JAN1, FEB1, MAR1]
