@@ -138,9 +138,9 @@ def test_installments_of_explicit_bullet_and_level_payment_loans() -> None:
         explicit=((date(2024, 2, 1), D("1000")), (date(2024, 5, 1), D("35000"))),
     )
     got = build_installments(terms(amortization=explicit))
-    assert [(i.number, i.due_date, i.amount, i.cite) for i in got] == [
-        (1, date(2024, 2, 1), D("1000"), "N ¶5"),
-        (2, date(2024, 5, 1), D("35000"), "N ¶5"),
+    assert [(i.number, i.due_date, i.amount, i.cite, i.term) for i in got] == [
+        (1, date(2024, 2, 1), D("1000"), "N ¶5", "loans.t.amortization"),
+        (2, date(2024, 5, 1), D("35000"), "N ¶5", "loans.t.amortization"),
     ]
     (bullet,) = build_installments(terms(amortization=Amortization(AmortizationKind.BULLET)))
     assert (bullet.number, bullet.due_date, bullet.amount, bullet.calc_date) == (
@@ -149,6 +149,7 @@ def test_installments_of_explicit_bullet_and_level_payment_loans() -> None:
         D("36000.00"),
         None,
     )
+    assert (bullet.cite, bullet.term) == ("N ¶5", "loans.t.amortization")
     level = Amortization(AmortizationKind.LEVEL_PAYMENT, monthly_from(date(2024, 2, 1), 2))
     assert [(i.number, i.amount) for i in build_installments(terms(amortization=level))] == [
         (1, None),
