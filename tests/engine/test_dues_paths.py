@@ -214,6 +214,9 @@ def test_level_payments_principal_is_the_payment_less_interest() -> None:
         event(MAR1, EventKind.PAYMENT, "12500.00"),
         amortization=amort,
     )
+    assert {(r[6], r[7]) for r in of_kind(result, LineKind.INSTALLMENT_DUE)} == {
+        ("loans.t.amortization", "N ¶5")
+    }
     inst = [(r[0], r[2], r[9]) for r in of_kind(result, LineKind.INSTALLMENT_DUE)]
     assert inst == [
         (FEB1, D("12190.00"), "Installment 1 of 3"),
@@ -410,3 +413,10 @@ def test_the_last_dollar_of_principal_falls_due() -> None:
     # 35,999.00 prepaid (inverse: 12,000 + 12,000 + 11,999): installment 1 is 1.00, due 02-01
     result = run(FEB1, event(date(2024, 1, 10), EventKind.PREPAYMENT, "35999.00"))
     assert [(r[0], r[2]) for r in of_kind(result, LineKind.INSTALLMENT_DUE)] == [(FEB1, D("1.00"))]
+
+
+def test_a_premium_below_one_dollar_is_a_premium() -> None:
+    result = run(date(2024, 1, 2), premium_discount=D("0.50"))
+    assert [(r[2], r[3], r[9]) for r in of_kind(result, LineKind.PREMIUM_DISCOUNT)] == [
+        (D("0.50"), Account.TRADING, "premium paid with the advance")
+    ]

@@ -151,10 +151,27 @@ def test_installments_of_explicit_bullet_and_level_payment_loans() -> None:
     )
     assert (bullet.cite, bullet.term) == ("N ¶5", "loans.t.amortization")
     level = Amortization(AmortizationKind.LEVEL_PAYMENT, monthly_from(date(2024, 2, 1), 2))
-    assert [(i.number, i.amount) for i in build_installments(terms(amortization=level))] == [
-        (1, None),
-        (2, None),
-    ]
+    assert build_installments(terms(amortization=level)) == (
+        Installment(1, date(2024, 2, 1), None, "N ¶5", "loans.t.amortization", None),
+        Installment(2, date(2024, 3, 1), None, "N ¶5", "loans.t.amortization", None),
+    )
+    # level payment due 06-03 (06-01 a Saturday), calculated to 06-01
+    moved = PaymentSchedule(
+        date(2024, 6, 1),
+        MONTHLY,
+        eom=False,
+        count=1,
+        convention=F,
+        calendar="weekdays",
+        calc_unadjusted=True,
+    )
+    level = Amortization(AmortizationKind.LEVEL_PAYMENT, moved)
+    (inst,) = build_installments(terms(amortization=level, maturity=date(2024, 6, 3)))
+    assert (inst.due_date, inst.calc_date, inst.cite) == (
+        date(2024, 6, 3),
+        date(2024, 6, 1),
+        "N ¶5",
+    )
     # calculated to the unadjusted date when the schedule says so: 06-01 due 06-03
     sched = PaymentSchedule(
         date(2024, 6, 1),

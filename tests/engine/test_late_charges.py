@@ -119,3 +119,19 @@ def test_a_late_charge_accrued_past_a_day_is_posted_with_the_next_day() -> None:
     assert len(days) == len(set(days))
     assert days[-2:] == [date(2024, 4, 1), date(2024, 4, 3)]
     assert daily.position.late_charges == once.position.late_charges
+
+
+def test_a_due_of_one_dollar_bears_a_late_charge() -> None:
+    # a fee of 1.00 on 01-10, unpaid: 01-10..01-31 (22 days) 1.00 x 18% x 22/360 = 0.011
+    # -> 0.01, posted at the end of the run on 02-01 (the 02-01 dues are not late yet)
+    result = run(FEB1, event(date(2024, 1, 10), EventKind.FEE, "1.00"), late_charge=L18)
+    assert [r[2] for r in of_kind(result, LineKind.LATE_CHARGE)] == [D("0.01")]
+
+
+def test_unpaid_late_charges_do_not_stop_later_dues_bearing_late_charges() -> None:
+    # Day by day: a fee of 100.00 on 01-10 bears 100 x 18% / 360 = 0.05 a day (01-10..02-04,
+    # 26 days: 1.30), its late charges none; the 02-01 dues of 12,310.00, listed after those
+    # late charges, bear 6.155 a day (02-01..02-04, 4 days: 24.62): 25.92 by 02-05.
+    fee = event(date(2024, 1, 10), EventKind.FEE, "100.00")
+    result = run(date(2024, 2, 5), fee, late_charge=L18, daily=True)
+    assert result.position.late_charges == D("25.92")

@@ -227,3 +227,27 @@ def test_funds_held_before_the_note_applied_excess_to_principal_stay_held() -> N
         D("7690.00"),
         D("24000.00"),
     )
+
+
+def test_a_due_below_one_dollar_is_owed_by_the_borrower() -> None:
+    # a fee of 0.50: due from the borrower (not owed to them), nothing held
+    result = run(date(2024, 1, 11), event(date(2024, 1, 10), EventKind.FEE, "0.50"))
+    p = result.position
+    assert (p.fees, p.unapplied) == (D("0.50"), D("0"))
+    assert of_kind(result, LineKind.PAYMENT_APPLIED) == []
+
+
+def test_what_is_owed_to_the_borrower_pays_a_small_fee_due_the_same_day() -> None:
+    # -1% bullet: 02-01 owes the borrower 31.00, held; a fee of 1.00 charged 02-01 is paid
+    # from it: 30.00 stays held, no fee due.
+    result = run(FEB1, event(FEB1, EventKind.FEE, "1.00"), amortization=BULLET, rate=NEGATIVE)
+    p = result.position
+    assert (p.fees, p.unapplied, p.dues) == (D("0"), D("30.00"), ())
+
+
+def test_fifty_cents_held_pay_part_of_the_interest() -> None:
+    # 0.50 held from 01-15; 02-01 interest 310.00 and principal 12,000.00 fall due: the 0.50
+    # pays interest (309.50 left due)
+    result = run(FEB1, event(date(2024, 1, 15), EventKind.PAYMENT, "0.50"))
+    p = result.position
+    assert (p.unapplied, p.interest_due, p.principal_due) == (D("0"), D("309.50"), D("12000.00"))
