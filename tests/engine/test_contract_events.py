@@ -278,11 +278,12 @@ def test_payments_scaled_by_an_index() -> None:
         index_line(FEB1, "1200.00", "t/installment/1", "principal 12000.00 scaled by CPI x 1.1"),
         index_line(FEB1, "31.00", "t/interest/2024-02-01", "interest 310.00 scaled by CPI x 1.1"),
     ]
-    assert [
-        (d.component, d.amount) for d in result.position.dues if d.component == "indexation"
-    ] == [
-        ("indexation", D("1200.00")),
-        ("indexation", D("31.00")),
+    dues = [
+        (d.amount, d.event, d.cite) for d in result.position.dues if d.component == "indexation"
+    ]
+    assert dues == [
+        (D("1200.00"), "t/installment/1", "N ¶15"),
+        (D("31.00"), "t/interest/2024-02-01", "N ¶15"),
     ]
 
 
