@@ -69,7 +69,11 @@ MODULES = (
     Module(
         "terms-versioning",
         ("src/loanbook/terms/versioning.py",),
-        ("tests/terms/test_versioning_unit.py", "tests/terms/test_amendment_ops.py"),
+        (
+            "tests/terms/test_versioning_unit.py",
+            "tests/terms/test_versioning_parties.py",
+            "tests/terms/test_amendment_ops.py",
+        ),
     ),
     Module(
         "engine",
