@@ -475,3 +475,53 @@ def test_the_terms_in_force_on_a_day() -> None:
     assert hist.at(date(2002, 9, 30)) is a
     assert hist.at(date(2002, 10, 1)) is b
     assert hist.latest is b
+
+
+def test_the_whole_position_after_the_term() -> None:
+    # The account's position holds principal and accrued interest only: no interest due,
+    # late charges, fees or unapplied cash (those are a term note's), no installments.
+    ended = history((date(2002, 9, 1), facility(term_end=date(2002, 9, 10))))
+    out = run((ADVANCE,), date(2002, 9, 11), hist=ended)
+    assert out.loan == LPC
+    assert (out.installments, out.scheduled) == ((), ())
+    p = out.position
+    assert (p.as_of, p.interest_due, p.late_charges, p.fees, p.unapplied, p.dues) == (
+        date(2002, 9, 11),
+        D("0"),
+        D("0"),
+        D("0"),
+        D("0"),
+        (),
+    )
+
+
+def test_a_repaid_eurodollar_loan_leaves_the_rate_basis() -> None:
+    # B (100,000 at 4.30%) repaid down to 0.50 on 09-10, then the last 0.50 on 09-12. The
+    # accrual basis lists B while anything of it is outstanding, not after.
+    events = (
+        B,
+        ev(date(2002, 9, 10), EventKind.PAYMENT, "99999.50", "R1"),
+        ev(date(2002, 9, 12), EventKind.PAYMENT, "0.50", "R2"),
+    )
+    out = run(events, date(2002, 9, 14))
+    bases = [(s.start, s.quote.basis) for s in out.rates if not s.quote.basis.startswith("Euro")]
+    assert bases == [
+        (date(2002, 9, 1), PRIME_BASIS),
+        (date(2002, 9, 3), f"{PRIME_BASIS}; Eurodollar Rate Loan B 100000 at 4.3%"),
+        (date(2002, 9, 10), f"{PRIME_BASIS}; Eurodollar Rate Loan B 0.50 at 4.3%"),
+        (date(2002, 9, 12), PRIME_BASIS),
+    ]
+
+
+def test_a_rollover_notice_without_reference_names_the_new_loan_by_its_key() -> None:
+    roll = ev(
+        date(2002, 9, 20), EventKind.NOTICE, None, "", "roll-1", subject="rollover", loan_ref="B"
+    )
+    out = run((B, roll), date(2002, 10, 4))
+    assert periods(out)[1].quote.basis.startswith("Eurodollar Rate Loan roll-1 (100000): 0% +")
+
+
+def test_an_event_the_account_does_not_act_on_changes_nothing() -> None:
+    # e.g. an acceleration recorded against the account (the facility has no such clause)
+    events = (ADVANCE, ev(date(2002, 9, 2), EventKind.ACCELERATION, None, "X"))
+    assert run(events, date(2002, 9, 5)).lines == run((ADVANCE,), date(2002, 9, 5)).lines
