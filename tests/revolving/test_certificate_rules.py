@@ -14,7 +14,12 @@ from typing import Any
 import pytest
 
 from loanbook.errors import ValidationError
-from loanbook.revolving.borrowing_base import Certificate, CertificateItem, borrowing_base
+from loanbook.revolving.borrowing_base import (
+    Certificate,
+    CertificateItem,
+    borrowing_base,
+    check_certificate,
+)
 from loanbook.revolving.terms import EligibilityRule, revolver_terms
 from loanbook.terms.model import Citation
 from loanbook.terms.yamlread import read_yaml
@@ -156,3 +161,45 @@ def test_an_invalid_term_names_the_file_and_the_full_path() -> None:
         ("afa.yaml", "revolvers.congress-revolver.lender"),
         ("afa.yaml", "revolvers.congress-revolver.maximum_credit.value"),
     }
+
+
+def test_zero_values_and_ages_are_allowed_and_an_unknown_location_cites_the_list() -> None:
+    terms = facility(cites=MappingProxyType({"locations": Citation("002", "§3(a)")}))
+    ok = Certificate(
+        "congress-revolver",
+        date(2002, 9, 30),
+        (
+            item("zero", "accounts", "0", age_days=0),
+            item("half", "accounts", "0.50", age_days=1),
+        ),
+    )
+    assert check_certificate(ok, terms) == []
+    bb = borrowing_base(ok, terms)
+    assert bb.certificate is ok
+    # 0.50 x 85% = 0.425 -> 0.43 (half-up)
+    assert [r.lendable for r in bb.items] == [D("0"), D("0.43")]
+    bad = cert(item("x", "accounts", "1", location="mars"))
+    assert [i.reason for i in check_certificate(bad, terms)] == [
+        "unknown location 'mars' (known: rochester, north-canton; 002 §3(a))"
+    ]
+
+
+def test_a_clause_with_spaces_keeps_its_document_and_section_apart() -> None:
+    terms = revolver_terms("congress-revolver", _revolver())
+    assert terms.cites["prime_margin"].document == "congress-afa"
+    assert terms.cites["prime_margin"].section == "Interest Rate (letter of 1995-01-31)"
+    # an eligibility rule without a note has an empty one
+    raw = _revolver()
+    del raw["eligibility"]["value"][0]["note"]
+    (rule,) = revolver_terms("congress-revolver", raw).eligibility
+    assert (rule.rule, rule.days, rule.note) == ("max_age_days", 90, "")
+
+
+def test_without_a_source_the_refusal_names_the_terms() -> None:
+    raw = _revolver()
+    del raw["lender"]
+    with pytest.raises(ValidationError) as exc:
+        revolver_terms("congress-revolver", raw)
+    assert [(i.file, i.field) for i in exc.value.issues] == [
+        ("terms", "revolvers.congress-revolver.lender")
+    ]
