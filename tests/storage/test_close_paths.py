@@ -181,3 +181,70 @@ def test_another_run_closing_the_same_day_meanwhile_is_reported(book: Store) -> 
         "batch was posted; run again to continue",
     )
     assert [row[:2] for row in postings(book)] == [(date(1996, 1, 17), 0), (date(1996, 1, 18), 0)]
+
+
+# A LIBOR-1M fixing of 1996-01-17 at 5.5%, learned after 01-17..01-20 were closed: the first
+# Interest Rate Period bears 5.5% + 3% = 8.5% from 01-17. 4,554,900 x 0.085 / 360
+# = 1,075.4625 a day; running totals 1,075.46 (01-18), 2,150.925 -> 2,150.93: 1,075.47
+# (01-19), 3,226.3875 -> 3,226.39: 1,075.46 (01-20). Every accrual posted is reversed.
+NEW_RATE = [
+    (date(1996, 1, 18), D("1075.46")),
+    (date(1996, 1, 19), D("1075.47")),
+    (date(1996, 1, 20), D("1075.46")),
+]
+
+
+def accruals(store: Store) -> list[tuple[date, D]]:
+    return [
+        (p.line.date, p.line.amount)
+        for p in active(ledger(store, "cit-note").postings)
+        if p.line.kind is LineKind.ACCRUAL
+    ]
+
+
+def test_a_fixing_recorded_as_an_event_corrects_every_loan(book: Store) -> None:
+    close_of_business(book, date(1996, 1, 20))
+    fixing = LoanEvent(
+        date(1996, 1, 17), "", EventKind.FIXING, D("5.5"), "late", "fx-1", (("index", "LIBOR-1M"),)
+    )
+    record_event(book, fixing)
+    report = close_of_business(book, date(1996, 1, 20))
+    assert (report.corrected_loans, report.reversals) == (("cit-note",), 3)
+    assert accruals(book) == NEW_RATE
+
+
+def test_a_rates_file_imported_later_corrects_every_loan(book: Store, tmp_path: Path) -> None:
+    close_of_business(book, date(1996, 1, 20))
+    folder = tmp_path / "late-rates"
+    (folder / "rates").mkdir(parents=True)
+    (folder / "rates" / "libor-late.csv").write_text(
+        "index,date,rate_percent\nLIBOR-1M,1996-01-17,5.5\n"
+    )
+    import_folder(book, folder)
+    report = close_of_business(book, date(1996, 1, 20))
+    assert (report.corrected_loans, report.reversals) == (("cit-note",), 3)
+    assert accruals(book) == NEW_RATE
+
+
+def test_an_amendment_imported_later_corrects_the_loan(book: Store, tmp_path: Path) -> None:
+    # The margin raised to 4% from the start, recorded after the close: 5.62891% + 4%
+    # = 9.62891%. 4,554,900 x 0.0962891 / 360 = 1,218.2978... a day: running totals
+    # 1,218.30 (01-18), 2,436.5957 -> 2,436.60: 1,218.30 (01-19), 3,654.8935 -> 3,654.89:
+    # 1,218.29 (01-20).
+    close_of_business(book, date(1996, 1, 20))
+    folder = tmp_path / "amendment"
+    folder.mkdir()
+    (folder / "901.yaml").write_text(
+        "document: {id: '901', title: Margin, kind: amendment, date: 1996-01-25}\n"
+        "changes:\n"
+        "  - {op: replace, path: loans.cit-note.rate.margin, value: 4%, effective: 1996-01-17,"
+        " cite: 901 §1}\n"
+    )
+    import_folder(book, folder)
+    report = close_of_business(book, date(1996, 1, 20))
+    assert report.corrected_loans == ("cit-note",)
+    assert accruals(book) == [
+        (date(1996, 1, 18), D("1218.30")),
+        (date(1996, 1, 19), D("1218.30")),
+        (date(1996, 1, 20), D("1218.29")),
+    ]
