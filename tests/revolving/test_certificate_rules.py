@@ -203,3 +203,15 @@ def test_without_a_source_the_refusal_names_the_terms() -> None:
     assert [(i.file, i.field) for i in exc.value.issues] == [
         ("terms", "revolvers.congress-revolver.lender")
     ]
+
+
+def test_an_item_marked_ineligible_keeps_its_advance_rate_for_the_report() -> None:
+    bb = borrowing_base(cert(item("ar", "accounts", "100", certified_eligible=False)), TERMS)
+    ((r,),) = [bb.items]
+    assert (r.eligible, r.advance_rate, r.lendable, r.rule, r.cite) == (
+        False,
+        D("0.85"),
+        D("0"),
+        "marked ineligible on the certificate",
+        "q3.yaml",
+    )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
+from types import MappingProxyType
 
 import pytest
 
@@ -22,6 +23,7 @@ from loanbook.engine.result import LoanResult, RateSegment
 from loanbook.errors import RefusedError, ValidationError
 from loanbook.ledger import Account, LineKind
 from loanbook.revolving.account import RevolverHistory, run_facility
+from loanbook.terms.model import Citation
 from tests.revolving.conftest import certificate, facility, history, prime
 
 LPC = "congress-revolver-lpc"
@@ -525,3 +527,122 @@ def test_an_event_the_account_does_not_act_on_changes_nothing() -> None:
     # e.g. an acceleration recorded against the account (the facility has no such clause)
     events = (ADVANCE, ev(date(2002, 9, 2), EventKind.ACCELERATION, None, "X"))
     assert run(events, date(2002, 9, 5)).lines == run((ADVANCE,), date(2002, 9, 5)).lines
+
+
+def test_three_rate_segments_end_where_the_next_begins() -> None:
+    # 5.75% 09-01..09-15, the default rate 6.75% 09-16..09-20, 5.75% again from 09-21.
+    events = (
+        ADVANCE,
+        ev(date(2002, 9, 16), EventKind.NOTICE, None, "N", subject="default_rate"),
+        ev(date(2002, 9, 21), EventKind.NOTICE, None, "E", subject="default_rate_end"),
+    )
+    out = run(events, date(2002, 9, 25))
+    assert [(s.start, s.end, s.quote.rate) for s in out.rates] == [
+        (date(2002, 9, 1), date(2002, 9, 16), D("0.0575")),
+        (date(2002, 9, 16), date(2002, 9, 21), D("0.0675")),
+        (date(2002, 9, 21), date(2002, 9, 25), D("0.0575")),
+    ]
+
+
+def over_basis(out: LoanResult) -> list[tuple[date, str]]:
+    return [(s.start, s.quote.basis) for s in out.rates if "overadvance" in s.quote.basis]
+
+
+def test_the_smallest_overadvance_is_charged() -> None:
+    # A certificate of 1.00 of receivables: availability 0.85. 1.00 advanced and a notice
+    # on 09-02: 0.15 over, charged from 09-06.
+    small = certificate("1.00")
+    events = (
+        ev(date(2002, 9, 2), EventKind.ADVANCE, "1.00", "A"),
+        ev(date(2002, 9, 2), EventKind.NOTICE, None, "N", subject="overadvance"),
+    )
+    out = run_facility(history(), (small,), events, prime(), date(2002, 9, 8))[LPC]
+    assert over_basis(out) == [
+        (date(2002, 9, 6), f"{PRIME_BASIS}; 0.15 overadvance at Prime + 2%"),
+    ]
+
+
+def test_a_notice_without_an_overadvance_changes_nothing() -> None:
+    # 100,000 outstanding, availability 850,000: nothing over, no overadvance text. A notice
+    # while nothing is outstanding needs no certificate.
+    events = (
+        ev(date(2002, 9, 2), EventKind.ADVANCE, "100000", "A"),
+        ev(date(2002, 9, 2), EventKind.NOTICE, None, "N", subject="overadvance"),
+    )
+    assert over_basis(run(events, date(2002, 9, 10))) == []
+    notice_only = (ev(date(2002, 9, 2), EventKind.NOTICE, None, "N", subject="overadvance"),)
+    out = run_facility(history(), (), notice_only, prime(), date(2002, 9, 10))[LPC]
+    assert out.position.principal_outstanding == D("0")
+
+
+OVER = (
+    ev(date(2002, 9, 2), EventKind.ADVANCE, "900000", "A"),
+    ev(date(2002, 9, 2), EventKind.NOTICE, None, "N", subject="overadvance"),
+)
+
+
+def test_a_waiver_from_the_first_day_of_the_overadvance_rate_waives_it_all() -> None:
+    # The rate would apply from 09-06; waived in writing on 09-06: never charged.
+    waived = (*OVER, ev(date(2002, 9, 6), EventKind.WAIVER, None, "W", subject="overadvance_rate"))
+    assert over_basis(run(waived, date(2002, 9, 10))) == []
+    # a waiver of something else leaves the overadvance rate in force
+    other = (*OVER, ev(date(2002, 9, 3), EventKind.WAIVER, None, "W", subject="covenant"))
+    assert [d for d, _ in over_basis(run(other, date(2002, 9, 10)))] == [date(2002, 9, 6)]
+
+
+def test_advance_and_fee_lines_name_their_event_term_and_clause() -> None:
+    # With a clause for the accounts (002 §6(f)-(g)): the advance and a repayment without
+    # its own clause cite it. A fee names the term its event gives, else the facility's fees.
+    terms = facility(
+        cites=MappingProxyType({**facility().cites, "accounts": Citation("002", "§6(f)-(g)")})
+    )
+    events = (
+        euro(date(2002, 9, 2), "1000", "E1"),
+        ev(date(2002, 9, 2), EventKind.ADVANCE, "100", "P1"),
+        ev(date(2002, 9, 5), EventKind.FEE, "25", "F", "fee-1", term="revolvers.x.closing_fee"),
+        ev(date(2002, 9, 6), EventKind.PAYMENT, "10", "R", "pay-1"),
+    )
+    out = run(events, date(2002, 9, 7), hist=history((date(2002, 9, 1), terms)))
+    adv, fee, paid = (
+        next(ln for ln in out.lines if ln.kind is k)
+        for k in (LineKind.ADVANCE, LineKind.FEE, LineKind.PAYMENT_APPLIED)
+    )
+    assert (adv.date, adv.event, adv.term, adv.cite, adv.memo) == (
+        date(2002, 9, 2),
+        "advance:2002-09-02:E1",
+        "revolvers.congress-revolver.accounts",
+        "002 §6(f)-(g)",
+        "eurodollar rate loan E1",
+    )
+    assert (fee.date, fee.event, fee.term, fee.component) == (
+        date(2002, 9, 5),
+        "fee-1",
+        "revolvers.x.closing_fee",
+        "fee",
+    )
+    assert (paid.date, paid.event, paid.cite, paid.component) == (
+        date(2002, 9, 6),
+        "pay-1",
+        "002 §6(f)-(g)",
+        "principal",
+    )
+    # the fee is added to the Prime Rate Loans, and the repayment takes Prime first:
+    # 100 + 25 - 10 = 115 Prime, 1,000 Eurodollar
+    assert out.position.principal_outstanding == D("1115.00")
+
+
+def test_an_advance_on_the_last_day_of_the_term_and_a_conversion_of_all_prime() -> None:
+    ended = history((date(2002, 9, 1), facility(term_end=date(2002, 9, 10))))
+    last_day = ev(date(2002, 9, 10), EventKind.ADVANCE, "5", "A2")
+    assert run(
+        (ADVANCE, last_day), date(2002, 9, 10), hist=ended
+    ).position.principal_outstanding == (D("1005.00"))
+    all_prime = (CONVERT[0], replace(CONVERT[1], amount=D("300000.00")))
+    out = run(all_prime, date(2002, 9, 4))
+    assert [s.start for s in periods(out)] == [date(2002, 9, 3)]
+
+
+def test_a_rollover_notice_without_reference_or_key_names_the_new_loan_by_the_day() -> None:
+    roll = ev(date(2002, 9, 20), EventKind.NOTICE, None, "", subject="rollover", loan_ref="B")
+    out = run((B, roll), date(2002, 10, 4))
+    assert periods(out)[1].quote.basis.startswith("Eurodollar Rate Loan notice:2002-10-03: (")

@@ -92,6 +92,9 @@ def test_at_the_edges_the_rule_still_applies() -> None:
     # the sum exactly the stated amount: nothing left for the account
     _, rest = apply_proceeds(RULE, date(1996, 3, 14), D("400000"), D("900000"), "w", "k")
     assert rest.amount == D("0")
+    # exactly 1.00 received, the note owing 1.00
+    note, rest = apply_proceeds(FULL, date(1996, 3, 14), D("1.00"), D("1.00"), "w", "k")
+    assert (note.amount, rest.amount) == (D("1.00"), D("0"))
     # the stated amount exactly the note's outstanding principal
     note, _ = apply_proceeds(RULE, date(1996, 3, 14), D("500000"), D("400000"), "w", "k")
     assert note.amount == D("400000")
@@ -138,20 +141,21 @@ def owed(note: str, day: date, events: tuple[LoanEvent, ...]) -> D:
 
 
 def test_derive_replaces_each_application_in_place_in_date_order() -> None:
-    # Listed first but later: 03-01, the note in full, 1,200,000 received. Listed second but
-    # earlier: 02-01, 100,000 stated, 500,000 received -> 100,000 to the note, 400,000 to the
-    # account. On 03-01 the note owes 1,000,000 - 100,000 = 900,000: 900,000 to the note,
-    # 1,200,000 - 900,000 = 300,000 to the account.
-    other = LoanEvent(date(1996, 1, 31), NOTE, EventKind.PAYMENT, D("5"), "p")
+    # A prepayment of 50,000 on 01-31 (not an application). Listed first but later: 03-01,
+    # the note in full, 1,200,000 received. Listed second but earlier: 02-01, 100,000
+    # stated, 500,000 received -> 100,000 to the note, 400,000 to the account. On 03-01 the
+    # note owes 1,000,000 - 50,000 - 100,000 = 850,000: 850,000 to the note,
+    # 1,200,000 - 850,000 = 350,000 to the account.
+    other = LoanEvent(date(1996, 1, 31), NOTE, EventKind.PREPAYMENT, D("50000"), "p")
     later = app(date(1996, 3, 1), "1200000", "L")
     earlier = app(date(1996, 2, 1), "500000", "E", prepay="100000")
     out = derive((later, other, earlier), owed)
-    assert [(e.date, e.loan, e.kind, e.amount, e.key) for e in out] == [
-        (date(1996, 3, 1), NOTE, EventKind.PREPAYMENT, D("900000"), "k-L-note"),
-        (date(1996, 3, 1), ACCOUNT, EventKind.PAYMENT, D("300000"), "k-L-revolver"),
-        (date(1996, 1, 31), NOTE, EventKind.PAYMENT, D("5"), ""),
-        (date(1996, 2, 1), NOTE, EventKind.PREPAYMENT, D("100000"), "k-E-note"),
-        (date(1996, 2, 1), ACCOUNT, EventKind.PAYMENT, D("400000"), "k-E-revolver"),
+    assert [(e.date, e.loan, e.kind, e.amount, e.reference, e.key) for e in out] == [
+        (date(1996, 3, 1), NOTE, EventKind.PREPAYMENT, D("850000"), "L", "k-L-note"),
+        (date(1996, 3, 1), ACCOUNT, EventKind.PAYMENT, D("350000"), "L (balance)", "k-L-revolver"),
+        (date(1996, 1, 31), NOTE, EventKind.PREPAYMENT, D("50000"), "p", ""),
+        (date(1996, 2, 1), NOTE, EventKind.PREPAYMENT, D("100000"), "E", "k-E-note"),
+        (date(1996, 2, 1), ACCOUNT, EventKind.PAYMENT, D("400000"), "E (balance)", "k-E-revolver"),
     ]
 
 
