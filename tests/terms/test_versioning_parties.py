@@ -30,6 +30,7 @@ compliance:
       scope: {kind: covenant_breach, covenant: working-capital, test_date: 2002-08-31}
       from: 2002-10-31
       cite: D1 §5(a)
+      assumption: The waiver letter is not in the seeds; its date is assumed.
       note: Only this Event of Default.
   locations:
     vienna: {address: "Vienna, Ohio", cite: D1 §3(a)}
@@ -61,12 +62,13 @@ def test_each_party_defined_term_and_compliance_item_is_one_assertion() -> None:
         "from": date(2002, 10, 31),  # by its alias, as an amendment's change writes it
         "conditions": [],
         "cite": "D1 §5(a)",
+        "assumption": "The waiver letter is not in the seeds; its date is assumed.",
         "note": "Only this Event of Default.",
     }
     assert got == [
         Assertion(
             ("compliance", "waivers", "wc-08"), "set", waiver, eff, rec, "D1", "D1 §5(a)",
-            None, 10_000, "f1.yaml",
+            "The waiver letter is not in the seeds; its date is assumed.", 10_000, "f1.yaml",
         ),
         Assertion(
             ("compliance", "locations", "vienna"),
@@ -237,3 +239,24 @@ def test_a_term_set_without_a_citation_takes_the_amending_clause_alone() -> None
     )
     fee = resolve(assertions(NOTE, text), date(1996, 3, 1))["loans"]["cit-note"]["fee"]
     assert fee == {"value": {"amount": 7.5}, "cite": "A §2"}
+
+
+def test_a_document_that_changes_its_own_loan_terms_from_its_date() -> None:
+    # The CIT note stating its terms and, in the same file, replacing its margin from its own
+    # date: the change comes after what the file states, whatever the number of terms or
+    # the file's place among the others (the facility is the first term it states).
+    restated = NOTE + (
+        "changes:\n"
+        "  - {op: replace, path: loans.cit-note.rate.margin, value: 4%, effective: 1996-01-17,"
+        " cite: 003 ¶9}\n"
+        "  - {op: replace, path: loans.cit-note.facility, value: cit-facility-b,"
+        " effective: 1996-01-17, cite: 003 ¶10}\n"
+    )
+    empty = "document: {id: D0, title: Empty, kind: agreement, date: 1990-01-01}\n"
+    for texts in ((restated,), (empty, restated), (empty, empty, restated)):
+        rate = resolve(assertions(*texts), date(1996, 1, 17))["loans"]["cit-note"]["rate"]
+        assert rate["value"]["margin"] == "4%"
+        assert rate["cite"] == "003 ¶1; as amended by 003 ¶9"
+        # the first term the file states (its facility), replaced as a whole term
+        loan = resolve(assertions(*texts), date(1996, 1, 17))["loans"]["cit-note"]
+        assert loan["facility"] == {"value": "cit-facility-b", "cite": "003 ¶10"}
