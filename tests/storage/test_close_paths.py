@@ -20,7 +20,7 @@ import pytest
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.errors import LoanbookError
 from loanbook.ledger.lines import Account, LineKind
-from loanbook.storage.close import close_of_business, closed_through
+from loanbook.storage.close import RunReport, close_of_business, closed_through
 from loanbook.storage.importer import import_folder
 from loanbook.storage.postings import active
 from loanbook.storage.record import record_event
@@ -31,6 +31,9 @@ from tests.storage.test_record_checks import revolver_folder
 
 IMPORTED = datetime(2026, 1, 1, tzinfo=UTC)
 LPC = "congress-revolver-lpc"
+# What `loanbook run` prints for a note on an index the book has no fixings of (the CIT
+# book's rates files hold LIBOR-1M and PRIME).
+FAILURE = "rates: LIBOR-6M: unknown index 'LIBOR-6M' (known: LIBOR-1M, PRIME)"
 
 
 @pytest.fixture
@@ -247,4 +250,86 @@ def test_an_amendment_imported_later_corrects_the_loan(book: Store, tmp_path: Pa
         (date(1996, 1, 18), D("1218.30")),
         (date(1996, 1, 19), D("1218.30")),
         (date(1996, 1, 20), D("1218.29")),
+    ]
+
+
+def test_the_report_as_json_rounds_seconds_to_the_millisecond() -> None:
+    report = RunReport(date(1996, 1, 20), 0, 0, 0, 0, (), (), 1.23456)
+    assert report.as_json()["seconds"] == 1.235
+
+
+def note_copy(folder: Path, doc: str, loan: str) -> Path:
+    """The CIT note as another standalone note (no facility)."""
+    text = (CIT_BOOK / "003-cit-promissory-note.yaml").read_text()
+    text = text.replace('id: "003"', f'id: "{doc}"').replace("cit-note:", f"{loan}:")
+    text = text.replace("    facility:\n      value: cit-facility\n      cite: 003 ¶2\n", "")
+    folder.mkdir(parents=True)
+    (folder / f"{doc}.yaml").write_text(text)
+    return folder
+
+
+def test_a_failing_loan_in_the_report_as_json(book: Store, tmp_path: Path) -> None:
+    # A note on LIBOR-6M, an index with no fixings in the book: its run fails, the CIT note
+    # is posted (01-17, 01-18).
+    text = (CIT_BOOK / "003-cit-promissory-note.yaml").read_text()
+    text = text.replace('id: "003"', 'id: "T01"').replace("cit-note:", "early-note:")
+    text = text.replace("value: 1996-01-17", "value: 1995-06-01").replace("LIBOR-1M", "LIBOR-6M")
+    text = text.replace("    facility:\n      value: cit-facility\n      cite: 003 ¶2\n", "")
+    (tmp_path / "early").mkdir()
+    (tmp_path / "early" / "t01.yaml").write_text(text)
+    import_folder(book, tmp_path / "early")
+    got = close_of_business(book, date(1996, 1, 18)).as_json()
+    assert (got["loans"], got["loan_days"], got["postings"]) == (1, 2, 2)
+    assert got["failures"] == [{"loan": "early-note", "errors": [FAILURE]}]
+
+
+def seqs(store: Store, loan: str, day: date) -> list[int]:
+    return [p.seq for p in ledger(store, loan).postings if p.posted_on == day]
+
+
+def prepay(loan: str, day: date, key: str) -> LoanEvent:
+    return LoanEvent(day, loan, EventKind.PREPAYMENT, D("100000"), "pp", key)
+
+
+def test_corrections_number_their_postings_per_loan_and_day(book: Store, tmp_path: Path) -> None:
+    # A second note, the CIT note's twin. Both closed to 01-20 (one posting a day, seq 0).
+    # The twin corrected on 01-20 first: its postings there are numbered 0, 1, 2, ...; the
+    # CIT note's correction on the same day then starts at 1 (after its own posting), not
+    # after the twin's. Closed to 01-21 and corrected again there: from 1 again.
+    import_folder(book, note_copy(tmp_path / "twin", "T02", "twin-note"))
+    close_of_business(book, date(1996, 1, 20))
+    record_event(book, prepay("twin-note", date(1996, 1, 18), "pp-twin"))
+    close_of_business(book, date(1996, 1, 20))
+    twin = seqs(book, "twin-note", date(1996, 1, 20))
+    assert twin == list(range(len(twin))) and len(twin) > 2
+    record_event(book, prepay("cit-note", date(1996, 1, 18), "pp-1"))
+    close_of_business(book, date(1996, 1, 20))
+    cit = seqs(book, "cit-note", date(1996, 1, 20))
+    assert cit == list(range(len(cit))) and len(cit) > 2
+    close_of_business(book, date(1996, 1, 21))
+    assert seqs(book, "cit-note", date(1996, 1, 21)) == [0]
+    record_event(book, prepay("cit-note", date(1996, 1, 19), "pp-2"))
+    close_of_business(book, date(1996, 1, 21))
+    again = seqs(book, "cit-note", date(1996, 1, 21))
+    assert again == list(range(len(again))) and len(again) > 1
+
+
+def test_a_correction_on_a_day_with_no_posting_starts_at_zero(book: Store, tmp_path: Path) -> None:
+    # The revolving account closed to 2002-09-05 with nothing outstanding (no postings).
+    # Learned later: 1,000 advanced 09-02, at Prime 4.75% + 1.5% = 6.25% (the assumed
+    # pre-004 margin): 1,000 x 6.25% / 360 = 0.173611... a day; running totals 0.17, 0.35
+    # (0.347222...), 0.52 (0.520833...): 0.17, 0.18, 0.17, posted on 09-05 from seq 0.
+    import_folder(book, revolver_folder(tmp_path), IMPORTED)
+    close_of_business(book, date(2002, 9, 5), loans=[LPC])
+    assert ledger(book, LPC).postings == ()
+    record_event(book, LoanEvent(date(2002, 9, 2), LPC, EventKind.ADVANCE, D("1000"), "a", "a-1"))
+    close_of_business(book, date(2002, 9, 5), loans=[LPC])
+    assert [
+        (p.posted_on, p.seq, p.line.date, p.line.kind, p.line.amount)
+        for p in ledger(book, LPC).postings
+    ] == [
+        (date(2002, 9, 5), 0, date(2002, 9, 2), LineKind.ADVANCE, D("1000.00")),
+        (date(2002, 9, 5), 1, date(2002, 9, 3), LineKind.ACCRUAL, D("0.17")),
+        (date(2002, 9, 5), 2, date(2002, 9, 4), LineKind.ACCRUAL, D("0.18")),
+        (date(2002, 9, 5), 3, date(2002, 9, 5), LineKind.ACCRUAL, D("0.17")),
     ]
