@@ -38,6 +38,11 @@ class Module:
     files: tuple[str, ...]  # globs under src/, mutmut's only_mutate patterns
     tests: tuple[str, ...]  # the fast test selection run against its mutants
     pytest_args: tuple[str, ...] = ()  # e.g. -k to keep one database of the storage tests
+    # Functions whose mutants only a PostgreSQL test can kill (the selection runs on SQLite),
+    # and those tests: with ``--pg`` each surviving mutant of these functions is applied by
+    # hand to the scratch copy and the tests run against it on PostgreSQL.
+    pg_functions: tuple[str, ...] = ()
+    pg_tests: tuple[str, ...] = ()
 
 
 MODULES = (
@@ -69,7 +74,11 @@ MODULES = (
     Module(
         "terms-versioning",
         ("src/loanbook/terms/versioning.py",),
-        ("tests/terms/test_versioning_unit.py", "tests/terms/test_amendment_ops.py"),
+        (
+            "tests/terms/test_versioning_unit.py",
+            "tests/terms/test_versioning_parties.py",
+            "tests/terms/test_amendment_ops.py",
+        ),
     ),
     Module(
         "engine",
@@ -100,22 +109,43 @@ MODULES = (
             "tests/revolving/test_revolver.py",
             "tests/revolving/test_borrowing_base_rules.py",
             "tests/revolving/test_revolver_parts.py",
+            "tests/revolving/test_eurodollar_paths.py",
+            "tests/revolving/test_certificate_rules.py",
+            "tests/revolving/test_proceeds_parts.py",
         ),
         ("-k", "not example_book"),
     ),
     # The storage tests run on SQLite only here (PostgreSQL doubles the time), and without
-    # the ones that start other processes (those import the unmutated package).
+    # the ones that start other processes (those import the unmutated package). The
+    # PostgreSQL-only paths of record.py (the per-loan lock, the PostgreSQL insert) are
+    # checked by applying their mutants by hand (``--pg-mutants``, see benchmarks/README.md).
     Module(
         "storage-record",
         ("src/loanbook/storage/record.py",),
-        ("tests/storage/test_events.py", "tests/storage/test_record_races.py"),
-        ("-k", "sqlite and not two_run"),
+        (
+            "tests/storage/test_events.py",
+            "tests/storage/test_record_races.py",
+            "tests/storage/test_record_checks.py",
+        ),
+        ("-k", "not postgresql and not two_run"),
+        ("lock_loans", "_insert_ignoring_duplicates"),
+        (
+            "tests/storage/test_record_races.py::"
+            "test_concurrent_prepayments_are_serialized_per_loan[postgresql]",
+            "tests/storage/test_record_races.py::"
+            "test_a_racing_writer_with_other_content_under_the_same_key_is_refused[postgresql]",
+        ),
     ),
+    # A few days of the CIT note (and the revolver's accounts) per run: test_close.py's runs
+    # of a year take minutes per mutant here.
     Module(
         "storage-close",
         ("src/loanbook/storage/close.py",),
-        ("tests/storage/test_close.py", "tests/storage/test_cli_store.py"),
-        ("-k", "sqlite"),
+        (
+            "tests/storage/test_close_paths.py",
+            "tests/storage/test_close.py::test_a_loan_that_fails_is_reported_and_the_others_posted",
+        ),
+        ("-k", "not postgresql"),
     ),
 )
 BY_NAME = {m.name: m for m in MODULES}
@@ -218,7 +248,56 @@ def where(diff: str, name: str) -> tuple[str, int]:
     return path, begin + 1
 
 
-def run_module(module: Module, jobs: int, mutmut: str, collect_only: bool) -> dict[str, object]:
+def function_of(name: str) -> str:
+    """The function a mutant changes (``x_<function>__mutmut_<n>``, methods ``xǁClassǁm``)."""
+    function = name.rsplit("__mutmut_", 1)[0].rsplit(".", 1)[-1]
+    return function.split("ǁ")[-1].removeprefix("x_")
+
+
+def pg_check(module: Module, work: Path, mutmut: str, names: list[str]) -> dict[str, str]:
+    """Apply each mutant by hand to the scratch copy's source and run the module's PostgreSQL
+    tests against it: "killed" when a test fails, "survived" when they pass."""
+    out: dict[str, str] = {}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(work / "src"),
+        "LOANBOOK_TEST_POSTGRES_URL": os.environ.get(
+            "LOANBOOK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        ),
+    }
+    for name in names:
+        for pattern in module.files:
+            for path in ROOT.glob(pattern):
+                shutil.copy(path, work / path.relative_to(ROOT))
+        subprocess.run([mutmut, "apply", name], cwd=work, check=True, capture_output=True)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-x",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "no:randomly",
+                *module.pg_tests,
+            ],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        out[name] = {0: "survived", 1: "killed"}.get(proc.returncode, f"error {proc.returncode}")
+    for pattern in module.files:  # the scratch copy as it was
+        for path in ROOT.glob(pattern):
+            shutil.copy(path, work / path.relative_to(ROOT))
+    return out
+
+
+def run_module(
+    module: Module, jobs: int, mutmut: str, collect_only: bool, pg: bool = False
+) -> dict[str, object]:
     work = ROOT / ".mutate" / module.name
     seconds = 0.0
     exit_code = 0
@@ -253,6 +332,15 @@ def run_module(module: Module, jobs: int, mutmut: str, collect_only: bool) -> di
     (work / "survivors.txt").write_text("".join(lines))
     killed = counts.get("killed", 0) + counts.get("caught by type check", 0)
     total = sum(counts.values())
+    on_pg: dict[str, str] = {}
+    if pg and module.pg_functions:
+        on_pg = pg_check(
+            module, work, mutmut, [n for n in alive if function_of(n) in module.pg_functions]
+        )
+        for s in survivors:
+            if s["name"] in on_pg:
+                s["postgresql"] = on_pg[s["name"]]
+    pg_killed = sum(1 for v in on_pg.values() if v == "killed")
     return {
         "module": module.name,
         "files": list(module.files),
@@ -260,6 +348,8 @@ def run_module(module: Module, jobs: int, mutmut: str, collect_only: bool) -> di
         "total": total,
         "killed": killed,
         "score": round(100 * killed / total, 1) if total else None,
+        "killed_on_postgresql": pg_killed,
+        "score_with_postgresql": round(100 * (killed + pg_killed) / total, 1) if total else None,
         "counts": dict(counts),
         "seconds": round(seconds),
         "survivors": survivors,
@@ -278,6 +368,11 @@ def markdown(summary: dict[str, object]) -> str:
         f"- tests: {', '.join(summary['tests'])}",  # type: ignore[arg-type]
         f"- outcomes: {summary['counts']}",
     ]
+    if summary.get("killed_on_postgresql"):
+        out.append(
+            f"- killed on PostgreSQL by hand (`--pg`): {summary['killed_on_postgresql']}, "
+            f"score with them {summary['score_with_postgresql']}%"
+        )
     by_file: dict[str, list[str]] = {}
     for s in survivors:
         function = s["name"].rsplit("__mutmut_", 1)[0].rsplit(".", 1)[-1]
@@ -295,18 +390,30 @@ def main() -> int:
     parser.add_argument(
         "--collect-only", action="store_true", help="report on the last run, do not run again"
     )
+    parser.add_argument(
+        "--pg",
+        action="store_true",
+        help="apply the survivors of PostgreSQL-only functions by hand, run PostgreSQL tests",
+    )
     args = parser.parse_args()
     mutmut = str(Path(sys.executable).parent / "mutmut")
     unknown = [m for m in args.modules if m not in BY_NAME]
     if unknown:
         parser.error(f"unknown modules {unknown}; known: {', '.join(BY_NAME)}")
     for name in args.modules:
-        summary = run_module(BY_NAME[name], args.jobs, mutmut, args.collect_only)
+        summary = run_module(BY_NAME[name], args.jobs, mutmut, args.collect_only, args.pg)
         summary_path = ROOT / ".mutate" / name / "summary.json"
         summary_path.write_text(json.dumps(summary, indent=2))
         print(
             f"{name}: {summary['killed']}/{summary['total']} killed ({summary['score']}%) "
-            f"in {summary['seconds']} s; survivors in .mutate/{name}/survivors.txt",
+            f"in {summary['seconds']} s"
+            + (
+                f"; {summary['killed_on_postgresql']} more on PostgreSQL by hand "
+                f"({summary['score_with_postgresql']}%)"
+                if summary["killed_on_postgresql"]
+                else ""
+            )
+            + f"; survivors in .mutate/{name}/survivors.txt",
             flush=True,
         )
         if args.report:
