@@ -407,11 +407,11 @@ def status(
     errors: list[str] = []
     for s in result.loans:
         data = s.as_json()
-        if s.statement is None:
+        p = s.position
+        if p is None:
             rows.append([s.loan, "error", "", "", "", data["closed_through"] or ""])
             errors.append(f"{s.loan}: {s.error}")
             continue
-        p = s.statement.position
         rows.append(
             [
                 s.loan,
