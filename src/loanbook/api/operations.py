@@ -312,7 +312,9 @@ class Operations:
                 [FieldProblem("facility", "availability applies to a revolving facility")],
             )
         with problems():
-            return services.availability(view.book, facility, as_of, view.known_on)
+            return services.availability(
+                view.facility_book(facility), facility, as_of, view.known_on
+            )
 
     def commitment(
         self, user: User, facility: str, as_of: date, known_on: KnownOn = None

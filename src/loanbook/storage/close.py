@@ -1,10 +1,12 @@
 """Close of business: ``loanbook run --to DATE`` posts every loan, day by day, exactly once.
 
 For each loan the engine runs once to the last day (daily accruals), with what the book knows
-now. Day by day, each loan's postings for that day and a ``closes`` row saying so are
-committed together, a batch of loans per transaction; the primary key (loan, posted_on, seq)
-refuses any posting twice. A run killed at any point loses only its open transaction, and
-the next run starts after the last closed day: nothing is posted twice, nothing is missed.
+now. Loans are taken a batch at a time (so memory holds one batch's lines, not the book's):
+the batch is planned, then, day by day, each loan's postings for that day and a ``closes`` row
+saying so are committed together, the batch's loans in one transaction, rows written many per
+statement (``storage.bulk``); the primary key (loan, posted_on, seq) refuses any posting twice.
+A run killed at any point loses only its open transaction, and the next run starts after each
+loan's last closed day: nothing is posted twice, nothing is missed.
 
 When the book has learned something since a loan was last closed (a backdated payment, a
 retroactive amendment, a fixing), the next day it closes first compares everything posted so
@@ -15,20 +17,24 @@ them). Closing a day already closed only posts such corrections.
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 
 from loanbook.engine.events import EventKind
 from loanbook.errors import Issue, LoanbookError
 from loanbook.ledger.lines import LedgerLine
-from loanbook.storage.postings import StoredPosting, active, load_postings, reversal, rows_of
-from loanbook.storage.schema import CloseRow, DocumentRow, EntryRow, EventRow, FixingRow, PostingRow
+from loanbook.storage.bulk import BulkInsert
+from loanbook.storage.db import WRITE
+from loanbook.storage.postings import StoredPosting, active, cents, load_postings, reversal
+from loanbook.storage.schema import CloseRow, DocumentRow, EventRow, FixingRow, PostingRow
 from loanbook.storage.store import Store, Watermark, now
 from loanbook.storage.view import BookView
 
@@ -109,6 +115,7 @@ class RunReport:
     corrected_loans: tuple[str, ...]
     failures: tuple[tuple[str, tuple[Issue, ...]], ...]
     seconds: float
+    write_seconds: float = 0.0  # of ``seconds``, inside the write transactions
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -122,6 +129,7 @@ class RunReport:
                 {"loan": loan, "errors": [str(i) for i in issues]} for loan, issues in self.failures
             ],
             "seconds": round(self.seconds, 3),
+            "write_seconds": round(self.write_seconds, 3),
         }
 
 
@@ -186,24 +194,28 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
+def _days_to_close(
+    view: BookView, loan: str, to: date, known: Knowledge, state: LoanState | None
+) -> list[date]:
+    """The days a run to ``to`` closes for ``loan`` (its last closed day again when the book
+    has learned something since: the corrections are posted on it)."""
+    if state is None:
+        start = view.start_of(loan)
+        return _days(start, to) if start <= to else []
+    if state.day < to:
+        return _days(state.day + timedelta(days=1), to)
+    return [state.day] if not state.knowledge.same_inputs(known) else []
+
+
 def _plan_loan(
     conn: Connection,
     view: BookView,
     loan: str,
-    to: date,
+    days: list[date],
     known: Knowledge,
     state: LoanState | None,
-) -> _Plan | None:
-    start = view.start_of(loan)
+) -> _Plan:
     changed = state is not None and not state.knowledge.same_inputs(known)
-    if state is None:
-        days = _days(start, to) if start <= to else []
-    elif state.day < to:
-        days = _days(state.day + timedelta(days=1), to)
-    else:
-        days = [state.day] if changed else []
-    if not days:
-        return None
     horizon = days[-1]
     lines = view.run(loan, horizon, daily=True).lines
     plan = _Plan(loan, known, days)
@@ -256,86 +268,149 @@ def close_of_business(
         per_loan, base = knowledge_now(conn, upto)
         states = last_closes(conn)
         view = store.view(conn, upto=upto)
-        plans: list[_Plan] = []
-        failures: list[tuple[str, tuple[Issue, ...]]] = []
-        for loan in loans if loans is not None else view.loans:
-            try:
-                plan = _plan_loan(conn, view, loan, to, per_loan.get(loan, base), states.get(loan))
-            except LoanbookError as exc:
-                failures.append((loan, exc.issues))
-                continue
-            if plan is not None:
-                plans.append(plan)
-    schedule: dict[date, list[_Plan]] = defaultdict(list)
-    for plan in plans:
-        for day in plan.days:
-            schedule[day].append(plan)
-    total = sum(len(p.days) for p in plans)
+    failures: list[tuple[str, tuple[Issue, ...]]] = []
+    todo: list[tuple[str, list[date]]] = []
+    for loan in loans if loans is not None else view.loans:
+        try:
+            days = _days_to_close(view, loan, to, per_loan.get(loan, base), states.get(loan))
+        except LoanbookError as exc:
+            failures.append((loan, exc.issues))
+            continue
+        if days:
+            todo.append((loan, days))
+    total = sum(len(days) for _, days in todo)
     done = postings = reversals = 0
+    corrected: list[str] = []
+    planned: list[str] = []
     if on_progress:
         on_progress(0, total)
-    for day in sorted(schedule):
-        todo = schedule[day]
+    writer = _Writer(store)
+    with writer.connection() as out:
         for i in range(0, len(todo), batch):
-            chunk = todo[i : i + batch]
-            n, r = _commit_day(store, day, chunk)
-            postings += n
-            reversals += r
-            done += len(chunk)
-            if on_progress:
-                on_progress(done, total)
-    corrected = tuple(p.loan for p in plans if any(ref for _, ref in p.first))
+            plans: list[_Plan] = []
+            with store.read() as conn:  # a batch at a time: memory holds one batch's lines
+                for loan, days in todo[i : i + batch]:
+                    known = per_loan.get(loan, base)
+                    try:
+                        plans.append(_plan_loan(conn, view, loan, days, known, states.get(loan)))
+                    except LoanbookError as exc:
+                        failures.append((loan, exc.issues))
+            planned.extend(p.loan for p in plans)
+            corrected.extend(p.loan for p in plans if any(ref for _, ref in p.first))
+            schedule: dict[date, list[_Plan]] = defaultdict(list)
+            for plan in plans:
+                for day in plan.days:
+                    schedule[day].append(plan)
+            for day in sorted(schedule):
+                n, r = writer.commit_day(out, day, schedule[day])
+                postings += n
+                reversals += r
+                done += len(schedule[day])
+                if on_progress:
+                    on_progress(done, total)
+    ran = set(planned)
     return RunReport(
         to,
-        len(plans),
-        total,
+        len(planned),
+        sum(len(days) for loan, days in todo if loan in ran),
         postings,
         reversals,
-        corrected,
+        tuple(corrected),
         tuple(failures),
         (now() - started).total_seconds(),
+        writer.seconds,
     )
 
 
-def _commit_day(store: Store, day: date, plans: list[_Plan]) -> tuple[int, int]:
-    """One transaction: the day's postings of a batch of loans, and their closes."""
-    stamp = now()
-    posting_rows: list[dict[str, Any]] = []
-    entry_rows: list[dict[str, Any]] = []
-    close_rows: list[dict[str, Any]] = []
-    reversals = 0
-    for plan in plans:
-        seq = plan.first_seq if day == plan.days[0] else 0
-        for line, reverses in plan.postings(day):
-            posting, entries = rows_of(plan.loan, day, seq, line, stamp, reverses)
-            posting_rows.append(posting)
-            entry_rows.extend(entries)
-            reversals += reverses is not None
-            seq += 1
-        close_rows.append(
-            {
-                "loan": plan.loan,
-                "day": day,
-                **dict(zip(FIELDS, plan.knowledge.as_row(), strict=True)),
-                "closed_at": stamp,
-            }
-        )
-    try:
-        with store.write() as conn:
-            if posting_rows:
-                conn.execute(insert(PostingRow), posting_rows)
-                conn.execute(insert(EntryRow), entry_rows)
-            conn.execute(insert(CloseRow), close_rows)
-    except IntegrityError:
-        raise LoanbookError(
-            Issue(
-                store.name,
-                "run",
-                f"another run closed {day} for some of these loans meanwhile; nothing of this "
-                "batch was posted; run again to continue",
-            )
-        ) from None
-    return len(posting_rows), reversals
+POSTING_COLUMNS = (
+    "loan",
+    "posted_on",
+    "seq",
+    "date",
+    "kind",
+    "event",
+    "term",
+    "cite",
+    "component",
+    "memo",
+    "reverses_on",
+    "reverses_seq",
+    "posted_at",
+)
+ENTRY_COLUMNS = ("loan", "posted_on", "seq", "leg", "side", "account", "amount_cents")
+CLOSE_COLUMNS = ("loan", "day", *FIELDS, "closed_at")
+
+
+class _Writer:
+    """The write side of a run: one connection, a transaction per (day, batch of loans)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        dialect = store.engine.dialect
+        tables = PostingRow.metadata.tables
+        self.postings = BulkInsert(dialect, tables["postings"], POSTING_COLUMNS)
+        self.entries = BulkInsert(dialect, tables["entries"], ENTRY_COLUMNS)
+        self.closes = BulkInsert(dialect, tables["closes"], CLOSE_COLUMNS)
+        self.seconds = 0.0
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        with self.store.engine.connect() as conn:
+            yield conn.execution_options(**{WRITE: True})
+
+    def commit_day(self, conn: Connection, day: date, plans: list[_Plan]) -> tuple[int, int]:
+        """One transaction: the day's postings of a batch of loans, and their closes."""
+        started = time.perf_counter()
+        stamp = now()
+        posting_rows: list[tuple[Any, ...]] = []
+        entry_rows: list[tuple[Any, ...]] = []
+        close_rows: list[tuple[Any, ...]] = []
+        reversals = 0
+        for plan in plans:
+            seq = plan.first_seq if day == plan.days[0] else 0
+            loan = plan.loan
+            for line, reverses in plan.postings(day):
+                where = f"{loan}: {line.event or line.kind.value} on {line.date}"
+                amount = cents(line.amount, where)
+                posting_rows.append(
+                    (
+                        loan,
+                        day,
+                        seq,
+                        line.date,
+                        line.kind.value,
+                        line.event,
+                        line.term,
+                        line.cite,
+                        line.component,
+                        line.memo,
+                        reverses[0] if reverses else None,
+                        reverses[1] if reverses else None,
+                        stamp,
+                    )
+                )
+                entry_rows.append((loan, day, seq, 0, "debit", line.debit.value, amount))
+                entry_rows.append((loan, day, seq, 1, "credit", line.credit.value, amount))
+                reversals += reverses is not None
+                seq += 1
+            close_rows.append((loan, day, *plan.knowledge.as_row(), stamp))
+        try:
+            with conn.begin():
+                self.postings.execute(conn, posting_rows)
+                self.entries.execute(conn, entry_rows)
+                self.closes.execute(conn, close_rows)
+        except IntegrityError:
+            raise LoanbookError(
+                Issue(
+                    self.store.name,
+                    "run",
+                    f"another run closed {day} for some of these loans meanwhile; nothing of "
+                    "this batch was posted; run again to continue",
+                )
+            ) from None
+        finally:
+            self.seconds += time.perf_counter() - started
+        return len(posting_rows), reversals
 
 
 def closed_through(store: Store) -> dict[str, date]:
