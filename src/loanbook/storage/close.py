@@ -362,6 +362,15 @@ class _Writer:
         """One transaction: the day's postings of a batch of loans, and their closes."""
         started = time.perf_counter()
         stamp = now()
+        # values in the driver's form, converted once: the day and the stamp here, value
+        # dates through the memo (``storage.bulk``)
+        p_day, p_stamp = (
+            self.postings.value("posted_on", day),
+            self.postings.value("posted_at", stamp),
+        )
+        e_day = self.entries.value("posted_on", day)
+        c_day, c_stamp = self.closes.value("day", day), self.closes.value("closed_at", stamp)
+        value_date = self.postings.value
         posting_rows: list[tuple[Any, ...]] = []
         entry_rows: list[tuple[Any, ...]] = []
         close_rows: list[tuple[Any, ...]] = []
@@ -370,30 +379,32 @@ class _Writer:
             seq = plan.first_seq if day == plan.days[0] else 0
             loan = plan.loan
             for line, reverses in plan.postings(day):
-                where = f"{loan}: {line.event or line.kind.value} on {line.date}"
-                amount = cents(line.amount, where)
+                try:
+                    amount = cents(line.amount, loan)
+                except LoanbookError:  # again, naming the line (built only when needed)
+                    amount = cents(line.amount, f"{loan}: {line.event or line.kind} on {line.date}")
                 posting_rows.append(
                     (
                         loan,
-                        day,
+                        p_day,
                         seq,
-                        line.date,
+                        value_date("date", line.date),
                         line.kind.value,
                         line.event,
                         line.term,
                         line.cite,
                         line.component,
                         line.memo,
-                        reverses[0] if reverses else None,
+                        value_date("reverses_on", reverses[0]) if reverses else None,
                         reverses[1] if reverses else None,
-                        stamp,
+                        p_stamp,
                     )
                 )
-                entry_rows.append((loan, day, seq, 0, "debit", line.debit.value, amount))
-                entry_rows.append((loan, day, seq, 1, "credit", line.credit.value, amount))
+                entry_rows.append((loan, e_day, seq, 0, "debit", line.debit.value, amount))
+                entry_rows.append((loan, e_day, seq, 1, "credit", line.credit.value, amount))
                 reversals += reverses is not None
                 seq += 1
-            close_rows.append((loan, day, *plan.knowledge.as_row(), stamp))
+            close_rows.append((loan, c_day, *plan.knowledge.as_row(), c_stamp))
         try:
             with conn.begin():
                 self.postings.execute(conn, posting_rows)
