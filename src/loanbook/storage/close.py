@@ -17,10 +17,11 @@ them). Closing a day already closed only posts such corrections.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -32,13 +33,13 @@ from loanbook.engine.events import EventKind
 from loanbook.errors import Issue, LoanbookError
 from loanbook.ledger.lines import LedgerLine
 from loanbook.storage.bulk import BulkInsert
-from loanbook.storage.db import WRITE
 from loanbook.storage.postings import StoredPosting, active, cents, load_postings, reversal
 from loanbook.storage.schema import CloseRow, DocumentRow, EventRow, FixingRow, PostingRow
 from loanbook.storage.store import Store, Watermark, now
 from loanbook.storage.view import BookView
 
 BATCH = 500  # loans per transaction (per day)
+QUEUED = 8  # transactions planned ahead of the writer at most
 Progress = Callable[[int, int], None]  # (loan-days done now, loan-days in all)
 
 
@@ -279,16 +280,16 @@ def close_of_business(
         if days:
             todo.append((loan, days))
     total = sum(len(days) for _, days in todo)
-    done = postings = reversals = 0
     corrected: list[str] = []
     planned: list[str] = []
     if on_progress:
         on_progress(0, total)
-    writer = _Writer(store)
-    with writer.connection() as out:
+    writer = _Writer(store, on_progress, total)
+    writer.start()
+    try:
         for i in range(0, len(todo), batch):
             plans: list[_Plan] = []
-            with store.read() as conn:  # a batch at a time: memory holds one batch's lines
+            with store.read() as conn:  # a batch at a time: memory holds a few batches' lines
                 for loan, days in todo[i : i + batch]:
                     known = per_loan.get(loan, base)
                     try:
@@ -302,19 +303,18 @@ def close_of_business(
                 for day in plan.days:
                     schedule[day].append(plan)
             for day in sorted(schedule):
-                n, r = writer.commit_day(out, day, schedule[day])
-                postings += n
-                reversals += r
-                done += len(schedule[day])
-                if on_progress:
-                    on_progress(done, total)
+                writer.put(day, schedule[day])
+    except BaseException:
+        writer.abort()  # the transaction being written ends as it would have; no other
+        raise
+    writer.finish()
     ran = set(planned)
     return RunReport(
         to,
         len(planned),
         sum(len(days) for loan, days in todo if loan in ran),
-        postings,
-        reversals,
+        writer.postings,
+        writer.reversals,
         tuple(corrected),
         tuple(failures),
         (now() - started).total_seconds(),
@@ -342,21 +342,73 @@ CLOSE_COLUMNS = ("loan", "day", *FIELDS, "closed_at")
 
 
 class _Writer:
-    """The write side of a run: one connection, a transaction per (day, batch of loans)."""
+    """The write side of a run, in a thread of its own so that the database's work (and, on
+    PostgreSQL, the server's) overlaps the engine's: one connection, a transaction per (day,
+    batch of loans), committed in the order they are put. A few are queued at most, so memory
+    holds the batch being planned and the one being written. The first error stops it (nothing
+    more is committed) and is raised again by ``put`` or ``finish`` in the caller's thread."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, on_progress: Progress | None, total: int) -> None:
         self.store = store
-        dialect = store.engine.dialect
+        self.on_progress = on_progress
+        self.total = total
         tables = PostingRow.metadata.tables
-        self.postings = BulkInsert(dialect, tables["postings"], POSTING_COLUMNS)
+        dialect = store.engine.dialect
+        self.postings_table = BulkInsert(dialect, tables["postings"], POSTING_COLUMNS)
         self.entries = BulkInsert(dialect, tables["entries"], ENTRY_COLUMNS)
         self.closes = BulkInsert(dialect, tables["closes"], CLOSE_COLUMNS)
         self.seconds = 0.0
+        self.postings = self.reversals = self.done = 0
+        self._queue: queue.Queue[tuple[date, list[_Plan]] | None] = queue.Queue(QUEUED)
+        self._error: BaseException | None = None
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="close-of-business", daemon=True)
 
-    @contextmanager
-    def connection(self) -> Iterator[Connection]:
-        with self.store.engine.connect() as conn:
-            yield conn.execution_options(**{WRITE: True})
+    def start(self) -> None:
+        self._thread.start()
+
+    def put(self, day: date, plans: list[_Plan]) -> None:
+        self._offer((day, plans))
+        if self._error is not None:
+            raise self._error
+
+    def finish(self) -> None:
+        """Wait for every queued transaction, then raise the writer's error, if any."""
+        self._offer(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def abort(self) -> None:
+        """The caller is failing: commit nothing more, wait for the writer to stop."""
+        self._stop = True
+        self._offer(None)
+        self._thread.join()
+
+    def _offer(self, item: tuple[date, list[_Plan]] | None) -> None:
+        while self._thread.is_alive():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _run(self) -> None:
+        try:
+            with self.store.writer() as conn:
+                while not self._stop:
+                    item = self._queue.get()
+                    if item is None or self._stop:
+                        return
+                    day, plans = item
+                    n, r = self.commit_day(conn, day, plans)
+                    self.postings += n
+                    self.reversals += r
+                    self.done += len(plans)
+                    if self.on_progress:
+                        self.on_progress(self.done, self.total)
+        except BaseException as exc:  # handed to the caller's thread
+            self._error = exc
 
     def commit_day(self, conn: Connection, day: date, plans: list[_Plan]) -> tuple[int, int]:
         """One transaction: the day's postings of a batch of loans, and their closes."""
@@ -365,12 +417,12 @@ class _Writer:
         # values in the driver's form, converted once: the day and the stamp here, value
         # dates through the memo (``storage.bulk``)
         p_day, p_stamp = (
-            self.postings.value("posted_on", day),
-            self.postings.value("posted_at", stamp),
+            self.postings_table.value("posted_on", day),
+            self.postings_table.value("posted_at", stamp),
         )
         e_day = self.entries.value("posted_on", day)
         c_day, c_stamp = self.closes.value("day", day), self.closes.value("closed_at", stamp)
-        value_date = self.postings.value
+        value_date = self.postings_table.value
         posting_rows: list[tuple[Any, ...]] = []
         entry_rows: list[tuple[Any, ...]] = []
         close_rows: list[tuple[Any, ...]] = []
@@ -406,8 +458,8 @@ class _Writer:
                 seq += 1
             close_rows.append((loan, c_day, *plan.knowledge.as_row(), c_stamp))
         try:
-            with conn.begin():
-                self.postings.execute(conn, posting_rows)
+            with self.store.write_on(conn):
+                self.postings_table.execute(conn, posting_rows)
                 self.entries.execute(conn, entry_rows)
                 self.closes.execute(conn, close_rows)
         except IntegrityError:
