@@ -272,7 +272,17 @@ def main(argv: list[str] | None = None) -> int:
         help="PostgreSQL URL (a scratch schema is created and dropped)",
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--generate",
+        type=Path,
+        metavar="DIR",
+        help="only write the book folder to DIR (for `loanbook import` and `run` by hand, e.g. "
+        "to measure a run's peak memory); prints the last day to close",
+    )
     args = parser.parse_args(argv)
+    if args.generate is not None:
+        print(generate(args.generate, args.loans, args.days).isoformat())
+        return 0
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     results = []
     for kind in kinds:

@@ -277,6 +277,8 @@ def close_of_business(
         except LoanbookError as exc:
             failures.append((loan, exc.issues))
             continue
+        finally:
+            view.release(loan)  # memory: built again, for its batch, when the loan is run
         if days:
             todo.append((loan, days))
     total = sum(len(days) for _, days in todo)
@@ -296,6 +298,8 @@ def close_of_business(
                         plans.append(_plan_loan(conn, view, loan, days, known, states.get(loan)))
                     except LoanbookError as exc:
                         failures.append((loan, exc.issues))
+                    finally:
+                        view.release(loan)
             planned.extend(p.loan for p in plans)
             corrected.extend(p.loan for p in plans if any(ref for _, ref in p.first))
             schedule: dict[date, list[_Plan]] = defaultdict(list)

@@ -154,6 +154,11 @@ class BookView:
         found = sorted(accounts.values())
         return self.loan_book(found[0]) if found else self._terms_book
 
+    def release(self, loan: str) -> None:
+        """Forget ``loan``'s small book (and the terms it resolved): close of business runs
+        each loan once, and a book of 100,000 loans need not keep 100,000 of them."""
+        self._projections.pop(loan, None)
+
     def events_of(self, loan: str) -> tuple[LoanEvent, ...]:
         return tuple(self._by_loan.get(loan, ()))
 
