@@ -71,3 +71,14 @@ def test_bulk_rows_are_stored_as_insert_stores_them(store: Store) -> None:
     with pytest.raises(IntegrityError):
         _bulk(store, "postings", POSTING_COLUMNS, moved[:1])
     assert len(_raw(store, "postings")) == 4
+
+
+def test_more_rows_than_one_statement_holds(store: Store) -> None:
+    # one executemany of 2,500 rows (a transaction of close of business holds about 1,700)
+    rows = [("n-9", *POSTINGS[0][1:2], seq, *POSTINGS[0][3:]) for seq in range(2_500)]
+    _bulk(store, "postings", POSTING_COLUMNS, rows)
+    with store.read() as conn:
+        found = conn.execute(
+            text("SELECT count(*), min(seq), max(seq) FROM postings WHERE loan = 'n-9'")
+        ).one()
+    assert tuple(found) == (2_500, 0, 2_499)
