@@ -33,6 +33,7 @@ from loanbook.terms.versioning import Assertion, assertions_of, resolve
 
 FAR_FUTURE = date(9999, 12, 31)
 _STATES_KEPT = 512  # resolved states kept per book (most recently used)
+_RUNS_KEPT = 8  # facility runs kept per book (each holds every account's lines)
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,35 @@ class Book:
             found = self._applied[known_on] = derive(events, outstanding)
         return found
 
+    @cached_property
+    def _facility_runs(
+        self,
+    ) -> OrderedDict[tuple[str, date, date | None, bool], dict[str, LoanResult]]:
+        return OrderedDict()
+
+    def _run_facility(
+        self, facility: str, until: date, known_on: date | None, daily: bool
+    ) -> dict[str, LoanResult]:
+        """Every account of a revolving facility, run once per (until, known_on, daily) and
+        shared: the revolver replays the facility day by day from its start, and one run
+        gives every account's result (a statement of each account, availability, status)."""
+        key = (facility, until, known_on, daily)
+        found = self._facility_runs.get(key)
+        if found is not None:
+            self._facility_runs.move_to_end(key)
+            return found
+        hist = self.revolver_history(facility, known_on)
+        accounts = set(hist.latest.accounts.values())
+        events = tuple(e for e in self.applied_events(known_on) if e.loan in accounts)
+        _runnable(events)
+        found = run_facility(
+            hist, self.certificates(known_on), events, self.market_with_fixings(), until, daily
+        )
+        self._facility_runs[key] = found
+        if len(self._facility_runs) > _RUNS_KEPT:
+            self._facility_runs.popitem(last=False)
+        return found
+
     def market_with_fixings(self) -> Market:
         """The market plus fixings recorded as events (amount in percent)."""
         recorded = [
@@ -282,19 +312,7 @@ class Book:
         )
         facility = self.revolver_of(loan, known_on)
         if facility is not None:  # revolving loan accounts run daily, facility-wide
-            hist = self.revolver_history(facility, known_on)
-            accounts = set(hist.latest.accounts.values())
-            events = tuple(e for e in self.applied_events(known_on) if e.loan in accounts)
-            _runnable(events)
-            results = run_facility(
-                hist,
-                self.certificates(known_on),
-                events,
-                self.market_with_fixings(),
-                until,
-                daily,
-            )
-            return results[loan]
+            return self._run_facility(facility, until, known_on, daily)[loan]
         return run_loan(
             self.history(loan, known_on),
             self.events_for(loan, known_on),

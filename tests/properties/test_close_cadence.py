@@ -17,6 +17,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN
@@ -193,22 +195,25 @@ def _run(store: Store, to: date, kill: tuple[int, bool] | None) -> None:
         if done >= after and total:
             raise Killed
 
-    original = store.write
-    if inside:  # the next transaction fails before it commits
+    original = store.write_on
+    if inside:  # the next transaction fails before it commits (its rows written, then undone)
 
-        def write():  # type: ignore[no-untyped-def]
-            if calls.append(1) or len(calls) > after:
-                raise Killed
-            return original()
+        @contextmanager
+        def write_on(conn: Connection) -> Iterator[Connection]:
+            calls.append(1)
+            with original(conn):
+                yield conn
+                if len(calls) > after:
+                    raise Killed
 
         calls: list[int] = []
-        store.write = write  # type: ignore[method-assign]
+        store.write_on = write_on  # type: ignore[method-assign]
     try:
         close_of_business(store, to, progress, batch=1)
     except Killed:
         pass
     finally:
-        store.write = original  # type: ignore[method-assign]
+        store.write_on = original  # type: ignore[method-assign]
 
 
 @settings(

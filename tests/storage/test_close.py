@@ -49,10 +49,10 @@ def test_run_posts_every_day_as_the_engine_says(book: Store) -> None:
     assert _lines(book, LineKind.ACCRUAL, date(1996, 1, 18)) == [Decimal("1091.77")]
     # interest payable 1996-04-30 (the CIT remittance 205,768.21 = 94,893.75 + 110,874.46)
     assert _lines(book, LineKind.INTEREST_DUE, date(1996, 4, 30)) == [Decimal("110874.46")]
-    st = status(book, END).loans[0].statement
-    assert st is not None
+    now = status(book, END).loans[0]
+    assert now.position is not None and now.source == "postings"  # closed through END
     # nine installments paid: 4,554,900.00 - 9 x 94,893.75
-    assert st.position.principal_outstanding == Decimal("3700856.25")
+    assert now.position.principal_outstanding == Decimal("3700856.25")
     bal = ledger(book, "cit-note").balances
     assert bal[Account.PRINCIPAL_RECEIVABLE] + bal.get(Account.PRINCIPAL_DUE, Decimal(0)) == (
         Decimal("3700856.25")
@@ -106,11 +106,11 @@ def test_a_backdated_prepayment_is_corrected_and_the_old_view_kept(book: Store) 
     result = check(book)
     assert result.ok and result.pending == [] and not result.replay_mismatches
     # The view before the book learned of it: status and ledger as known on that day
-    now_st = status(book, END).loans[0].statement
-    old_st = status(book, END, known_on=date(2026, 1, 15)).loans[0].statement
+    now_st = status(book, END).loans[0].position
+    old_st = status(book, END, known_on=date(2026, 1, 15)).loans[0].position
     assert now_st is not None and old_st is not None
-    assert old_st.position.principal_outstanding == Decimal("3700856.25")
-    assert now_st.position.principal_outstanding == Decimal("3600856.25")
+    assert old_st.principal_outstanding == Decimal("3700856.25")
+    assert now_st.principal_outstanding == Decimal("3600856.25")
     old_ledger = ledger(book, "cit-note", known_on=before_learning)
     # 410 postings by 1996-12-31, derived in tests/storage/test_cli_store.py
     assert len(old_ledger.postings) == 410 and len(full.postings) > 410

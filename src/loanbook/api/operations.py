@@ -209,11 +209,15 @@ class Operations:
         assert owners is not None
         return owners
 
-    def loans(self, user: User, as_of: date, known_on: KnownOn = None) -> list[LoanRow]:
+    def loans(
+        self, user: User, as_of: date, known_on: KnownOn = None, statements: bool = False
+    ) -> list[LoanRow]:
+        """The user's loans with their positions (read from the postings where they are
+        current; ``statements``: every loan replayed, with its lines and dues)."""
         view, ten = self.view(known_on)
         mine = tuple(loan for loan in view.loans if can_read(user, ten.loans.get(loan)))
         with problems():
-            found = reports.status(self.store, as_of, known_on, mine)
+            found = reports.status(self.store, as_of, known_on, mine, statements)
         return [LoanRow(s.loan, ten.loans[s.loan], s) for s in found.loans]
 
     def facilities(self, user: User) -> list[tuple[str, Owners, tuple[str, ...]]]:
@@ -308,7 +312,9 @@ class Operations:
                 [FieldProblem("facility", "availability applies to a revolving facility")],
             )
         with problems():
-            return services.availability(view.book, facility, as_of, view.known_on)
+            return services.availability(
+                view.facility_book(facility), facility, as_of, view.known_on
+            )
 
     def commitment(
         self, user: User, facility: str, as_of: date, known_on: KnownOn = None

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from loanbook.adapters.actus import load_cases, run_case
 from loanbook.cli.common import JsonOpt, console, fail_with, print_json
 from loanbook.errors import Issue
 
@@ -20,6 +19,8 @@ def actus(
     """Run every case of an ACTUS test file and compare each expected event (date, type,
     payoff, notional, rate, accrued interest) within 1e-6 absolute or 1e-8 relative.
     Exit code 1 if any case fails."""
+    from loanbook.adapters.actus import load_cases, run_case
+
     try:
         loaded = load_cases(cases)
     except (OSError, ValueError, RecursionError) as exc:

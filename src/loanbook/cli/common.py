@@ -8,15 +8,16 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
 from loanbook import parse as strict
-from loanbook.book import Book
 from loanbook.errors import Issue, LoanbookError
-from loanbook.loader import read_book
+
+if TYPE_CHECKING:  # the book and its loader (the engines) load only when a command reads one
+    from loanbook.book import Book
 
 console = Console()
 err_console = Console(stderr=True)
@@ -115,6 +116,8 @@ def opt_date(text: str | None, field: str) -> date | None:
 def load_book(
     path: Path, rates: list[Path] | None = None, events: list[Path] | None = None
 ) -> Book:
+    from loanbook.loader import read_book
+
     return guarded(lambda: read_book(path, tuple(rates or ()), tuple(events or ())))
 
 

@@ -13,13 +13,11 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 from rich.table import Table
 
-from loanbook.book import Book
 from loanbook.cli.common import (
     console,
     err_console,
@@ -29,11 +27,10 @@ from loanbook.cli.common import (
     print_json,
     wide_console,
 )
-from loanbook.compliance import service
-from loanbook.compliance.report import calendar_json
-from loanbook.engine.events import LoanEvent
 from loanbook.errors import Issue, ValidationError
-from loanbook.money import parse_amount
+
+if TYPE_CHECKING:  # the engines and the YAML writer load inside the commands (start-up time)
+    from loanbook.book import Book
 
 BookOrDb = Annotated[
     Path | None, typer.Argument(help="book folder (or give --db for a stored book)")
@@ -121,6 +118,8 @@ def compliance(
 ) -> None:
     """Covenant tests, Events of Default with their status, the lender's options, conditions
     and the next obligations, each with its clause."""
+    from loanbook.compliance import service
+
     loaded, day, known = _ask(book, db, as_of, known_on)
     report = guarded(lambda: service.compliance(loaded, day, known))
     data = report.as_json()
@@ -225,6 +224,8 @@ def defaults(
     as_json: JsonOpt = False,
 ) -> None:
     """Events of Default: status, since when, cause, waiver, timeline; and the options."""
+    from loanbook.compliance import service
+
     loaded, day, known = _ask(book, db, as_of, known_on)
     data = guarded(lambda: service.compliance(loaded, day, known)).as_json()["compliance"]
     if as_json:
@@ -275,6 +276,9 @@ def calendar(
     as_json: JsonOpt = False,
 ) -> None:
     """The obligations calendar: every dated duty from --from to --to, with its status."""
+    from loanbook.compliance import service
+    from loanbook.compliance.report import calendar_json
+
     first = _date(start or None, "--from")
     last = _date(end or None, "--to")
     if last < first:
@@ -312,6 +316,8 @@ def collateral(
     as_json: JsonOpt = False,
 ) -> None:
     """Collateral items and where they are, liens, consents, guarantors."""
+    from loanbook.compliance import service
+
     loaded, day, known = _ask(book, db, as_of, known_on)
     data = guarded(lambda: service.collateral(loaded, day, known))
     if as_json:
@@ -405,6 +411,8 @@ def _pairs(values: list[str], option: str) -> dict[str, str]:
 
 def _fact(kind: str, opts: dict[str, Any]) -> tuple[dict[str, Any], date, str]:
     """The fact a KIND and its options state, its date, and a title."""
+    from loanbook.money import parse_amount
+
     day = _date(opts["date"], "--date") if kind != "statement" else None
     if kind == "statement":
         received = _date(opts["received"], "--received")
@@ -489,15 +497,16 @@ def _fact(kind: str, opts: dict[str, Any]) -> tuple[dict[str, Any], date, str]:
     )
 
 
-class _TreeDumper(yaml.SafeDumper):
-    """YAML without anchors and aliases: term files refuse aliases (no alias bombs), so a
-    value used twice (a date) is written out twice."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 def _dump(data: Any) -> str:
+    import yaml
+
+    class _TreeDumper(yaml.SafeDumper):
+        """YAML without anchors and aliases: term files refuse aliases (no alias bombs), so a
+        value used twice (a date) is written out twice."""
+
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
     return yaml.dump(data, Dumper=_TreeDumper, sort_keys=False, allow_unicode=True)
 
 
@@ -639,6 +648,8 @@ def _record_election(
     ``default_rate`` (the revolving engine charges the default margin from its date) or an
     ``acceleration`` (the term-loan engine makes everything due)."""
     from loanbook.cli.store import _opened
+    from loanbook.compliance import service
+    from loanbook.engine.events import LoanEvent
     from loanbook.storage.record import Incoming, record_events
 
     if option not in service.ELECTION_KINDS:

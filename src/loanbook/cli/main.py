@@ -1,4 +1,10 @@
-"""``loanbook``: the command line. Every command takes ``--json`` (amounts as decimal strings)."""
+"""``loanbook``: the command line. Every command takes ``--json`` (amounts as decimal strings).
+
+The engines, the storage stack (SQLAlchemy), the API (FastAPI) and the portfolio engine (NumPy,
+Arrow, Numba, Dask) are imported inside the commands that use them, so ``loanbook --help`` and
+``loanbook X --help`` cost little more than Typer and Rich (a test checks the module imports no
+SQLAlchemy).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,10 @@ import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from loanbook import services
-from loanbook.book import Book
 from loanbook.cli.common import (
     JsonOpt,
     console,
@@ -27,10 +31,11 @@ from loanbook.cli.common import (
     print_json,
 )
 from loanbook.cli.tables import Column, print_table
-from loanbook.engine.commitment import check_advance
 from loanbook.errors import Issue
-from loanbook.terms.schema import json_schema
-from loanbook.terms.versioning import history
+
+if TYPE_CHECKING:  # imported by the commands that use them (start-up time)
+    from loanbook import services
+    from loanbook.book import Book
 
 app = typer.Typer(
     help="Loanbook: financing agreements as clause-cited terms; an exact loan engine.",
@@ -128,6 +133,8 @@ def validate(
 @app.command()
 def schema(as_json: JsonOpt = False) -> None:
     """The JSON Schema of a term file (JSON with or without --json)."""
+    from loanbook.terms.schema import json_schema
+
     print_json(json_schema())
 
 
@@ -199,6 +206,8 @@ def terms(
     wide: WideOpt = False,
 ) -> None:
     """The terms in force on a date, as known on a date, each with its citation."""
+    from loanbook.terms.versioning import history
+
     loaded = _open(book, db, known_on=known_on)
     day, known = parse_date(as_of, "--as-of"), opt_date(known_on, "--known-on")
     state = loaded.state(day, known)
@@ -252,6 +261,8 @@ def term_history(
     wide: WideOpt = False,
 ) -> None:
     """Who changed what: every assertion about a term, with its document, clause and dates."""
+    from loanbook.terms.versioning import history
+
     loaded = load_book(book)
     changes = history(loaded.assertions, path)
     if as_json:
@@ -296,6 +307,8 @@ def schedule(
     wide: WideOpt = False,
 ) -> None:
     """Installments: due date, principal, interest (where rates are known), balance after."""
+    from loanbook import services
+
     loaded = _open(book, db, rates, known_on=known_on)
     sched = guarded(lambda: services.schedule(loaded, loan, opt_date(known_on, "--known-on")))
     if as_json:
@@ -341,6 +354,8 @@ def statement(
     wide: WideOpt = False,
 ) -> None:
     """What is due, paid, overdue and accrued on a date, line by line with clauses."""
+    from loanbook import services
+
     loaded = _open(book, db, rates, events, known_on)
     st = guarded(
         lambda: services.statement(
@@ -401,6 +416,8 @@ def payoff(
     wide: WideOpt = False,
 ) -> None:
     """The amount that pays the loan in full on a date, by component."""
+    from loanbook import services
+
     loaded = _open(book, db, rates, events, known_on)
     quote = guarded(
         lambda: services.payoff(
@@ -431,6 +448,9 @@ def commitment(
     wide: WideOpt = False,
 ) -> None:
     """The commitment cap, each part of its formula, the loans made and the room left."""
+    from loanbook import services
+    from loanbook.engine.commitment import check_advance
+
     loaded = _open(book, db, known_on=known_on)
     day = parse_date(as_of, "--as-of")
     report = guarded(
@@ -475,6 +495,8 @@ def availability(
 ) -> None:
     """The borrowing base line by line, with the rule that included or excluded each item,
     availability, and any overadvance and its rate status."""
+    from loanbook import services
+
     loaded = _open(book, db, known_on=known_on)
     report = guarded(
         lambda: services.availability(
@@ -536,6 +558,8 @@ def demo(
     as_json: JsonOpt = False,
 ) -> None:
     """The main job on the example book: the CIT note's terms, schedule and statement."""
+    from loanbook import services
+
     loaded: Book = load_book(book)
     day = parse_date(as_of, "--as-of")
     if as_json:

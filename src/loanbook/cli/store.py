@@ -16,18 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from sqlalchemy.exc import SQLAlchemyError
 
 from loanbook import parse as strict
-from loanbook.book import Book
 from loanbook.cli.common import (
     JsonOpt,
     console,
@@ -38,10 +28,11 @@ from loanbook.cli.common import (
     print_json,
 )
 from loanbook.cli.tables import Column, print_table
-from loanbook.engine.events import EventKind, LoanEvent, check_detail, parse_event_amount
 from loanbook.errors import Issue, LoanbookError, ValidationError
 
-if TYPE_CHECKING:  # the storage stack is imported only by the commands that use it
+if TYPE_CHECKING:  # the storage stack and the engines are imported only by the commands
+    from loanbook.book import Book  # that use them, so `loanbook --help` does not pay for them
+    from loanbook.engine.events import LoanEvent
     from loanbook.storage.store import Store
 
 T = TypeVar("T")
@@ -82,6 +73,8 @@ def _opened(db: str | None) -> Iterator[Store]:
 @contextmanager
 def _database(store: Store) -> Iterator[None]:
     """A database failure while a command runs becomes one line naming the book."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from loanbook.storage.db import database_error
 
     try:
@@ -237,6 +230,8 @@ def _event_from_options(
     reverses: str | None,
     detail: list[str],
 ) -> LoanEvent:
+    from loanbook.engine.events import EventKind, LoanEvent, check_detail, parse_event_amount
+
     issues: list[Issue] = []
     known = ", ".join(k.value for k in EventKind)
     if kind is None:
@@ -323,6 +318,15 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Close of business: accrue and post every loan day by day (resumable, idempotent)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     from loanbook.storage.close import close_of_business
 
     day = parse_date(to, "--to")
@@ -403,11 +407,11 @@ def status(
     errors: list[str] = []
     for s in result.loans:
         data = s.as_json()
-        if s.statement is None:
+        p = s.position
+        if p is None:
             rows.append([s.loan, "error", "", "", "", data["closed_through"] or ""])
             errors.append(f"{s.loan}: {s.error}")
             continue
-        p = s.statement.position
         rows.append(
             [
                 s.loan,

@@ -1,10 +1,12 @@
 """Close of business: ``loanbook run --to DATE`` posts every loan, day by day, exactly once.
 
 For each loan the engine runs once to the last day (daily accruals), with what the book knows
-now. Day by day, each loan's postings for that day and a ``closes`` row saying so are
-committed together, a batch of loans per transaction; the primary key (loan, posted_on, seq)
-refuses any posting twice. A run killed at any point loses only its open transaction, and
-the next run starts after the last closed day: nothing is posted twice, nothing is missed.
+now. Loans are taken a batch at a time (so memory holds one batch's lines, not the book's):
+the batch is planned, then, day by day, each loan's postings for that day and a ``closes`` row
+saying so are committed together, the batch's loans in one transaction, rows written many per
+statement (``storage.bulk``); the primary key (loan, posted_on, seq) refuses any posting twice.
+A run killed at any point loses only its open transaction, and the next run starts after each
+loan's last closed day: nothing is posted twice, nothing is missed.
 
 When the book has learned something since a loan was last closed (a backdated payment, a
 retroactive amendment, a fixing), the next day it closes first compares everything posted so
@@ -15,24 +17,29 @@ them). Closing a day already closed only posts such corrections.
 
 from __future__ import annotations
 
+import queue
+import threading
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 
 from loanbook.engine.events import EventKind
 from loanbook.errors import Issue, LoanbookError
 from loanbook.ledger.lines import LedgerLine
-from loanbook.storage.postings import StoredPosting, active, load_postings, reversal, rows_of
-from loanbook.storage.schema import CloseRow, DocumentRow, EntryRow, EventRow, FixingRow, PostingRow
+from loanbook.storage.bulk import BulkInsert
+from loanbook.storage.postings import StoredPosting, active, cents, load_postings, reversal
+from loanbook.storage.schema import CloseRow, DocumentRow, EventRow, FixingRow, PostingRow
 from loanbook.storage.store import Store, Watermark, now
 from loanbook.storage.view import BookView
 
 BATCH = 500  # loans per transaction (per day)
+QUEUED = 8  # transactions planned ahead of the writer at most
 Progress = Callable[[int, int], None]  # (loan-days done now, loan-days in all)
 
 
@@ -109,6 +116,7 @@ class RunReport:
     corrected_loans: tuple[str, ...]
     failures: tuple[tuple[str, tuple[Issue, ...]], ...]
     seconds: float
+    write_seconds: float = 0.0  # of ``seconds``, inside the write transactions
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -122,6 +130,7 @@ class RunReport:
                 {"loan": loan, "errors": [str(i) for i in issues]} for loan, issues in self.failures
             ],
             "seconds": round(self.seconds, 3),
+            "write_seconds": round(self.write_seconds, 3),
         }
 
 
@@ -186,24 +195,28 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
+def _days_to_close(
+    view: BookView, loan: str, to: date, known: Knowledge, state: LoanState | None
+) -> list[date]:
+    """The days a run to ``to`` closes for ``loan`` (its last closed day again when the book
+    has learned something since: the corrections are posted on it)."""
+    if state is None:
+        start = view.start_of(loan)
+        return _days(start, to) if start <= to else []
+    if state.day < to:
+        return _days(state.day + timedelta(days=1), to)
+    return [state.day] if not state.knowledge.same_inputs(known) else []
+
+
 def _plan_loan(
     conn: Connection,
     view: BookView,
     loan: str,
-    to: date,
+    days: list[date],
     known: Knowledge,
     state: LoanState | None,
-) -> _Plan | None:
-    start = view.start_of(loan)
+) -> _Plan:
     changed = state is not None and not state.knowledge.same_inputs(known)
-    if state is None:
-        days = _days(start, to) if start <= to else []
-    elif state.day < to:
-        days = _days(state.day + timedelta(days=1), to)
-    else:
-        days = [state.day] if changed else []
-    if not days:
-        return None
     horizon = days[-1]
     lines = view.run(loan, horizon, daily=True).lines
     plan = _Plan(loan, known, days)
@@ -256,86 +269,215 @@ def close_of_business(
         per_loan, base = knowledge_now(conn, upto)
         states = last_closes(conn)
         view = store.view(conn, upto=upto)
-        plans: list[_Plan] = []
-        failures: list[tuple[str, tuple[Issue, ...]]] = []
-        for loan in loans if loans is not None else view.loans:
-            try:
-                plan = _plan_loan(conn, view, loan, to, per_loan.get(loan, base), states.get(loan))
-            except LoanbookError as exc:
-                failures.append((loan, exc.issues))
-                continue
-            if plan is not None:
-                plans.append(plan)
-    schedule: dict[date, list[_Plan]] = defaultdict(list)
-    for plan in plans:
-        for day in plan.days:
-            schedule[day].append(plan)
-    total = sum(len(p.days) for p in plans)
-    done = postings = reversals = 0
+    failures: list[tuple[str, tuple[Issue, ...]]] = []
+    todo: list[tuple[str, list[date]]] = []
+    for loan in loans if loans is not None else view.loans:
+        try:
+            days = _days_to_close(view, loan, to, per_loan.get(loan, base), states.get(loan))
+        except LoanbookError as exc:
+            failures.append((loan, exc.issues))
+            continue
+        finally:
+            view.release(loan)  # memory: built again, for its batch, when the loan is run
+        if days:
+            todo.append((loan, days))
+    total = sum(len(days) for _, days in todo)
+    corrected: list[str] = []
+    planned: list[str] = []
     if on_progress:
         on_progress(0, total)
-    for day in sorted(schedule):
-        todo = schedule[day]
+    writer = _Writer(store, on_progress, total)
+    writer.start()
+    try:
         for i in range(0, len(todo), batch):
-            chunk = todo[i : i + batch]
-            n, r = _commit_day(store, day, chunk)
-            postings += n
-            reversals += r
-            done += len(chunk)
-            if on_progress:
-                on_progress(done, total)
-    corrected = tuple(p.loan for p in plans if any(ref for _, ref in p.first))
+            plans: list[_Plan] = []
+            with store.read() as conn:  # a batch at a time: memory holds a few batches' lines
+                for loan, days in todo[i : i + batch]:
+                    known = per_loan.get(loan, base)
+                    try:
+                        plans.append(_plan_loan(conn, view, loan, days, known, states.get(loan)))
+                    except LoanbookError as exc:
+                        failures.append((loan, exc.issues))
+                    finally:
+                        view.release(loan)
+            planned.extend(p.loan for p in plans)
+            corrected.extend(p.loan for p in plans if any(ref for _, ref in p.first))
+            schedule: dict[date, list[_Plan]] = defaultdict(list)
+            for plan in plans:
+                for day in plan.days:
+                    schedule[day].append(plan)
+            for day in sorted(schedule):
+                writer.put(day, schedule[day])
+    except BaseException:
+        writer.abort()  # the transaction being written ends as it would have; no other
+        raise
+    writer.finish()
+    ran = set(planned)
     return RunReport(
         to,
-        len(plans),
-        total,
-        postings,
-        reversals,
-        corrected,
+        len(planned),
+        sum(len(days) for loan, days in todo if loan in ran),
+        writer.postings,
+        writer.reversals,
+        tuple(corrected),
         tuple(failures),
         (now() - started).total_seconds(),
+        writer.seconds,
     )
 
 
-def _commit_day(store: Store, day: date, plans: list[_Plan]) -> tuple[int, int]:
-    """One transaction: the day's postings of a batch of loans, and their closes."""
-    stamp = now()
-    posting_rows: list[dict[str, Any]] = []
-    entry_rows: list[dict[str, Any]] = []
-    close_rows: list[dict[str, Any]] = []
-    reversals = 0
-    for plan in plans:
-        seq = plan.first_seq if day == plan.days[0] else 0
-        for line, reverses in plan.postings(day):
-            posting, entries = rows_of(plan.loan, day, seq, line, stamp, reverses)
-            posting_rows.append(posting)
-            entry_rows.extend(entries)
-            reversals += reverses is not None
-            seq += 1
-        close_rows.append(
-            {
-                "loan": plan.loan,
-                "day": day,
-                **dict(zip(FIELDS, plan.knowledge.as_row(), strict=True)),
-                "closed_at": stamp,
-            }
+POSTING_COLUMNS = (
+    "loan",
+    "posted_on",
+    "seq",
+    "date",
+    "kind",
+    "event",
+    "term",
+    "cite",
+    "component",
+    "memo",
+    "reverses_on",
+    "reverses_seq",
+    "posted_at",
+)
+ENTRY_COLUMNS = ("loan", "posted_on", "seq", "leg", "side", "account", "amount_cents")
+CLOSE_COLUMNS = ("loan", "day", *FIELDS, "closed_at")
+
+
+class _Writer:
+    """The write side of a run, in a thread of its own so that the database's work (and, on
+    PostgreSQL, the server's) overlaps the engine's: one connection, a transaction per (day,
+    batch of loans), committed in the order they are put. A few are queued at most, so memory
+    holds the batch being planned and the one being written. The first error stops it (nothing
+    more is committed) and is raised again by ``put`` or ``finish`` in the caller's thread."""
+
+    def __init__(self, store: Store, on_progress: Progress | None, total: int) -> None:
+        self.store = store
+        self.on_progress = on_progress
+        self.total = total
+        tables = PostingRow.metadata.tables
+        dialect = store.engine.dialect
+        self.postings_table = BulkInsert(dialect, tables["postings"], POSTING_COLUMNS)
+        self.entries = BulkInsert(dialect, tables["entries"], ENTRY_COLUMNS)
+        self.closes = BulkInsert(dialect, tables["closes"], CLOSE_COLUMNS)
+        self.seconds = 0.0
+        self.postings = self.reversals = self.done = 0
+        self._queue: queue.Queue[tuple[date, list[_Plan]] | None] = queue.Queue(QUEUED)
+        self._error: BaseException | None = None
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="close-of-business", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def put(self, day: date, plans: list[_Plan]) -> None:
+        self._offer((day, plans))
+        if self._error is not None:
+            raise self._error
+
+    def finish(self) -> None:
+        """Wait for every queued transaction, then raise the writer's error, if any."""
+        self._offer(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def abort(self) -> None:
+        """The caller is failing: commit nothing more, wait for the writer to stop."""
+        self._stop = True
+        self._offer(None)
+        self._thread.join()
+
+    def _offer(self, item: tuple[date, list[_Plan]] | None) -> None:
+        while self._thread.is_alive():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _run(self) -> None:
+        try:
+            with self.store.writer() as conn:
+                while not self._stop:
+                    item = self._queue.get()
+                    if item is None or self._stop:
+                        return
+                    day, plans = item
+                    n, r = self.commit_day(conn, day, plans)
+                    self.postings += n
+                    self.reversals += r
+                    self.done += len(plans)
+                    if self.on_progress:
+                        self.on_progress(self.done, self.total)
+        except BaseException as exc:  # handed to the caller's thread
+            self._error = exc
+
+    def commit_day(self, conn: Connection, day: date, plans: list[_Plan]) -> tuple[int, int]:
+        """One transaction: the day's postings of a batch of loans, and their closes."""
+        started = time.perf_counter()
+        stamp = now()
+        # values in the driver's form, converted once: the day and the stamp here, value
+        # dates through the memo (``storage.bulk``)
+        p_day, p_stamp = (
+            self.postings_table.value("posted_on", day),
+            self.postings_table.value("posted_at", stamp),
         )
-    try:
-        with store.write() as conn:
-            if posting_rows:
-                conn.execute(insert(PostingRow), posting_rows)
-                conn.execute(insert(EntryRow), entry_rows)
-            conn.execute(insert(CloseRow), close_rows)
-    except IntegrityError:
-        raise LoanbookError(
-            Issue(
-                store.name,
-                "run",
-                f"another run closed {day} for some of these loans meanwhile; nothing of this "
-                "batch was posted; run again to continue",
-            )
-        ) from None
-    return len(posting_rows), reversals
+        e_day = self.entries.value("posted_on", day)
+        c_day, c_stamp = self.closes.value("day", day), self.closes.value("closed_at", stamp)
+        value_date = self.postings_table.value
+        posting_rows: list[tuple[Any, ...]] = []
+        entry_rows: list[tuple[Any, ...]] = []
+        close_rows: list[tuple[Any, ...]] = []
+        reversals = 0
+        for plan in plans:
+            seq = plan.first_seq if day == plan.days[0] else 0
+            loan = plan.loan
+            for line, reverses in plan.postings(day):
+                try:
+                    amount = cents(line.amount, loan)
+                except LoanbookError:  # again, naming the line (built only when needed)
+                    amount = cents(line.amount, f"{loan}: {line.event or line.kind} on {line.date}")
+                posting_rows.append(
+                    (
+                        loan,
+                        p_day,
+                        seq,
+                        value_date("date", line.date),
+                        line.kind.value,
+                        line.event,
+                        line.term,
+                        line.cite,
+                        line.component,
+                        line.memo,
+                        value_date("reverses_on", reverses[0]) if reverses else None,
+                        reverses[1] if reverses else None,
+                        p_stamp,
+                    )
+                )
+                entry_rows.append((loan, e_day, seq, 0, "debit", line.debit.value, amount))
+                entry_rows.append((loan, e_day, seq, 1, "credit", line.credit.value, amount))
+                reversals += reverses is not None
+                seq += 1
+            close_rows.append((loan, c_day, *plan.knowledge.as_row(), c_stamp))
+        try:
+            with self.store.write_on(conn):
+                self.postings_table.execute(conn, posting_rows)
+                self.entries.execute(conn, entry_rows)
+                self.closes.execute(conn, close_rows)
+        except IntegrityError:
+            raise LoanbookError(
+                Issue(
+                    self.store.name,
+                    "run",
+                    f"another run closed {day} for some of these loans meanwhile; nothing of "
+                    "this batch was posted; run again to continue",
+                )
+            ) from None
+        finally:
+            self.seconds += time.perf_counter() - started
+        return len(posting_rows), reversals
 
 
 def closed_through(store: Store) -> dict[str, date]:

@@ -80,39 +80,6 @@ def reversal(line: LedgerLine) -> LedgerLine:
     )
 
 
-def rows_of(
-    loan: str,
-    posted_on: date,
-    seq: int,
-    line: LedgerLine,
-    stamp: datetime,
-    reverses: tuple[date, int] | None = None,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The posting row and its two entry rows."""
-    posting = {
-        "loan": loan,
-        "posted_on": posted_on,
-        "seq": seq,
-        "date": line.date,
-        "kind": line.kind.value,
-        "event": line.event,
-        "term": line.term,
-        "cite": line.cite,
-        "component": line.component,
-        "memo": line.memo,
-        "reverses_on": reverses[0] if reverses else None,
-        "reverses_seq": reverses[1] if reverses else None,
-        "posted_at": stamp,
-    }
-    amount = cents(line.amount, f"{loan}: {line.event or line.kind.value} on {line.date}")
-    key = {"loan": loan, "posted_on": posted_on, "seq": seq}
-    entries = [
-        {**key, "leg": 0, "side": "debit", "account": line.debit.value, "amount_cents": amount},
-        {**key, "leg": 1, "side": "credit", "account": line.credit.value, "amount_cents": amount},
-    ]
-    return posting, entries
-
-
 def load_postings(
     conn: Connection,
     loans: Iterable[str] | None = None,

@@ -25,7 +25,7 @@ from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.errors import Issue, LoanbookError
 from loanbook.rates import Fixing, Market
 from loanbook.storage import migrate
-from loanbook.storage.db import database_error, make_engine, transaction
+from loanbook.storage.db import WRITE, database_error, make_engine, transaction
 from loanbook.storage.schema import DocumentRow, EventRow, FixingRow
 from loanbook.storage.url import database_url, describe, given_database
 from loanbook.storage.view import BookView
@@ -185,6 +185,20 @@ class Store:
     def write(self) -> Iterator[Connection]:
         """A write transaction (the unit of work): all of it is stored, or none of it."""
         with transaction(self.engine, write=True) as conn:
+            yield conn
+
+    @contextmanager
+    def writer(self) -> Iterator[Connection]:
+        """One connection for a series of write transactions (``write_on``): close of business
+        commits thousands of batches, and opening a connection for each costs as much as a
+        small batch's INSERTs."""
+        with self.engine.connect() as conn:
+            yield conn.execution_options(**{WRITE: True})
+
+    @contextmanager
+    def write_on(self, conn: Connection) -> Iterator[Connection]:
+        """A write transaction on a ``writer`` connection: all of it is stored, or none."""
+        with conn.begin():
             yield conn
 
     # -- reading the book ------------------------------------------------------------------

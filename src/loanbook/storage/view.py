@@ -73,6 +73,7 @@ class BookView:
             if ev.kind is not EventKind.FIXING:
                 self._by_loan[ev.loan].append(ev)
         self._projections: dict[str, Book] = {}
+        self._facility_books: dict[tuple[str, ...], Book] = {}
 
     @cached_property
     def book(self) -> Book:
@@ -128,19 +129,37 @@ class BookView:
             return self._projections[loan]
         accounts = self.revolving_accounts(loan)
         if accounts:
-            own = tuple(e for a in accounts for e in self._by_loan.get(a, ()))
-            notes = applying_notes(self.events, accounts)
-            own += tuple(e for n in notes for e in self._by_loan.get(n, ()))
-            whole = Book(self.documents, self.market, own + extra)
-            if not extra:
+            if not extra:  # one book for every account: one facility run serves them all
+                whole = self._facility_books.get(accounts)
+                if whole is None:
+                    whole = self._facility_books[accounts] = self._facility_book(accounts)
                 self._projections[loan] = whole
-            return whole
+                return whole
+            return self._facility_book(accounts, extra)
         found = self._assertions_by_loan.get(loan, ())
         events = tuple(self._by_loan.get(loan, ())) + extra
         book = LoanBook(self._documents_of(found), self.market, events, found)
         if not extra:
             self._projections[loan] = book
         return book
+
+    def _facility_book(self, accounts: tuple[str, ...], extra: tuple[LoanEvent, ...] = ()) -> Book:
+        own = tuple(e for a in accounts for e in self._by_loan.get(a, ()))
+        notes = applying_notes(self.events, accounts)
+        own += tuple(e for n in notes for e in self._by_loan.get(n, ()))
+        return Book(self.documents, self.market, own + extra)
+
+    def facility_book(self, facility: str) -> Book:
+        """The book that runs the revolving facility's accounts (shared with ``loan_book`` of
+        each account, so availability and the accounts' statements share one run)."""
+        accounts = self._terms_book.revolver_terms(facility, FAR_FUTURE, self.known_on).accounts
+        found = sorted(accounts.values())
+        return self.loan_book(found[0]) if found else self._terms_book
+
+    def release(self, loan: str) -> None:
+        """Forget ``loan``'s small book (and the terms it resolved): close of business runs
+        each loan once, and a book of 100,000 loans need not keep 100,000 of them."""
+        self._projections.pop(loan, None)
 
     def events_of(self, loan: str) -> tuple[LoanEvent, ...]:
         return tuple(self._by_loan.get(loan, ()))

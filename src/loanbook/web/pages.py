@@ -206,10 +206,9 @@ def install(app: FastAPI) -> Any:
             members = [by_loan[loan] for loan in loans if loan in by_loan]
             totals: dict[str, Decimal] = {}
             for r in members:
-                st = r.status.statement
-                if st is None:
+                p = r.status.position
+                if p is None:
                     continue
-                p = st.position
                 for key, value in (
                     ("principal", p.principal_outstanding),
                     ("accrued", p.interest_accrued),
@@ -238,7 +237,8 @@ def install(app: FastAPI) -> Any:
         ten = ops.tenancy()
         revolving = facility in ten.revolvers
         loans = ten.facility_loans.get(facility, ())
-        rows = [r for r in ops.loans(user, moment.as_of, moment.known_on) if r.loan in loans]
+        everyone = ops.loans(user, moment.as_of, moment.known_on, statements=True)  # overdue
+        rows = [r for r in everyone if r.loan in loans]
         availability = commitment = None
         problems: list[str] = []
         if revolving:
