@@ -242,8 +242,8 @@ def where(diff: str, name: str) -> tuple[str, int]:
     begin = next(
         (i for i, t in enumerate(lines) if re.match(rf"\s*(async )?def {function}\b", t)), 0
     )
-    for i in range(begin, len(lines)):
-        if lines[i] == removed:
+    for i in range(begin, len(lines)):  # methods are dedented in mutmut's diff: compare text
+        if lines[i].strip() == removed.strip():
             return path, i + 1
     return path, begin + 1
 
