@@ -197,15 +197,15 @@ def _days(first: date, last: date) -> list[date]:
 
 def _days_to_close(
     view: BookView, loan: str, to: date, known: Knowledge, state: LoanState | None
-) -> list[date]:
-    """The days a run to ``to`` closes for ``loan`` (its last closed day again when the book
-    has learned something since: the corrections are posted on it)."""
+) -> tuple[date, date] | None:
+    """The first and last day a run to ``to`` closes for ``loan`` (its last closed day again
+    when the book has learned something since: the corrections are posted on it)."""
     if state is None:
         start = view.start_of(loan)
-        return _days(start, to) if start <= to else []
+        return (start, to) if start <= to else None
     if state.day < to:
-        return _days(state.day + timedelta(days=1), to)
-    return [state.day] if not state.knowledge.same_inputs(known) else []
+        return (state.day + timedelta(days=1), to)
+    return (state.day, state.day) if not state.knowledge.same_inputs(known) else None
 
 
 def _plan_loan(
@@ -270,18 +270,18 @@ def close_of_business(
         states = last_closes(conn)
         view = store.view(conn, upto=upto)
     failures: list[tuple[str, tuple[Issue, ...]]] = []
-    todo: list[tuple[str, list[date]]] = []
+    todo: list[tuple[str, tuple[date, date]]] = []  # (loan, first and last day): small
     for loan in loans if loans is not None else view.loans:
         try:
-            days = _days_to_close(view, loan, to, per_loan.get(loan, base), states.get(loan))
+            span = _days_to_close(view, loan, to, per_loan.get(loan, base), states.get(loan))
         except LoanbookError as exc:
             failures.append((loan, exc.issues))
             continue
         finally:
             view.release(loan)  # memory: built again, for its batch, when the loan is run
-        if days:
-            todo.append((loan, days))
-    total = sum(len(days) for _, days in todo)
+        if span is not None:
+            todo.append((loan, span))
+    total = sum((last - first).days + 1 for _, (first, last) in todo)
     corrected: list[str] = []
     planned: list[str] = []
     if on_progress:
@@ -292,8 +292,8 @@ def close_of_business(
         for i in range(0, len(todo), batch):
             plans: list[_Plan] = []
             with store.read() as conn:  # a batch at a time: memory holds a few batches' lines
-                for loan, days in todo[i : i + batch]:
-                    known = per_loan.get(loan, base)
+                for loan, (first, last) in todo[i : i + batch]:
+                    known, days = per_loan.get(loan, base), _days(first, last)
                     try:
                         plans.append(_plan_loan(conn, view, loan, days, known, states.get(loan)))
                     except LoanbookError as exc:
@@ -316,7 +316,7 @@ def close_of_business(
     return RunReport(
         to,
         len(planned),
-        sum(len(days) for loan, days in todo if loan in ran),
+        sum((last - first).days + 1 for loan, (first, last) in todo if loan in ran),
         writer.postings,
         writer.reversals,
         tuple(corrected),
