@@ -346,37 +346,121 @@ def _run_state(
     st_in = state or State.empty(n)
     if st_in.scalars.shape[0] != n:
         raise ValueError("the state is of another set of loans")
-    since = st_in.as_of
-    if keep_state:
-        st_out = np.zeros((n, L.NS), np.int64)
-        n_inst = prepared.matrix[:, K.F_S_COUNT].copy()
-        n_inst[prepared.matrix[:, K.F_AMORT] == K.AM_BULLET] = 1
-        has = st_in.scalars[:, L.S_STATUS] == L.HAS_STATE
-        rest = np.where(has, n_inst - st_in.scalars[:, L.S_P_INST], n_inst)
-        am_out_off = np.zeros(n + 1, np.int64)
-        np.cumsum(np.maximum(rest, 0), out=am_out_off[1:])
-        am_out = np.zeros(int(am_out_off[-1]), np.int64)
-        du_out = np.zeros((n, L.MAX_DUES, 3), np.int64)
-    else:
-        st_out = np.zeros((0, L.NS), np.int64)
-        am_out_off = np.zeros(n + 1, np.int64)
-        am_out = np.zeros(0, np.int64)
-        du_out = np.zeros((0, L.MAX_DUES, 3), np.int64)
+    if not keep_state:
+        e = np.zeros(0, np.int64)
+        out = _Out(np.zeros((0, L.NS), np.int64), e, e, e, e, e, np.zeros((0, 3), np.int64))
+        _kernel(prepared, market, cals, untils, assume_paid, st_in, None, pos, status, out)
+        return None
+    has = st_in.scalars[:, L.S_STATUS] == L.HAS_STATE
+    n_inst = _installments(prepared.matrix)
+    am_room = np.maximum(np.where(has, n_inst - st_in.scalars[:, L.S_P_INST], n_inst), 0)
+    du_room = np.where(has, st_in.scalars[:, L.S_ND], 0) + L.DUES_SLACK
+    out = _Out.sized(n, am_room, du_room)
+    _kernel(prepared, market, cals, untils, assume_paid, st_in, None, pos, status, out)
+    # loans whose dues outgrew their room run again (the same steps) with the room they need
+    short = (status == K.OK) & (out.st[:, L.S_STATUS] != L.HAS_STATE)
+    short &= out.st[:, L.S_ND] > du_room
+    again = np.flatnonzero(short)
+    if len(again):
+        need = out.st[again, L.S_ND]
+        first = out.du.shape[0]
+        out.du_lo[again] = first + np.concatenate([[0], np.cumsum(need)[:-1]])
+        out.du_hi[again] = out.du_lo[again] + need
+        more = np.zeros((first + int(need.sum()), 3), np.int64)
+        more[:first] = out.du
+        out = _Out(out.st, out.am_lo, out.am_hi, out.am, out.du_lo, out.du_hi, more)
+        _kernel(prepared, market, cals, untils, assume_paid, st_in, again, pos, status, out)
+    a_off, a, d_off, d = L.pack_state(prepared.matrix, out.st, out.am_lo, out.am, out.du_lo, out.du)
+    return State(int(untils[0]), out.st, a_off, a, d_off, d)
+
+
+def _installments(matrix: np.ndarray) -> np.ndarray:
+    n_inst = matrix[:, K.F_S_COUNT].copy()
+    n_inst[matrix[:, K.F_AMORT] == K.AM_BULLET] = 1
+    return n_inst
+
+
+@dataclass(frozen=True)
+class _Out:
+    """Where the kernel writes each loan's state: ``st`` rows, amounts in
+    ``am[am_lo[i]:am_hi[i]]``, dues in ``du[du_lo[i]:du_hi[i]]``."""
+
+    st: np.ndarray
+    am_lo: np.ndarray
+    am_hi: np.ndarray
+    am: np.ndarray
+    du_lo: np.ndarray
+    du_hi: np.ndarray
+    du: np.ndarray
+
+    @classmethod
+    def sized(cls, n: int, am_room: np.ndarray, du_room: np.ndarray) -> _Out:
+        am_hi = np.cumsum(am_room)
+        du_hi = np.cumsum(du_room)
+        return cls(
+            np.zeros((n, L.NS), np.int64),
+            am_hi - am_room,
+            am_hi,
+            np.zeros(int(am_hi[-1]) if n else 0, np.int64),
+            du_hi - du_room,
+            du_hi,
+            np.zeros((int(du_hi[-1]) if n else 0, 3), np.int64),
+        )
+
+
+def _ragged_take(
+    off: np.ndarray, values: np.ndarray, which: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``which`` of a ragged array (offsets, values): new offsets and values."""
+    counts = off[which + 1] - off[which]
+    new_off = np.zeros(len(which) + 1, np.int64)
+    np.cumsum(counts, out=new_off[1:])
+    starts = np.repeat(off[which] - new_off[:-1], counts)
+    return new_off, values[np.arange(int(new_off[-1])) + starts]
+
+
+def _kernel(
+    prepared: Prepared,
+    market: Market,
+    cals: Calendars,
+    untils: np.ndarray,
+    assume_paid: bool,
+    st_in: State,
+    which: np.ndarray | None,
+    pos: np.ndarray,
+    status: np.ndarray,
+    out: _Out,
+) -> None:
+    """``loop.run_many`` over every loan, or over the loans ``which`` only."""
+    matrix, evs, scalars = prepared.matrix, prepared.events, st_in.scalars
+    ev_off, ev = evs.off, (evs.dates, evs.kinds, evs.amounts)
+    am_off, am, du_off, du = st_in.am_off, st_in.am, st_in.du_off, st_in.du
+    st, am_lo, am_hi, du_lo, du_hi = out.st, out.am_lo, out.am_hi, out.du_lo, out.du_hi
+    p, s = pos, status
+    if which is not None:
+        matrix, scalars, untils = matrix[which], scalars[which], untils[which]
+        ev_off, dates = _ragged_take(evs.off, evs.dates, which)
+        ev = (dates, _ragged_take(evs.off, evs.kinds, which)[1],
+              _ragged_take(evs.off, evs.amounts, which)[1])  # fmt: skip
+        am_off, am = _ragged_take(st_in.am_off, st_in.am, which)
+        du_off, du = _ragged_take(st_in.du_off, st_in.du, which)
+        st, am_lo, am_hi = st[which], am_lo[which], am_hi[which]
+        du_lo, du_hi = du_lo[which], du_hi[which]
+        p, s = pos[which], status[which]
+    n = matrix.shape[0]
     e = np.zeros(0, np.int64)
-    evs = prepared.events
     L.run_many(
-        prepared.matrix, evs.off, evs.dates, evs.kinds, evs.amounts,
+        matrix, ev_off, *ev,
         market.off, market.dates, market.rates, cals.nxt, cals.prv, cals.base,
-        untils, assume_paid, since,
-        st_in.scalars, st_in.am_off, st_in.am, st_in.du_off, st_in.du,
-        pos, status, st_out, am_out_off, am_out, du_out,
+        untils, assume_paid, st_in.as_of,
+        scalars, am_off, am, du_off, du,
+        p, s, st, am_lo, am_hi, out.am, du_lo, du_hi, out.du,
         np.zeros(n + 1, np.int64), e.astype(np.int32), e.astype(np.int8), e.astype(np.int8),
         e, np.zeros(n, np.int64),
     )  # fmt: skip
-    if not keep_state:
-        return None
-    a_off, a, d_off, d = L.pack_state(prepared.matrix, st_out, am_out_off, am_out, du_out)
-    return State(int(untils[0]), st_out, a_off, a, d_off, d)
+    if which is not None and out.st.shape[0]:
+        out.st[which] = st
+        pos[which], status[which] = p, s
 
 
 def _flow_chunks(
@@ -420,7 +504,7 @@ def _flow_chunks(
             np.zeros((hi - lo, L.NS), np.int64), np.zeros(hi - lo + 1, np.int64), e,
             np.zeros(hi - lo + 1, np.int64), empty_state.du,
             pos[lo:hi], status[lo:hi], np.zeros((0, L.NS), np.int64),
-            np.zeros(hi - lo + 1, np.int64), e, np.zeros((0, L.MAX_DUES, 3), np.int64),
+            e, e, e, e, e, np.zeros((0, 3), np.int64),
             fl_off, *bufs, f_count,
         )  # fmt: skip
         yield lo, L.compact(fl_off, f_count, status[lo:hi] == K.OK, *bufs, lo)

@@ -38,6 +38,8 @@ from loanbook.portfolio.kernel import (
     EV_FEE,
     EV_PAYMENT,
     F_AMORT,
+    F_CAL,
+    F_CONV,
     F_DC,
     F_I_ANCHOR,
     F_I_EOM,
@@ -86,6 +88,7 @@ from loanbook.portfolio.kernel import (
     RATE_SCALE,
     REFUSED,
     accrue_span,
+    adjust,
     installment_dates,
     interest_capacity,
     interest_dates,
@@ -101,8 +104,7 @@ from loanbook.portfolio.kernel import (
 
 _BIG = 1 << 62
 BLOCK = 256  # loans per block (one thread, one set of buffers)
-MAX_DUES = 16  # open amounts due a stored state holds; a loan with more runs from origination
-ADJUST_MARGIN = 15  # days a business-day rule may move a date back (a bound, generous)
+DUES_SLACK = 24  # room for open amounts due planned per loan (more: the loan runs again)
 
 # state columns (one int64 row per loan); S_STATUS: HAS_STATE or NO_STATE
 NO_STATE, HAS_STATE = 0, 1
@@ -437,14 +439,15 @@ def run_one(
         day = best // 1024 if which >= 0 else NONE
         if which < 0 or day > until:
             # the state: no step before the earliest date a stream may still give (streams
-            # end at ``until``: beyond it, the next cycle date, less what a business-day rule
-            # may move it back)
+            # end at ``until``; beyond it, interest dates are cycle dates only, the maturity
+            # being before: the next one moved to a business day)
             nxt_day = day if which >= 0 else _BIG
             if p_int == n_int:
                 after = next_cycle_after(
                     row[F_I_ANCHOR], row[F_I_MONTHS], row[F_I_EOM] != 0, max(until, row[F_MATURITY])
                 )
-                nxt_day = min(nxt_day, after - ADJUST_MARGIN)
+                moved = adjust(after, row[F_CONV], row[F_CAL], nxt, prv, base)
+                nxt_day = min(nxt_day, moved if moved >= 0 else until + 1)
             if p_res == n_res:
                 r = next_reset_after(row, until)
                 if r != NONE:
@@ -631,7 +634,9 @@ def run_one(
                 _, nd = _apply_funds(row, day, total, d_comp, d_date, d_rem, nd)
         else:
             pending = day
-    # the state after the last step on or before ``until``
+    # the state after the last step on or before ``until`` (``S_ND`` says how much room the
+    # dues need when they do not fit)
+    st_out[S_ND] = nd
     if nd <= du_out_comp.shape[0] and n_inst - p_inst <= am_out.shape[0]:
         st_out[S_STATUS] = HAS_STATE
         st_out[S_PND] = pnd
@@ -749,8 +754,11 @@ def run_many(
     pos: np.ndarray,
     status: np.ndarray,
     st_out: np.ndarray,
-    am_out_off: np.ndarray,
+    am_out_lo: np.ndarray,
+    am_out_hi: np.ndarray,
     am_out: np.ndarray,
+    du_out_lo: np.ndarray,
+    du_out_hi: np.ndarray,
     du_out: np.ndarray,
     fl_off: np.ndarray,
     f_date: np.ndarray,
@@ -764,9 +772,10 @@ def run_many(
     Events of loan i are ``ev_*[ev_off[i]:ev_off[i+1]]`` (in step order). Its state in:
     ``st_in[i]`` (``S_STATUS`` NO_STATE: from origination), the amounts of its installments
     not yet due ``am_in[am_in_off[i]:...]``, its open dues ``du_in[du_in_off[i]:...]`` (rows of
-    component, date, amount). Its state out likewise, dues in ``du_out[i]`` (``MAX_DUES`` rows)
-    (``st_out`` with no rows: keep no state). Its flows go to ``f_*[fl_off[i]:fl_off[i+1]]``
-    (an empty range: no flows)."""
+    component, date, amount). Its state out likewise: amounts in
+    ``am_out[am_out_lo[i]:am_out_hi[i]]``, dues in ``du_out[du_out_lo[i]:du_out_hi[i]]`` (a
+    loan whose dues need more room keeps no state; ``st_out[i, S_ND]`` says how much); ``st_out`` with no rows: keep no state. Its
+    flows go to ``f_*[fl_off[i]:fl_off[i+1]]`` (an empty range: no flows)."""
     n = loans.shape[0]
     keep = st_out.shape[0] > 0
     n_blocks = (n + BLOCK - 1) // BLOCK
@@ -793,19 +802,18 @@ def run_many(
         d_date = np.empty(m_due, np.int64)
         d_rem = np.empty(m_due, np.int64)
         spare = np.zeros(NS, np.int64)
-        spare_du = np.zeros((0, 3), np.int64)
         for i in range(lo, hi):
             a, z = ev_off[i], ev_off[i + 1]
             fa, fb = fl_off[i], fl_off[i + 1]
             du = du_in[du_in_off[i] : du_in_off[i + 1]]
             if keep:
                 so = st_out[i]
-                ao = am_out[am_out_off[i] : am_out_off[i + 1]]
-                do = du_out[i]
+                ao = am_out[am_out_lo[i] : am_out_hi[i]]
+                do = du_out[du_out_lo[i] : du_out_hi[i]]
             else:
                 so = spare
                 ao = am_out[0:0]
-                do = spare_du
+                do = du_out[0:0]
             s, k = run_one(
                 loans[i],
                 ev_date[a:z],
@@ -899,7 +907,12 @@ def compact(
 
 @njit(cache=True)
 def pack_state(
-    loans: np.ndarray, st: np.ndarray, am_off: np.ndarray, am: np.ndarray, du: np.ndarray
+    loans: np.ndarray,
+    st: np.ndarray,
+    am_lo: np.ndarray,
+    am: np.ndarray,
+    du_lo: np.ndarray,
+    du: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The state as stored: the amounts of installments not yet due and the open dues of each
     loan with a state, contiguous, with their offsets (loans without a state: none)."""
@@ -915,7 +928,7 @@ def pack_state(
     d_out = np.empty((d_off[n], 3), np.int64)
     for i in range(n):
         for j in range(a_off[i + 1] - a_off[i]):
-            a_out[a_off[i] + j] = am[am_off[i] + j]
+            a_out[a_off[i] + j] = am[am_lo[i] + j]
         for j in range(d_off[i + 1] - d_off[i]):
-            d_out[d_off[i] + j] = du[i, j]
+            d_out[d_off[i] + j] = du[du_lo[i] + j]
     return a_off, a_out, d_off, d_out
