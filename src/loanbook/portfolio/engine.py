@@ -505,9 +505,10 @@ def _flow_chunks(
             np.zeros(hi - lo + 1, np.int64), empty_state.du,
             pos[lo:hi], status[lo:hi], np.zeros((0, L.NS), np.int64),
             e, e, e, e, e, np.zeros((0, 3), np.int64),
-            fl_off, *bufs, f_count,
+            fl_off, bufs[0], bufs[1], bufs[2], bufs[3], f_count,
         )  # fmt: skip
-        yield lo, L.compact(fl_off, f_count, status[lo:hi] == K.OK, *bufs, lo)
+        keep = status[lo:hi] == K.OK
+        yield lo, L.compact(fl_off, f_count, keep, bufs[0], bufs[1], bufs[2], bufs[3], lo)
 
 
 def lifetime_flows(

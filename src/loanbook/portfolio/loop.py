@@ -655,8 +655,12 @@ def run_one(
         st_out[S_NEXT_DAY] = next_day
         for j in range(nd):
             du_out_comp[j], du_out_date[j], du_out_rem[j] = d_comp[j], d_date[j], d_rem[j]
-        for i in range(p_inst, n_inst):
-            am_out[i - p_inst] = amounts[i]
+        if quiet:  # no step: the amounts as they were
+            for i in range(n_inst - p_inst):
+                am_out[i] = am_in[i]
+        else:
+            for i in range(p_inst, n_inst):
+                am_out[i - p_inst] = amounts[i]
     # as of ``until``: accrue, post late charges, settle (on copies: not steps, not state)
     if accrued_to != NONE:
         if until > accrued_to:
@@ -774,8 +778,9 @@ def run_many(
     not yet due ``am_in[am_in_off[i]:...]``, its open dues ``du_in[du_in_off[i]:...]`` (rows of
     component, date, amount). Its state out likewise: amounts in
     ``am_out[am_out_lo[i]:am_out_hi[i]]``, dues in ``du_out[du_out_lo[i]:du_out_hi[i]]`` (a
-    loan whose dues need more room keeps no state; ``st_out[i, S_ND]`` says how much); ``st_out`` with no rows: keep no state. Its
-    flows go to ``f_*[fl_off[i]:fl_off[i+1]]`` (an empty range: no flows)."""
+    loan whose dues need more room keeps no state; ``st_out[i, S_ND]`` says how much);
+    ``st_out`` with no rows: keep no state. Its flows go to ``f_*[fl_off[i]:fl_off[i+1]]``
+    (an empty range: no flows)."""
     n = loans.shape[0]
     keep = st_out.shape[0] > 0
     n_blocks = (n + BLOCK - 1) // BLOCK
