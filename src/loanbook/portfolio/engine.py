@@ -354,7 +354,7 @@ def _run_state(
     has = st_in.scalars[:, L.S_STATUS] == L.HAS_STATE
     n_inst = _installments(prepared.matrix)
     am_room = np.maximum(np.where(has, n_inst - st_in.scalars[:, L.S_P_INST], n_inst), 0)
-    du_room = np.where(has, st_in.scalars[:, L.S_ND], 0) + L.DUES_SLACK
+    du_room = np.where(has, st_in.scalars[:, L.S_ND] + L.DAY_SLACK, L.DUES_SLACK)
     out = _Out.sized(n, am_room, du_room)
     _kernel(prepared, market, cals, untils, assume_paid, st_in, None, pos, status, out)
     # loans whose dues outgrew their room run again (the same steps) with the room they need

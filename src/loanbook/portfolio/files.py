@@ -32,6 +32,7 @@ from loanbook.errors import Issue, ValidationError
 from loanbook.portfolio import form
 
 MANIFEST = "portfolio.json"
+ROW_GROUP = 16_384
 
 
 def part_name(i: int) -> str:
@@ -139,8 +140,12 @@ def write_portfolio(
     pq.write_table(fixings.cast(form.FIXING_SCHEMA), path / "fixings.parquet")
     loans = parts = 0
     for loan_table, event_table in chunks:
-        pq.write_table(loan_table.cast(form.LOAN_SCHEMA), path / "loans" / part_name(parts))
-        pq.write_table(event_table.cast(form.EVENT_SCHEMA), path / "events" / part_name(parts))
+        # row groups small enough that one loan's row and events are read alone (the exact
+        # engine's loans on a day's run): events are in loan order, so their statistics say
+        loans_part = loan_table.cast(form.LOAN_SCHEMA)
+        events_part = event_table.cast(form.EVENT_SCHEMA)
+        pq.write_table(loans_part, path / "loans" / part_name(parts), row_group_size=ROW_GROUP)
+        pq.write_table(events_part, path / "events" / part_name(parts), row_group_size=ROW_GROUP)
         loans += loan_table.num_rows
         parts += 1
         if progress:

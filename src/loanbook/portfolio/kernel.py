@@ -349,13 +349,21 @@ def interest_capacity(row: np.ndarray, until: int) -> int:
 
 @njit(cache=True)
 def interest_dates(
-    row: np.ndarray, until: int, nxt: np.ndarray, prv: np.ndarray, base: int, out: np.ndarray
+    row: np.ndarray,
+    until: int,
+    nxt: np.ndarray,
+    prv: np.ndarray,
+    base: int,
+    out: np.ndarray,
+    after: int = NONE,
 ) -> int:
     """``steps.interest_schedule`` into ``out`` (at least ``interest_capacity`` long): the
     cycle dates from its anchor up to the later of maturity and ``until``, and the maturity
     (closing a short stub), moved to business days, each date once; only those on or after
     the start. ``until`` is not an interest date in its own right: interest since the last one
-    stays accrued, not due. Returns the count, -1 when a date is outside the tables."""
+    stays accrued, not due. Returns the count, -1 when a date is outside the tables. With
+    ``after``: only the dates after it (generated from a little before it, not from the
+    anchor: a cycle date moves by a few days at most)."""
     maturity = row[F_MATURITY]
     end = max(maturity, until)
     anchor = row[F_I_ANCHOR]
@@ -366,6 +374,10 @@ def interest_dates(
     pending_maturity = maturity <= end
     k = 0
     i = 0
+    low = start
+    if after != NONE:
+        i = max(_months_between(anchor, after) // months - 2, 0)
+        low = max(start, after + 1)
     while True:
         raw = _cycle_date(ya, ma, da, eom, months * i) if end >= anchor else end + 1
         if raw > end:
@@ -377,7 +389,7 @@ def interest_dates(
                 d = adjust(maturity, conv, cal, nxt, prv, base)
                 if d < 0:
                     return -1
-                if d >= start and (k == 0 or out[k - 1] != d):
+                if d >= low and (k == 0 or out[k - 1] != d):
                     out[k] = d
                     k += 1
             pending_maturity = False
@@ -386,7 +398,7 @@ def interest_dates(
         d = adjust(raw, conv, cal, nxt, prv, base)
         if d < 0:
             return -1
-        if d >= start and (k == 0 or out[k - 1] != d):
+        if d >= low and (k == 0 or out[k - 1] != d):
             out[k] = d
             k += 1
         i += 1
@@ -424,9 +436,10 @@ def reset_capacity(row: np.ndarray, until: int) -> int:
 
 
 @njit(cache=True)
-def reset_dates(row: np.ndarray, until: int, out: np.ndarray) -> int:
+def reset_dates(row: np.ndarray, until: int, out: np.ndarray, after: int = NONE) -> int:
     """``steps.reset_schedule`` (period starts, or a cycle) up to ``until``, from the start,
-    into ``out`` (at least ``reset_capacity`` long); returns the count."""
+    into ``out`` (at least ``reset_capacity`` long); returns the count. With ``after``: only
+    the dates after it."""
     if not has_resets(row):
         return 0
     start = row[F_START]
@@ -435,16 +448,17 @@ def reset_dates(row: np.ndarray, until: int, out: np.ndarray) -> int:
     ya, ma, da = civil_from_days(anchor)
     eom = eom and da == month_length(ya, ma)
     k = 0
-    if lead >= 0:
+    if lead >= 0 and (after == NONE or lead > after):
         out[k] = lead
         k += 1
+    low = start if after == NONE else max(start, after + 1)
     if end >= anchor:
-        i = 0
+        i = 0 if after == NONE else max(_months_between(anchor, after) // months - 1, 0)
         while True:
             d = _cycle_date(ya, ma, da, eom, months * i)
             if d >= end:
                 break
-            if d >= start:
+            if d >= low:
                 out[k] = d
                 k += 1
             i += 1

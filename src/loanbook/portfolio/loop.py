@@ -105,6 +105,7 @@ from loanbook.portfolio.kernel import (
 _BIG = 1 << 62
 BLOCK = 256  # loans per block (one thread, one set of buffers)
 DUES_SLACK = 24  # room for open amounts due planned per loan (more: the loan runs again)
+DAY_SLACK = 4  # the same for a loan run from its state: what it had and a few new ones
 
 # state columns (one int64 row per loan); S_STATUS: HAS_STATE or NO_STATE
 NO_STATE, HAS_STATE = 0, 1
@@ -323,24 +324,32 @@ def run_one(
     level = row[F_AMORT] == AM_LEVEL_PAYMENT
     again = level and row[F_RECALC] != 0
     cap = d_comp.shape[0]
+    p_int_base = p_res_base = p_rr_base = 0
     if not quiet:
         maturity_due = installment_dates(row, nxt, prv, base, inst)
         if maturity_due < 0:
             return OUT_OF_RANGE, 0
-        n_int = interest_dates(row, until, nxt, prv, base, ints)
+        if resume:
+            # only the interest and reset dates after ``since`` (those before were taken);
+            # and none may come before it that the run to ``since`` did not have (a cycle
+            # date beyond its end moved back by a business-day rule): if one does, the loan
+            # runs from origination
+            end_then = max(since, row[F_MATURITY])
+            end_now = max(until, row[F_MATURITY])
+            if end_now > end_then:
+                raw = next_cycle_after(
+                    row[F_I_ANCHOR], row[F_I_MONTHS], row[F_I_EOM] != 0, end_then
+                )
+                if raw <= end_now and adjust(raw, row[F_CONV], row[F_CAL], nxt, prv, base) <= since:
+                    resume = False
+                    p_ev = 0
+        after = since if resume else NONE
+        n_int = interest_dates(row, until, nxt, prv, base, ints, after)
         if n_int < 0:
             return OUT_OF_RANGE, 0
-        n_res = reset_dates(row, until, resets)
+        n_res = reset_dates(row, until, resets, after)
         if resume:
-            # the streams as of ``until`` must agree with the state as of ``since``; if not
-            # (a date before ``since`` that only the later date brings), run from origination
-            p_int, p_res = st_in[S_P_INT], st_in[S_P_RES]
-            fits = p_int <= n_int and (p_int == 0 or ints[p_int - 1] <= since)
-            fits = fits and (p_int == n_int or ints[p_int] > since)
-            fits = fits and p_res <= n_res and (p_res == n_res or resets[p_res] > since)
-            if not fits:
-                resume = False
-                p_ev = 0
+            p_int_base, p_res_base, p_rr_base = st_in[S_P_INT], st_in[S_P_RES], st_in[S_P_RR]
         if level:
             for i in range(1, n_inst):
                 yf[i] = year_fraction_float(row[F_DC], inst[i - 1], inst[i])
@@ -358,8 +367,10 @@ def run_one(
         next_installment = st_in[S_NEXT_INST]
         done = st_in[S_DONE]
         payment = st_in[S_PAYMENT]
-        p_adv, p_inst, p_int = st_in[S_P_ADV], st_in[S_P_INST], st_in[S_P_INT]
-        p_res, p_rr, p_fr = st_in[S_P_RES], st_in[S_P_RR], st_in[S_P_FR]
+        p_adv, p_inst, p_fr = st_in[S_P_ADV], st_in[S_P_INST], st_in[S_P_FR]
+        p_int = p_res = p_rr = 0  # the streams hold only the dates after ``since``
+        if quiet:
+            p_int_base, p_res_base, p_rr_base = st_in[S_P_INT], st_in[S_P_RES], st_in[S_P_RR]
         nd = st_in[S_ND]
         if nd > cap:
             return CAPACITY, 0
@@ -649,8 +660,9 @@ def run_one(
         st_out[S_NEXT_INST] = next_installment
         st_out[S_DONE] = done
         st_out[S_PAYMENT] = payment
-        st_out[S_P_ADV], st_out[S_P_INST], st_out[S_P_INT] = p_adv, p_inst, p_int
-        st_out[S_P_RES], st_out[S_P_RR], st_out[S_P_FR] = p_res, p_rr, p_fr
+        st_out[S_P_ADV], st_out[S_P_INST], st_out[S_P_INT] = p_adv, p_inst, p_int_base + p_int
+        st_out[S_P_RES], st_out[S_P_RR] = p_res_base + p_res, p_rr_base + p_rr
+        st_out[S_P_FR] = p_fr
         st_out[S_ND] = nd
         st_out[S_NEXT_DAY] = next_day
         for j in range(nd):
