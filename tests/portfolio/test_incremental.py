@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loanbook.portfolio import generate
+from loanbook.portfolio import generate, stored
 from loanbook.portfolio.engine import run_portfolio
 from loanbook.portfolio.files import Folder, write_portfolio
 from loanbook.portfolio.runner import run_folder
@@ -126,3 +126,19 @@ def test_a_state_from_other_fixings_is_not_used(tmp_path: Path) -> None:
     assert Folder.open(book).results(date(2026, 6, 2)).equals(
         Folder.open(other).results(date(2026, 6, 2))
     )
+
+
+def test_the_exact_engines_loans_are_read_from_their_row_groups(tmp_path: Path) -> None:
+    """A partition of 40,000 loans is three row groups; loans 5 and 39,999 (first and last
+    group) come back with exactly their events."""
+    loans, events = generate.loans_and_events(40_000, 3)
+    book = tmp_path / "big"
+    write_portfolio(book, [(loans, events)], generate.fixings(3))
+    folder = Folder.open(book)
+    assert pq.ParquetFile(folder.loans_path(0)).num_row_groups == 3
+    got = stored._rows(folder.loans_path(0), folder.events_path(0), [39_999, 5])
+    assert [r["loan"] for r, _ in got] == ["L0039999", "L0000005"]
+    for row, evs in got:
+        assert row == loans.slice(int(row["loan"][1:]), 1).to_pylist()[0]
+        mask = pa.compute.equal(events.column("loan"), row["loan"])
+        assert evs == events.filter(mask).to_pylist()

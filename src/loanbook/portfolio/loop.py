@@ -922,7 +922,7 @@ def compact(
     return o_loan, o_date, o_kind, o_comp, o_amount
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def pack_state(
     loans: np.ndarray,
     st: np.ndarray,
@@ -943,9 +943,13 @@ def pack_state(
         d_off[i + 1] = d_off[i] + (st[i, S_ND] if has else 0)
     a_out = np.empty(a_off[n], np.int64)
     d_out = np.empty((d_off[n], 3), np.int64)
-    for i in range(n):
-        for j in range(a_off[i + 1] - a_off[i]):
-            a_out[a_off[i] + j] = am[am_lo[i] + j]
-        for j in range(d_off[i + 1] - d_off[i]):
-            d_out[d_off[i] + j] = du[du_lo[i] + j]
+    for i in prange(n):
+        a0, s0 = a_off[i], am_lo[i]
+        for j in range(a_off[i + 1] - a0):
+            a_out[a0 + j] = am[s0 + j]
+        d0, t0 = d_off[i], du_lo[i]
+        for j in range(d_off[i + 1] - d0):
+            d_out[d0 + j, 0] = du[t0 + j, 0]
+            d_out[d0 + j, 1] = du[t0 + j, 1]
+            d_out[d0 + j, 2] = du[t0 + j, 2]
     return a_off, a_out, d_off, d_out

@@ -137,7 +137,7 @@ def _rows(
     starts = np.cumsum([0, *sizes])
     group_of = {i: int(np.searchsorted(starts, i, side="right")) - 1 for i in which}
     groups = sorted(set(group_of.values()))
-    table = loans_file.read_row_groups(groups, schema=form.LOAN_SCHEMA)
+    table = loans_file.read_row_groups(groups).cast(form.LOAN_SCHEMA)
     base = dict(zip(groups, np.cumsum([0, *(sizes[g] for g in groups)]).tolist(), strict=False))
     picked = [base[group_of[i]] + i - int(starts[group_of[i]]) for i in which]
     loans = table.take(pa.array(picked, pa.int64()))
@@ -149,7 +149,7 @@ def _rows(
         known = stats is not None and stats.has_min_max
         if not known or any(stats.min <= x <= stats.max for x in wanted):
             hits.append(g)
-    events = events_file.read_row_groups(hits, schema=form.EVENT_SCHEMA)
+    events = events_file.read_row_groups(hits).cast(form.EVENT_SCHEMA)
     return _rows_of(loans, events, list(range(loans.num_rows)))
 
 
