@@ -511,25 +511,48 @@ def _flow_chunks(
         yield lo, L.compact(fl_off, f_count, keep, bufs[0], bufs[1], bufs[2], bufs[3], lo)
 
 
-def lifetime_flows(
-    loans: pa.Table, fixings: pa.Table, *, assume_paid: bool = True
-) -> Iterator[pa.Table]:
-    """Each loan's lifetime cash flows (no events: the contract as agreed), ``FLOW_CHUNK``
-    loans at a time, as tables of the kernel's loans (``run_portfolio``'s flow columns); the
-    memory held is one chunk's, whatever the number of loans. Loans the kernel hands over
-    are left out here (``run_portfolio(..., flows=True)`` runs them by the exact engine)."""
+@dataclass(frozen=True)
+class Lifetime:
+    """Loans ready for ``lifetime_flows``: in the kernel's arrays, each to its lifetime end;
+    ``status`` is filled as the chunks run (``K.OK``: the kernel's flows)."""
+
+    prepared: Prepared
+    market: Market
+    untils: np.ndarray
+    cals: Calendars
+    pos: np.ndarray
+    status: np.ndarray
+
+
+def lifetime_prepared(loans: pa.Table, fixings: pa.Table) -> Lifetime:
+    """``loans`` (no events: the contract as agreed) in the kernel's arrays."""
     market = Market.of(fixings)
-    no_events = form.table_of([], form.EVENT_SCHEMA)
-    prepared = Prepared.of(loans, no_events, market.names)
-    matrix = prepared.matrix
-    n = matrix.shape[0]
-    if n == 0:
+    prepared = Prepared.of(loans, form.table_of([], form.EVENT_SCHEMA), market.names)
+    n = prepared.matrix.shape[0]
+    untils = lifetime_ends(prepared.matrix)
+    span = _span(prepared.matrix, int(untils.min()), int(untils.max())) if n else (0, 3650)
+    return Lifetime(
+        prepared,
+        market,
+        untils,
+        calendars(*span),
+        np.zeros((n, K.NP_), np.int64),
+        np.zeros(n, np.int64),
+    )
+
+
+def lifetime_flows(lifetime: Lifetime, *, assume_paid: bool = True) -> Iterator[pa.Table]:
+    """Each loan's lifetime cash flows, ``FLOW_CHUNK`` loans at a time, as tables of
+    ``run_portfolio``'s flow columns: the memory held is one chunk's, whatever the number of
+    loans. Loans the kernel hands over are left out here (``lifetime.status``);
+    ``run_portfolio(..., None, flows=True)`` runs them by the exact engine."""
+    lt = lifetime
+    if lt.prepared.matrix.shape[0] == 0:
         return
-    untils = lifetime_ends(matrix)
-    cals = calendars(*_span(matrix, int(untils.min()), int(untils.max())))
-    pos = np.zeros((n, K.NP_), np.int64)
-    status = np.zeros(n, np.int64)
-    for _, cols in _flow_chunks(prepared, market, cals, untils, assume_paid, pos, status):
+    chunks = _flow_chunks(
+        lt.prepared, lt.market, lt.cals, lt.untils, assume_paid, lt.pos, lt.status
+    )
+    for _, cols in chunks:
         yield _flow_table(cols)
 
 
