@@ -4,8 +4,8 @@ and the exact engine, close of business over Parquet, scaling, Dask against one 
 Reproduce (from the repository root)::
 
     make bench-portfolio                      # every part at the sizes in benchmarks/README.md
-    .venv/bin/python benchmarks/portfolio.py exactness --loans 100000 --seed 1
-    .venv/bin/python benchmarks/portfolio.py cashflows --loans 20000
+    .venv/bin/python benchmarks/portfolio.py exactness --loans 100000 --seed 1 --jobs 2
+    .venv/bin/python benchmarks/portfolio.py cashflows --loans 1000000
     .venv/bin/python benchmarks/portfolio.py cob --loans 1000000
     .venv/bin/python benchmarks/portfolio.py scaling --sizes 10000,100000,1000000
     .venv/bin/python benchmarks/portfolio.py dask --loans 200000

@@ -84,8 +84,10 @@ def test_a_run_skipping_days_starts_from_the_latest_state_before_its_date(tmp_pa
     assert {d.since for d in done} == {date(2026, 3, 31)}
     other = _book(tmp_path, "other")
     run_folder(other, date(2026, 5, 1))
-    assert Folder.open(book).results(date(2026, 5, 1)).equals(
-        Folder.open(other).results(date(2026, 5, 1))
+    assert (
+        Folder.open(book)
+        .results(date(2026, 5, 1))
+        .equals(Folder.open(other).results(date(2026, 5, 1)))
     )
 
 
@@ -123,8 +125,10 @@ def test_a_state_from_other_fixings_is_not_used(tmp_path: Path) -> None:
     other = _book(tmp_path, "other")
     pq.write_table(changed, other / "fixings.parquet")
     run_folder(other, date(2026, 6, 2))
-    assert Folder.open(book).results(date(2026, 6, 2)).equals(
-        Folder.open(other).results(date(2026, 6, 2))
+    assert (
+        Folder.open(book)
+        .results(date(2026, 6, 2))
+        .equals(Folder.open(other).results(date(2026, 6, 2)))
     )
 
 
