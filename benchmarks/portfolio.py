@@ -251,10 +251,12 @@ done = run_folder(folder, until, scheduler=None if scheduler == "-" else schedul
 seconds = time.perf_counter() - t0
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+# the high-water mark of this process's memory (ru_maxrss would carry the parent's over exec)
+status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
 print(json.dumps({
     "seconds": round(seconds, 3),
     "cpu_seconds": round(me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime, 3),
-    "peak_rss_mib": round(me.ru_maxrss / 1024),
+    "peak_rss_mib": round(int(status["VmHWM"].split()[0]) / 1024),
     "loans": sum(d.loans for d in done),
     "by_exact_engine": sum(d.by_exact for d in done),
     "from_state": sorted({str(d.since) for d in done}),
