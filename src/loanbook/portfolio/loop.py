@@ -244,6 +244,12 @@ def _level_payment(
 
 
 @njit(cache=True)
+def _year_fractions(row: np.ndarray, inst: np.ndarray, n_inst: int, yf: np.ndarray) -> None:
+    for i in range(1, n_inst):
+        yf[i] = year_fraction_float(row[F_DC], inst[i - 1], inst[i])
+
+
+@njit(cache=True)
 def _first_event_after(ev_date: np.ndarray, day: int) -> int:
     """Index of the first event dated after ``day`` (events are in date order)."""
     lo, hi = 0, ev_date.shape[0]
@@ -350,11 +356,8 @@ def run_one(
         n_res = reset_dates(row, until, resets, after)
         if resume:
             p_int_base, p_res_base, p_rr_base = st_in[S_P_INT], st_in[S_P_RES], st_in[S_P_RR]
-        if level:
-            for i in range(1, n_inst):
-                yf[i] = year_fraction_float(row[F_DC], inst[i - 1], inst[i])
-            if row[F_INSTALLMENT] <= 0 and n_inst > 0 and inst[0] - 1 > start:
-                first_recalc = inst[0] - 1
+        if level and row[F_INSTALLMENT] <= 0 and n_inst > 0 and inst[0] - 1 > start:
+            first_recalc = inst[0] - 1
     nd = 0
     if resume:
         pnd = st_in[S_PND]
@@ -403,6 +406,7 @@ def run_one(
                 amounts[i] = a
                 left -= a
     pending = NONE  # the date of a step whose settling waits for the next step's kind
+    yf_ready = False  # the year fractions between installments, computed when first needed
     while not quiet:
         # the next step: the least (date, kind, seq) over the streams
         best = _BIG
@@ -512,6 +516,9 @@ def run_one(
                 if amount < 0:
                     if payment == NONE:
                         balance = _principal_outstanding(pnd, d_comp, d_rem, nd)
+                        if not yf_ready:
+                            _year_fractions(row, inst, n_inst, yf)
+                            yf_ready = True
                         payment, fine = _level_payment(
                             row, day, inst, yf, n_inst, done, balance, rate, q, n, accrued_to
                         )
@@ -573,6 +580,9 @@ def run_one(
                 p_fr = 1
             if rate != NONE:
                 balance = _principal_outstanding(pnd, d_comp, d_rem, nd)
+                if not yf_ready:
+                    _year_fractions(row, inst, n_inst, yf)
+                    yf_ready = True
                 payment, fine = _level_payment(
                     row, day, inst, yf, n_inst, done, balance, rate, q, n, accrued_to
                 )
