@@ -73,7 +73,7 @@ serve: $(STAMP)
 # against QuantLib and the exact engine, close of business over 1,000,000 loans, scaling, Dask.
 bench-portfolio: $(STAMP)
 	$(BIN)/python benchmarks/portfolio.py exactness --loans 100000 --seed 1
-	$(BIN)/python benchmarks/portfolio.py cashflows --loans 100000
+	$(BIN)/python benchmarks/portfolio.py cashflows --loans 1000000 --peer-loans 3000 --exact-loans 300
 	$(BIN)/python benchmarks/portfolio.py cob --loans 1000000
 	$(BIN)/python benchmarks/portfolio.py scaling --sizes 10000,100000,1000000
 	$(BIN)/python benchmarks/portfolio.py dask --loans 200000

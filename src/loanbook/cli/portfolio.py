@@ -126,7 +126,7 @@ def run(
     until = parse_date(to, "--to")
     opened = guarded(lambda: Folder.open(folder))
     already = len(opened.done(until))
-    totals = {"loans": 0, "exact": 0, "refused": 0}
+    totals = {"loans": 0, "exact": 0, "refused": 0, "resumed": 0}
     with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task(f"close of business {until}", total=opened.partitions)
         bar.advance(task, already)
@@ -135,13 +135,15 @@ def run(
             totals["loans"] += done.loans
             totals["exact"] += done.by_exact
             totals["refused"] += done.refused
+            totals["resumed"] += done.since is not None
             bar.advance(task, 1)
 
         guarded(
             lambda: run_folder(folder, until, scheduler=scheduler, workers=workers, progress=step)
         )
     console.print(
-        f"{totals['loans']:,} loans run to {until} ({already} partitions already done); "
+        f"{totals['loans']:,} loans run to {until} ({already} partitions already done, "
+        f"{totals['resumed']} from a stored close, the others from origination); "
         f"{totals['exact']:,} by the exact engine, {totals['refused']:,} refused: "
         f"{opened.results_dir(until)}"
     )

@@ -12,6 +12,7 @@ two engines and both give the same cents (tests/portfolio).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -26,6 +27,7 @@ from loanbook.engine.history import TermsHistory
 from loanbook.errors import LoanbookError
 from loanbook.portfolio import form
 from loanbook.portfolio import kernel as K
+from loanbook.portfolio import loop as L
 from loanbook.time import get_calendar
 
 POSITION_COLUMNS = (
@@ -139,32 +141,112 @@ class Events:
         days = form._days(events.column("date"))
         amounts = form._ints(events.column("amount_cents"))
         keep = loan_no >= 0
-        seq = np.arange(len(loan_no))
-        order = np.lexsort((seq[keep], kinds[keep], days[keep], loan_no[keep]))
-        counts = np.bincount(loan_no[keep], minlength=n)
+        if not keep.all():
+            loan_no, kinds, days, amounts = loan_no[keep], kinds[keep], days[keep], amounts[keep]
+        # step order: by loan, date, kind, then input order (a stable sort of one key; none
+        # when the events come in that order already, as generated and exported)
+        key = (loan_no << 26) | ((days + (1 << 17)) << 8) | kinds
+        if len(key) > 1 and not bool(np.all(key[1:] >= key[:-1])):
+            order = np.argsort(key, kind="stable")
+            loan_no, kinds, days, amounts = (
+                loan_no[order],
+                kinds[order],
+                days[order],
+                amounts[order],
+            )
+        counts = np.bincount(loan_no, minlength=n)
         off = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=off[1:])
-        return cls(off, days[keep][order], kinds[keep][order], amounts[keep][order])
+        return cls(off, days, kinds, amounts)
+
+
+@dataclass(frozen=True)
+class State:
+    """Each loan's state after the close of business of ``as_of`` (``loop``): one row of
+    ``loop.NS`` integers per loan, the amounts of its installments not yet due
+    (``am[am_off[i]:am_off[i+1]]``) and its open dues (rows of component, date, cents)."""
+
+    as_of: int
+    scalars: np.ndarray
+    am_off: np.ndarray
+    am: np.ndarray
+    du_off: np.ndarray
+    du: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> State:
+        zeros = np.zeros(n + 1, np.int64)
+        return cls(
+            K.NONE,
+            np.zeros((n, L.NS), np.int64),
+            zeros,
+            np.zeros(0, np.int64),
+            zeros,
+            np.zeros((0, 3), np.int64),
+        )
+
+    @property
+    def with_state(self) -> int:
+        return int(np.count_nonzero(self.scalars[:, L.S_STATUS] == L.HAS_STATE))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A portfolio in the kernel's arrays; ``rows(i)`` gives loan i's row and event rows for
+    the exact engine (read only for the loans the kernel hands over)."""
+
+    ids: pa.Array
+    matrix: np.ndarray
+    events: Events
+    rows: Callable[[list[int]], list[tuple[dict[str, Any], list[dict[str, Any]]]]]
+
+    @classmethod
+    def of(cls, loans: pa.Table, events: pa.Table, index_names: Sequence[str]) -> Prepared:
+        def rows(which: list[int]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+            return _rows_of(loans, events, which)
+
+        return cls(
+            loans.column("loan").combine_chunks(),
+            form.loan_matrix(loans, index_names),
+            Events.of(loans, events),
+            rows,
+        )
+
+
+def _rows_of(
+    loans: pa.Table, events: pa.Table, which: list[int]
+) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    picked = loans.take(pa.array(which, pa.int64())).to_pylist()
+    ids = pa.array([r["loan"] for r in picked], pa.string())
+    evs = events.filter(pa.compute.is_in(events.column("loan"), value_set=ids)).to_pylist()
+    by_loan: dict[str, list[dict[str, Any]]] = {}
+    for ev in evs:
+        by_loan.setdefault(ev["loan"], []).append(ev)
+    return [(r, by_loan.get(r["loan"], [])) for r in picked]
 
 
 @dataclass(frozen=True)
 class Result:
     """Positions (one row per loan) and flows (rows of loan number, date, kind, component,
     amount) in cents; ``method`` says which engine computed each loan and ``note`` why the
-    exact engine did (or what it refused)."""
+    exact engine did (or what it refused). ``state``: each loan's state, if asked."""
 
     loans: pa.Table
     flows: pa.Table | None
+    state: State | None = None
 
 
 def _span(loans: np.ndarray, low: int, high: int) -> tuple[int, int]:
+    """Days the business-day tables cover, widened to whole decades so that partitions and
+    runs share one table (``calendars`` is cached by span)."""
     first = int(min(loans[:, K.F_START].min(), loans[:, K.F_S_ANCHOR].min(), low))
     last_inst = loans[:, K.F_S_ANCHOR] + 31 * loans[:, K.F_S_MONTHS] * (loans[:, K.F_S_COUNT] + 1)
     last = int(max(loans[:, K.F_MATURITY].max(), last_inst.max(), high)) + 400
-    return first, last
+    return first - first % 3650, last - last % 3650 + 3650
 
 
 LIFETIME_MARGIN = 7  # days after maturity: an installment moved by a business-day rule
+FLOW_CHUNK = 32_768  # loans per kernel call when flows are written (bounded memory)
 
 
 def lifetime_ends(matrix: np.ndarray) -> np.ndarray:
@@ -184,99 +266,294 @@ def run_portfolio(
     *,
     flows: bool = False,
     assume_paid: bool = False,
+    state: State | None = None,
+    keep_state: bool = False,
 ) -> Result:
     """Every loan of ``loans`` run to ``until`` (as ``engine.run_loan``: events dated ``until``
     apply, interest accrued up to, not including, it); ``None``: each loan to its own
-    ``lifetime_end`` (its lifetime cash flows)."""
-    n = loans.num_rows
+    ``lifetime_end`` (its lifetime cash flows). ``state``: the loans' state after an earlier
+    close of business (``keep_state`` of that run), to start from (same loans, same order)."""
     market = Market.of(fixings)
-    matrix = form.loan_matrix(loans, market.names)
-    evs = Events.of(loans, events)
+    prepared = Prepared.of(loans, events, market.names)
+    return run_prepared(
+        prepared,
+        market,
+        fixings,
+        until,
+        flows=flows,
+        assume_paid=assume_paid,
+        state=state,
+        keep_state=keep_state,
+    )
+
+
+def run_prepared(
+    prepared: Prepared,
+    market: Market,
+    fixings: pa.Table,
+    until: date | None,
+    *,
+    flows: bool = False,
+    assume_paid: bool = False,
+    state: State | None = None,
+    keep_state: bool = False,
+) -> Result:
+    """``run_portfolio`` of loans already in the kernel's arrays."""
+    matrix = prepared.matrix
+    n = matrix.shape[0]
     if n == 0:
-        return Result(_positions(loans, np.zeros((0, K.NP_), np.int64), [], []), None)
+        return Result(_positions(prepared.ids, np.zeros((0, K.NP_), np.int64), None, {}), None)
     if until is None:
         untils = lifetime_ends(matrix)
     else:
         untils = np.full(n, form.day_number(until), dtype=np.int64)
+    if state is not None and (flows or until is None):
+        raise ValueError("a run from a stored state gives positions, not lifetime flows")
     first, last = _span(matrix, int(untils.min()), int(untils.max()))
     cals = calendars(first, last)
-    if flows:
-        cap = K.flow_capacity(matrix, evs.off, untils)
-        fl_off = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(cap, out=fl_off[1:])
-    else:
-        fl_off = np.zeros(n + 1, dtype=np.int64)
-    size = int(fl_off[-1])
-    f_date = np.empty(size, np.int64)
-    f_kind = np.empty(size, np.int64)
-    f_comp = np.empty(size, np.int64)
-    f_amount = np.empty(size, np.int64)
-    f_count = np.zeros(n, np.int64)
     pos = np.zeros((n, K.NP_), np.int64)
     status = np.zeros(n, np.int64)
-    K.run_many(
-        matrix,
-        evs.off,
-        evs.dates,
-        evs.kinds,
-        evs.amounts,
-        market.off,
-        market.dates,
-        market.rates,
-        cals.nxt,
-        cals.prv,
-        cals.base,
-        untils,
-        assume_paid,
-        fl_off,
-        pos,
-        status,
-        f_date,
-        f_kind,
-        f_comp,
-        f_amount,
-        f_count,
-    )
-    methods = [BY_KERNEL] * n
-    notes = [""] * n
-    extra: dict[int, list[tuple[int, int, int, int]]] = {}
-    for i in np.flatnonzero(status == K.REFUSED).tolist():
-        # the exact engine refuses the whole run; the kernel knows the figures it names
-        amount, left = (Decimal(int(v)).scaleb(-2) for v in pos[i, :2])
-        loan = loans.column("loan")[i].as_py()
-        methods[i] = REFUSED_BY_EXACT
-        notes[i] = (
-            f"amount: prepayment {amount} exceeds the principal not yet due {left} of loan {loan}"
+    chunks: list[tuple[np.ndarray, ...]] = []
+    if flows:
+        for _, cols in _flow_chunks(prepared, market, cals, untils, assume_paid, pos, status):
+            chunks.append(cols)
+        new_state = None
+    else:
+        new_state = _run_state(
+            prepared, market, cals, untils, assume_paid, state, keep_state, pos, status
         )
-        pos[i] = 0
-        extra[i] = []
-    todo = np.flatnonzero((status != K.OK) & (status != K.REFUSED))
-    if len(todo):
-        fx = form.market_of(fixings)
-        for i in todo.tolist():
-            row = loans.slice(i, 1).to_pylist()[0]
-            ev_rows = _event_rows(loans, events, evs, i, row["loan"])
-            note = _STATUS_NOTES.get(int(status[i]), "")
-            try:
-                res = run_loan(
-                    TermsHistory.single(form.terms_of(row)),
-                    form.events_of(ev_rows),
-                    fx,
-                    until or lifetime_end(row),
-                    assume_paid=assume_paid,
-                )
-            except LoanbookError as exc:
-                methods[i], notes[i] = REFUSED_BY_EXACT, str(exc)
-                pos[i] = 0
-                extra[i] = []
-                continue
-            methods[i], notes[i] = BY_EXACT, note
-            pos[i], extra[i] = _from_result(res)
-    table = _positions(loans, pos, methods, notes)
+    methods, notes, extra = _settle_others(prepared, fixings, until, assume_paid, pos, status)
+    table = _positions(prepared.ids, pos, methods, notes)
     flow_table = None
     if flows:
-        flow_table = _flows(fl_off, f_count, f_date, f_kind, f_comp, f_amount, status, extra)
-    return Result(table, flow_table)
+        flow_table = _flows(chunks, extra)
+    return Result(table, flow_table, new_state)
+
+
+def _run_state(
+    prepared: Prepared,
+    market: Market,
+    cals: Calendars,
+    untils: np.ndarray,
+    assume_paid: bool,
+    state: State | None,
+    keep_state: bool,
+    pos: np.ndarray,
+    status: np.ndarray,
+) -> State | None:
+    """Positions of every loan (no flows), from ``state`` if given, keeping the new state."""
+    n = prepared.matrix.shape[0]
+    st_in = state or State.empty(n)
+    if st_in.scalars.shape[0] != n:
+        raise ValueError("the state is of another set of loans")
+    if not keep_state:
+        e = np.zeros(0, np.int64)
+        out = _Out(np.zeros((0, L.NS), np.int64), e, e, e, e, e, np.zeros((0, 3), np.int64))
+        _kernel(prepared, market, cals, untils, assume_paid, st_in, None, pos, status, out)
+        return None
+    has = st_in.scalars[:, L.S_STATUS] == L.HAS_STATE
+    n_inst = _installments(prepared.matrix)
+    am_room = np.maximum(np.where(has, n_inst - st_in.scalars[:, L.S_P_INST], n_inst), 0)
+    du_room = np.where(has, st_in.scalars[:, L.S_ND] + L.DAY_SLACK, L.DUES_SLACK)
+    out = _Out.sized(n, am_room, du_room)
+    _kernel(prepared, market, cals, untils, assume_paid, st_in, None, pos, status, out)
+    # loans whose dues outgrew their room run again (the same steps) with the room they need
+    short = (status == K.OK) & (out.st[:, L.S_STATUS] != L.HAS_STATE)
+    short &= out.st[:, L.S_ND] > du_room
+    again = np.flatnonzero(short)
+    if len(again):
+        need = out.st[again, L.S_ND]
+        first = out.du.shape[0]
+        out.du_lo[again] = first + np.concatenate([[0], np.cumsum(need)[:-1]])
+        out.du_hi[again] = out.du_lo[again] + need
+        more = np.zeros((first + int(need.sum()), 3), np.int64)
+        more[:first] = out.du
+        out = _Out(out.st, out.am_lo, out.am_hi, out.am, out.du_lo, out.du_hi, more)
+        _kernel(prepared, market, cals, untils, assume_paid, st_in, again, pos, status, out)
+    a_off, a, d_off, d = L.pack_state(prepared.matrix, out.st, out.am_lo, out.am, out.du_lo, out.du)
+    return State(int(untils[0]), out.st, a_off, a, d_off, d)
+
+
+def _installments(matrix: np.ndarray) -> np.ndarray:
+    n_inst = matrix[:, K.F_S_COUNT].copy()
+    n_inst[matrix[:, K.F_AMORT] == K.AM_BULLET] = 1
+    return n_inst
+
+
+@dataclass(frozen=True)
+class _Out:
+    """Where the kernel writes each loan's state: ``st`` rows, amounts in
+    ``am[am_lo[i]:am_hi[i]]``, dues in ``du[du_lo[i]:du_hi[i]]``."""
+
+    st: np.ndarray
+    am_lo: np.ndarray
+    am_hi: np.ndarray
+    am: np.ndarray
+    du_lo: np.ndarray
+    du_hi: np.ndarray
+    du: np.ndarray
+
+    @classmethod
+    def sized(cls, n: int, am_room: np.ndarray, du_room: np.ndarray) -> _Out:
+        am_hi = np.cumsum(am_room)
+        du_hi = np.cumsum(du_room)
+        return cls(
+            np.zeros((n, L.NS), np.int64),
+            am_hi - am_room,
+            am_hi,
+            np.zeros(int(am_hi[-1]) if n else 0, np.int64),
+            du_hi - du_room,
+            du_hi,
+            np.zeros((int(du_hi[-1]) if n else 0, 3), np.int64),
+        )
+
+
+def _ragged_take(
+    off: np.ndarray, values: np.ndarray, which: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``which`` of a ragged array (offsets, values): new offsets and values."""
+    counts = off[which + 1] - off[which]
+    new_off = np.zeros(len(which) + 1, np.int64)
+    np.cumsum(counts, out=new_off[1:])
+    starts = np.repeat(off[which] - new_off[:-1], counts)
+    return new_off, values[np.arange(int(new_off[-1])) + starts]
+
+
+def _kernel(
+    prepared: Prepared,
+    market: Market,
+    cals: Calendars,
+    untils: np.ndarray,
+    assume_paid: bool,
+    st_in: State,
+    which: np.ndarray | None,
+    pos: np.ndarray,
+    status: np.ndarray,
+    out: _Out,
+) -> None:
+    """``loop.run_many`` over every loan, or over the loans ``which`` only."""
+    matrix, evs, scalars = prepared.matrix, prepared.events, st_in.scalars
+    ev_off, ev = evs.off, (evs.dates, evs.kinds, evs.amounts)
+    am_off, am, du_off, du = st_in.am_off, st_in.am, st_in.du_off, st_in.du
+    st, am_lo, am_hi, du_lo, du_hi = out.st, out.am_lo, out.am_hi, out.du_lo, out.du_hi
+    p, s = pos, status
+    if which is not None:
+        matrix, scalars, untils = matrix[which], scalars[which], untils[which]
+        ev_off, dates = _ragged_take(evs.off, evs.dates, which)
+        ev = (dates, _ragged_take(evs.off, evs.kinds, which)[1],
+              _ragged_take(evs.off, evs.amounts, which)[1])  # fmt: skip
+        am_off, am = _ragged_take(st_in.am_off, st_in.am, which)
+        du_off, du = _ragged_take(st_in.du_off, st_in.du, which)
+        st, am_lo, am_hi = st[which], am_lo[which], am_hi[which]
+        du_lo, du_hi = du_lo[which], du_hi[which]
+        p, s = pos[which], status[which]
+    n = matrix.shape[0]
+    e = np.zeros(0, np.int64)
+    L.run_many(
+        matrix, ev_off, *ev,
+        market.off, market.dates, market.rates, cals.nxt, cals.prv, cals.base,
+        untils, assume_paid, st_in.as_of,
+        scalars, am_off, am, du_off, du,
+        p, s, st, am_lo, am_hi, out.am, du_lo, du_hi, out.du,
+        np.zeros(n + 1, np.int64), e.astype(np.int32), e.astype(np.int8), e.astype(np.int8),
+        e, np.zeros(n, np.int64),
+    )  # fmt: skip
+    if which is not None and out.st.shape[0]:
+        out.st[which] = st
+        pos[which], status[which] = p, s
+
+
+def _flow_chunks(
+    prepared: Prepared,
+    market: Market,
+    cals: Calendars,
+    untils: np.ndarray,
+    assume_paid: bool,
+    pos: np.ndarray,
+    status: np.ndarray,
+) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
+    """The kernel over ``FLOW_CHUNK`` loans at a time, its flow buffers reused from one chunk
+    to the next; yields (first loan, compacted flows of the loans the kernel settled)."""
+    matrix, evs = prepared.matrix, prepared.events
+    n = matrix.shape[0]
+    cap = L.flow_capacity(matrix, evs.off, untils)
+    size = 0
+    bufs: tuple[np.ndarray, ...] = ()
+    empty_state = State.empty(0)
+    e = np.zeros(0, np.int64)
+    for lo in range(0, n, FLOW_CHUNK):
+        hi = min(lo + FLOW_CHUNK, n)
+        fl_off = np.zeros(hi - lo + 1, np.int64)
+        np.cumsum(cap[lo:hi], out=fl_off[1:])
+        need = int(fl_off[-1])
+        if need > size:
+            size = max(need, 2 * size)
+            bufs = (
+                np.empty(size, np.int32),
+                np.empty(size, np.int8),
+                np.empty(size, np.int8),
+                np.empty(size, np.int64),
+            )
+        f_count = np.zeros(hi - lo, np.int64)
+        ev_off = evs.off[lo : hi + 1]
+        L.run_many(
+            matrix[lo:hi], ev_off - ev_off[0], evs.dates[ev_off[0]:ev_off[-1]],
+            evs.kinds[ev_off[0]:ev_off[-1]], evs.amounts[ev_off[0]:ev_off[-1]],
+            market.off, market.dates, market.rates, cals.nxt, cals.prv, cals.base,
+            untils[lo:hi], assume_paid, K.NONE,
+            np.zeros((hi - lo, L.NS), np.int64), np.zeros(hi - lo + 1, np.int64), e,
+            np.zeros(hi - lo + 1, np.int64), empty_state.du,
+            pos[lo:hi], status[lo:hi], np.zeros((0, L.NS), np.int64),
+            e, e, e, e, e, np.zeros((0, 3), np.int64),
+            fl_off, bufs[0], bufs[1], bufs[2], bufs[3], f_count,
+        )  # fmt: skip
+        keep = status[lo:hi] == K.OK
+        yield lo, L.compact(fl_off, f_count, keep, bufs[0], bufs[1], bufs[2], bufs[3], lo)
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    """Loans ready for ``lifetime_flows``: in the kernel's arrays, each to its lifetime end;
+    ``status`` is filled as the chunks run (``K.OK``: the kernel's flows)."""
+
+    prepared: Prepared
+    market: Market
+    untils: np.ndarray
+    cals: Calendars
+    pos: np.ndarray
+    status: np.ndarray
+
+
+def lifetime_prepared(loans: pa.Table, fixings: pa.Table) -> Lifetime:
+    """``loans`` (no events: the contract as agreed) in the kernel's arrays."""
+    market = Market.of(fixings)
+    prepared = Prepared.of(loans, form.table_of([], form.EVENT_SCHEMA), market.names)
+    n = prepared.matrix.shape[0]
+    untils = lifetime_ends(prepared.matrix)
+    span = _span(prepared.matrix, int(untils.min()), int(untils.max())) if n else (0, 3650)
+    return Lifetime(
+        prepared,
+        market,
+        untils,
+        calendars(*span),
+        np.zeros((n, K.NP_), np.int64),
+        np.zeros(n, np.int64),
+    )
+
+
+def lifetime_flows(lifetime: Lifetime, *, assume_paid: bool = True) -> Iterator[pa.Table]:
+    """Each loan's lifetime cash flows, ``FLOW_CHUNK`` loans at a time, as tables of
+    ``run_portfolio``'s flow columns: the memory held is one chunk's, whatever the number of
+    loans. Loans the kernel hands over are left out here (``lifetime.status``);
+    ``run_portfolio(..., None, flows=True)`` runs them by the exact engine."""
+    lt = lifetime
+    if lt.prepared.matrix.shape[0] == 0:
+        return
+    chunks = _flow_chunks(
+        lt.prepared, lt.market, lt.cals, lt.untils, assume_paid, lt.pos, lt.status
+    )
+    for _, cols in chunks:
+        yield _flow_table(cols)
 
 
 _STATUS_NOTES = {
@@ -287,13 +564,55 @@ _STATUS_NOTES = {
     K.NEAR_TIE: "a level payment at a half-cent tie",
     K.CAPACITY: "more amounts due than planned",
 }
+METHODS = (BY_KERNEL, BY_EXACT, REFUSED_BY_EXACT)
 
 
-def _event_rows(
-    loans: pa.Table, events: pa.Table, evs: Events, i: int, loan: str
-) -> list[dict[str, Any]]:
-    mask = pa.compute.equal(events.column("loan"), loan)
-    return events.filter(mask).to_pylist()
+def _settle_others(
+    prepared: Prepared,
+    fixings: pa.Table,
+    until: date | None,
+    assume_paid: bool,
+    pos: np.ndarray,
+    status: np.ndarray,
+) -> tuple[np.ndarray, dict[int, str], dict[int, list[tuple[int, int, int, int]]]]:
+    """The loans the kernel handed over: refused (the kernel knows the figures the refusal
+    names) or run by the exact engine from their rows. Returns each loan's method (an index
+    of ``METHODS``), the notes and the exact engine's flows by loan."""
+    methods = np.zeros(len(status), np.int8)
+    notes: dict[int, str] = {}
+    extra: dict[int, list[tuple[int, int, int, int]]] = {}
+    for i in np.flatnonzero(status == K.REFUSED).tolist():
+        # the exact engine refuses the whole run; the kernel knows the figures it names
+        amount, left = (Decimal(int(v)).scaleb(-2) for v in pos[i, :2])
+        loan = prepared.ids[i].as_py()
+        methods[i] = 2
+        notes[i] = (
+            f"amount: prepayment {amount} exceeds the principal not yet due {left} of loan {loan}"
+        )
+        pos[i] = 0
+        extra[i] = []
+    todo = np.flatnonzero((status != K.OK) & (status != K.REFUSED)).tolist()
+    if not todo:
+        return methods, notes, extra
+    fx = form.market_of(fixings)
+    for i, (row, ev_rows) in zip(todo, prepared.rows(todo), strict=True):
+        note = _STATUS_NOTES.get(int(status[i]), "")
+        try:
+            res = run_loan(
+                TermsHistory.single(form.terms_of(row)),
+                form.events_of(ev_rows),
+                fx,
+                until or lifetime_end(row),
+                assume_paid=assume_paid,
+            )
+        except LoanbookError as exc:
+            methods[i], notes[i] = 2, str(exc)
+            pos[i] = 0
+            extra[i] = []
+            continue
+        methods[i], notes[i] = 1, note
+        pos[i], extra[i] = _from_result(res)
+    return methods, notes, extra
 
 
 def _c(amount: Decimal) -> int:
@@ -334,26 +653,47 @@ def _from_result(res: Any) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]
     return pos, out
 
 
-def _positions(loans: pa.Table, pos: np.ndarray, methods: list[str], notes: list[str]) -> pa.Table:
-    cols: dict[str, Any] = {"loan": loans.column("loan")}
+def _positions(
+    ids: pa.Array, pos: np.ndarray, methods: np.ndarray | None, notes: dict[int, str]
+) -> pa.Table:
+    """One row per loan: its position in cents, the engine that computed it and why."""
+    n = len(ids)
+    cols: dict[str, Any] = {"loan": ids}
     for j, name in enumerate(POSITION_COLUMNS):
-        cols[f"{name}_cents"] = pa.array(pos[:, j], pa.int64())
-    cols["method"] = pa.array(methods, pa.string()).dictionary_encode()
-    cols["note"] = pa.array(notes, pa.string())
+        cols[f"{name}_cents"] = pa.array(np.ascontiguousarray(pos[:, j]), pa.int64())
+    codes = methods if methods is not None else np.zeros(n, np.int8)
+    cols["method"] = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int8()), pa.array(METHODS))
+    texts = ["", *sorted(set(notes.values()))]
+    index = {t: k for k, t in enumerate(texts)}
+    which = np.zeros(n, np.int32)
+    for i, text in notes.items():
+        which[i] = index[text]
+    cols["note"] = pa.DictionaryArray.from_arrays(pa.array(which), pa.array(texts)).cast(
+        pa.string()
+    )
     return pa.table(cols)
 
 
+_KINDS = pa.array([FLOW_KINDS.get(k, "") for k in range(max(FLOW_KINDS) + 1)])
+_COMPONENTS = pa.array([COMPONENT_NAMES[c] for c in range(4)])
+
+
+def _flow_table(cols: Sequence[np.ndarray]) -> pa.Table:
+    return pa.table(
+        {
+            "loan_no": pa.array(cols[0], pa.int64()),
+            "date": pa.array(cols[1].astype(np.int32, copy=False), pa.int32()).cast(pa.date32()),
+            "kind": pa.DictionaryArray.from_arrays(pa.array(cols[2], pa.int8()), _KINDS),
+            "component": pa.DictionaryArray.from_arrays(pa.array(cols[3], pa.int8()), _COMPONENTS),
+            "amount_cents": pa.array(cols[4], pa.int64()),
+        }
+    )
+
+
 def _flows(
-    fl_off: np.ndarray,
-    f_count: np.ndarray,
-    f_date: np.ndarray,
-    f_kind: np.ndarray,
-    f_comp: np.ndarray,
-    f_amount: np.ndarray,
-    status: np.ndarray,
-    extra: dict[int, list[tuple[int, int, int, int]]],
+    chunks: list[tuple[np.ndarray, ...]], extra: dict[int, list[tuple[int, int, int, int]]]
 ) -> pa.Table:
-    cols = list(K.compact(fl_off, f_count, status == K.OK, f_date, f_kind, f_comp, f_amount))
+    cols = [np.concatenate([c[j] for c in chunks]) for j in range(5)] if chunks else []
     if extra:
         rows = [(i, *r) for i, rs in sorted(extra.items()) for r in rs]
         if rows:
@@ -361,15 +701,4 @@ def _flows(
             cols = [np.concatenate([c, more[:, j].astype(c.dtype)]) for j, c in enumerate(cols)]
             order = np.argsort(cols[0], kind="stable")
             cols = [c[order] for c in cols]
-    kinds = pa.array([FLOW_KINDS.get(k, "") for k in range(max(FLOW_KINDS) + 1)])
-    return pa.table(
-        {
-            "loan_no": pa.array(cols[0], pa.int64()),
-            "date": pa.array(cols[1].astype(np.int32), pa.int32()).cast(pa.date32()),
-            "kind": pa.DictionaryArray.from_arrays(pa.array(cols[2]), kinds),
-            "component": pa.DictionaryArray.from_arrays(
-                pa.array(cols[3]), pa.array([COMPONENT_NAMES[c] for c in range(4)])
-            ),
-            "amount_cents": pa.array(cols[4], pa.int64()),
-        }
-    )
+    return _flow_table(cols)

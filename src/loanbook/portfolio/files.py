@@ -5,6 +5,8 @@
     DIR/loans/part-00000.parquet         the loans of partition 0 (form.LOAN_SCHEMA)
     DIR/events/part-00000.parquet        their events, in input order (form.EVENT_SCHEMA)
     DIR/results/YYYY-MM-DD/part-00000.parquet   positions as of that date
+    DIR/state/YYYY-MM-DD/part-00000/            each loan's state after that day (``stored``)
+    DIR/kernel/part-00000/                      the partition in the kernel's arrays
 
 A partition's result is published once: written to a temporary file, then linked to its name,
 which fails if the name exists. A run killed at any moment leaves only whole result files, and
@@ -30,6 +32,7 @@ from loanbook.errors import Issue, ValidationError
 from loanbook.portfolio import form
 
 MANIFEST = "portfolio.json"
+ROW_GROUP = 16_384
 
 
 def part_name(i: int) -> str:
@@ -66,6 +69,30 @@ class Folder:
 
     def result_path(self, until: date, part: int) -> Path:
         return self.results_dir(until) / part_name(part)
+
+    def loans_path(self, part: int) -> Path:
+        return self.path / "loans" / part_name(part)
+
+    def events_path(self, part: int) -> Path:
+        return self.path / "events" / part_name(part)
+
+    def state_path(self, as_of: date, part: int) -> Path:
+        return self.path / "state" / as_of.isoformat() / f"part-{part:05d}"
+
+    def state_dates(self, part: int, before: date) -> list[date]:
+        """Dates before ``before`` with a state of partition ``part``, latest first."""
+        root = self.path / "state"
+        if not root.exists():
+            return []
+        out = []
+        for child in root.iterdir():
+            try:
+                day = date.fromisoformat(child.name)
+            except ValueError:
+                continue
+            if day < before and (child / f"part-{part:05d}").exists():
+                out.append(day)
+        return sorted(out, reverse=True)
 
     def done(self, until: date) -> set[int]:
         folder = self.results_dir(until)
@@ -113,8 +140,12 @@ def write_portfolio(
     pq.write_table(fixings.cast(form.FIXING_SCHEMA), path / "fixings.parquet")
     loans = parts = 0
     for loan_table, event_table in chunks:
-        pq.write_table(loan_table.cast(form.LOAN_SCHEMA), path / "loans" / part_name(parts))
-        pq.write_table(event_table.cast(form.EVENT_SCHEMA), path / "events" / part_name(parts))
+        # row groups small enough that one loan's row and events are read alone (the exact
+        # engine's loans on a day's run): events are in loan order, so their statistics say
+        loans_part = loan_table.cast(form.LOAN_SCHEMA)
+        events_part = event_table.cast(form.EVENT_SCHEMA)
+        pq.write_table(loans_part, path / "loans" / part_name(parts), row_group_size=ROW_GROUP)
+        pq.write_table(events_part, path / "events" / part_name(parts), row_group_size=ROW_GROUP)
         loans += loan_table.num_rows
         parts += 1
         if progress:

@@ -20,7 +20,7 @@ Loans are rows of an ``int64`` matrix (columns ``F_*``); dates are days since 19
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 RATE_SCALE = 1_000_000_000  # rates are integers in billionths: 5.4375% = 54_375_000
 LCM = 1_603_080  # lcm(360, 365, 366)
@@ -279,6 +279,9 @@ def quote(
 
 
 # -- the timeline ------------------------------------------------------------------------------
+# Each stream is written into a caller's buffer (no allocation per loan) and is sorted by
+# construction: cycle dates increase, and every business-day convention moves dates monotonically
+# (a later raw date never lands before an earlier one's adjusted date), so no sort is needed.
 @njit(cache=True)
 def _months_between(a: int, b: int) -> int:
     ya, ma, _ = civil_from_days(a)
@@ -287,698 +290,185 @@ def _months_between(a: int, b: int) -> int:
 
 
 @njit(cache=True)
+def _cycle_date(ya: int, ma: int, da: int, eom: bool, months: int) -> int:
+    """``add_months`` of the anchor (ya, ma, da) by ``months``, its civil date known."""
+    index = ya * 12 + ma - 1 + months
+    y2 = index // 12
+    m2 = index - y2 * 12 + 1
+    last = month_length(y2, m2)
+    return days_from_civil(y2, m2, last if eom else min(da, last))
+
+
+@njit(cache=True)
+def next_cycle_after(anchor: int, months: int, eom: bool, day: int) -> int:
+    """The first date ``add_cycle(anchor, months, i, eom)`` (i >= 0) after ``day``."""
+    ya, ma, da = civil_from_days(anchor)
+    eom = eom and da == month_length(ya, ma)
+    i = max(_months_between(anchor, day) // months - 1, 0)
+    while True:
+        d = _cycle_date(ya, ma, da, eom, months * i)
+        if d > day:
+            return d
+        i += 1
+
+
+@njit(cache=True)
+def n_installments(row: np.ndarray) -> int:
+    return 1 if row[F_AMORT] == AM_BULLET else row[F_S_COUNT]
+
+
+@njit(cache=True)
 def installment_dates(
-    row: np.ndarray, nxt: np.ndarray, prv: np.ndarray, base: int
-) -> tuple[np.ndarray, int]:
-    """Due dates of the installments (``installments.principal_schedule``) and the maturity
-    date as the principal schedule moves it (``steps._maturity_due_date``)."""
+    row: np.ndarray, nxt: np.ndarray, prv: np.ndarray, base: int, out: np.ndarray
+) -> int:
+    """Due dates of the installments (``installments.principal_schedule``) into ``out``;
+    returns the maturity date as the principal schedule moves it
+    (``steps._maturity_due_date``), -1 when a date falls outside the business-day tables."""
+    conv, cal = row[F_CONV], row[F_CAL]
     if row[F_AMORT] == AM_BULLET:
-        out = np.empty(1, np.int64)
         out[0] = row[F_MATURITY]
-        return out, row[F_MATURITY]
+        return row[F_MATURITY]
     count = row[F_S_COUNT]
-    out = np.empty(count, np.int64)
-    eom = row[F_S_EOM] != 0
+    anchor = row[F_S_ANCHOR]
+    ya, ma, da = civil_from_days(anchor)
+    eom = row[F_S_EOM] != 0 and da == month_length(ya, ma)
+    step = row[F_S_MONTHS]
     for i in range(count):
-        raw = add_cycle(row[F_S_ANCHOR], row[F_S_MONTHS], i, eom)
-        out[i] = adjust(raw, row[F_CONV], row[F_CAL], nxt, prv, base)
-    return out, adjust(row[F_MATURITY], row[F_CONV], row[F_CAL], nxt, prv, base)
+        d = adjust(_cycle_date(ya, ma, da, eom, step * i), conv, cal, nxt, prv, base)
+        if d < 0:
+            return -1
+        out[i] = d
+    return adjust(row[F_MATURITY], conv, cal, nxt, prv, base)
+
+
+@njit(cache=True)
+def interest_capacity(row: np.ndarray, until: int) -> int:
+    end = max(row[F_MATURITY], until)
+    return max(_months_between(row[F_I_ANCHOR], end) // row[F_I_MONTHS], 0) + 4
 
 
 @njit(cache=True)
 def interest_dates(
-    row: np.ndarray, until: int, nxt: np.ndarray, prv: np.ndarray, base: int
-) -> np.ndarray:
-    """``steps.interest_schedule``: the cycle dates from its anchor up to the later of maturity
-    and ``until``, and the maturity (closing a short stub), moved to business days, each date
-    once; only those on or after the start. ``until`` is not an interest date in its own
-    right: interest since the last one stays accrued, not due."""
+    row: np.ndarray,
+    until: int,
+    nxt: np.ndarray,
+    prv: np.ndarray,
+    base: int,
+    out: np.ndarray,
+    after: int = NONE,
+) -> int:
+    """``steps.interest_schedule`` into ``out`` (at least ``interest_capacity`` long): the
+    cycle dates from its anchor up to the later of maturity and ``until``, and the maturity
+    (closing a short stub), moved to business days, each date once; only those on or after
+    the start. ``until`` is not an interest date in its own right: interest since the last one
+    stays accrued, not due. Returns the count, -1 when a date is outside the tables. With
+    ``after``: only the dates after it (generated from a little before it, not from the
+    anchor: a cycle date moves by a few days at most)."""
     maturity = row[F_MATURITY]
     end = max(maturity, until)
     anchor = row[F_I_ANCHOR]
     months = row[F_I_MONTHS]
-    eom = row[F_I_EOM] != 0
-    cap = max(_months_between(anchor, end) // months, 0) + 4
-    raw = np.empty(cap, np.int64)
+    conv, cal, start = row[F_CONV], row[F_CAL], row[F_START]
+    ya, ma, da = civil_from_days(anchor)
+    eom = row[F_I_EOM] != 0 and da == month_length(ya, ma)
+    pending_maturity = maturity <= end
     k = 0
-    if end >= anchor:
-        i = 0
-        while True:
-            d = add_cycle(anchor, months, i, eom)
-            if d > end:
-                break
-            raw[k] = d
-            k += 1
-            i += 1
-    found = False
-    for j in range(k):
-        if raw[j] == maturity:
-            found = True
-    if not found and maturity <= end:
-        raw[k] = maturity
-        k += 1
-    moved = np.empty(k, np.int64)
-    m = 0
-    for j in range(k):
-        d = adjust(raw[j], row[F_CONV], row[F_CAL], nxt, prv, base)
+    i = 0
+    low = start
+    if after != NONE:
+        i = max(_months_between(anchor, after) // months - 2, 0)
+        low = max(start, after + 1)
+    while True:
+        raw = _cycle_date(ya, ma, da, eom, months * i) if end >= anchor else end + 1
+        if raw > end:
+            raw = NONE
+        if pending_maturity and (raw == NONE or maturity <= raw):
+            if raw == maturity:
+                pass  # the maturity is a cycle date: once
+            else:
+                d = adjust(maturity, conv, cal, nxt, prv, base)
+                if d < 0:
+                    return -1
+                if d >= low and (k == 0 or out[k - 1] != d):
+                    out[k] = d
+                    k += 1
+            pending_maturity = False
+        if raw == NONE:
+            break
+        d = adjust(raw, conv, cal, nxt, prv, base)
         if d < 0:
-            return np.full(1, -1, np.int64)
-        if d >= row[F_START]:
-            moved[m] = d
-            m += 1
-    moved = np.sort(moved[:m])
-    out = np.empty(m, np.int64)
-    u = 0
-    for j in range(m):
-        if u == 0 or out[u - 1] != moved[j]:
-            out[u] = moved[j]
-            u += 1
-    return out[:u]
+            return -1
+        if d >= low and (k == 0 or out[k - 1] != d):
+            out[k] = d
+            k += 1
+        i += 1
+    return k
 
 
 @njit(cache=True)
-def reset_dates(row: np.ndarray, until: int) -> np.ndarray:
-    """``steps.reset_schedule`` (period starts, or a cycle) up to ``until``, from the start."""
+def _reset_anchor(row: np.ndarray) -> tuple[int, int, bool, int]:
+    """(anchor, months, eom, lead) of the reset stream (``steps.reset_schedule``)."""
     start = row[F_START]
-    end = until + 1
-    if row[F_RESET] == RESET_FIXED or row[F_INDEX] < 0:
-        return np.empty(0, np.int64)
     if row[F_RESET] == RESET_PERIOD_START:
-        anchor, months, eom = start, 1, False
-        lead = -1
+        anchor, months, eom, lead = start, 1, False, -1
         if row[F_PRULE] == PRULE_MONTH_END:
             first_eom = add_months(start, 0, True)
             if first_eom == start:
                 eom = True
             else:
                 lead, anchor, eom = start, first_eom, True
-    else:
-        anchor = row[F_R_ANCHOR] if row[F_R_ANCHOR] != NONE else start
-        months = row[F_R_MONTHS]
-        eom = is_month_end(anchor)
-        lead = -1
-    cap = max(_months_between(anchor, end) // months, 0) + 3
-    out = np.empty(cap, np.int64)
+        return anchor, months, eom, lead
+    anchor = row[F_R_ANCHOR] if row[F_R_ANCHOR] != NONE else start
+    return anchor, row[F_R_MONTHS], is_month_end(anchor), -1
+
+
+@njit(cache=True)
+def has_resets(row: np.ndarray) -> bool:
+    return row[F_RESET] != RESET_FIXED and row[F_INDEX] >= 0
+
+
+@njit(cache=True)
+def reset_capacity(row: np.ndarray, until: int) -> int:
+    if not has_resets(row):
+        return 0
+    anchor, months, _, _ = _reset_anchor(row)
+    return max(_months_between(anchor, until + 1) // months, 0) + 3
+
+
+@njit(cache=True)
+def reset_dates(row: np.ndarray, until: int, out: np.ndarray, after: int = NONE) -> int:
+    """``steps.reset_schedule`` (period starts, or a cycle) up to ``until``, from the start,
+    into ``out`` (at least ``reset_capacity`` long); returns the count. With ``after``: only
+    the dates after it."""
+    if not has_resets(row):
+        return 0
+    start = row[F_START]
+    end = until + 1
+    anchor, months, eom, lead = _reset_anchor(row)
+    ya, ma, da = civil_from_days(anchor)
+    eom = eom and da == month_length(ya, ma)
     k = 0
-    if lead >= 0:
+    if lead >= 0 and (after == NONE or lead > after):
         out[k] = lead
         k += 1
+    low = start if after == NONE else max(start, after + 1)
     if end >= anchor:
-        i = 0
+        i = 0 if after == NONE else max(_months_between(anchor, after) // months - 1, 0)
         while True:
-            d = add_cycle(anchor, months, i, eom)
+            d = _cycle_date(ya, ma, da, eom, months * i)
             if d >= end:
                 break
-            if d >= start:
+            if d >= low:
                 out[k] = d
                 k += 1
             i += 1
-    return out[:k]
-
-
-# -- the run of one loan -----------------------------------------------------------------------
-@njit(cache=True)
-def _principal_outstanding(pnd: int, d_comp: np.ndarray, d_rem: np.ndarray, nd: int) -> int:
-    total = pnd
-    for j in range(nd):
-        if d_comp[j] == C_PRINCIPAL:
-            total += d_rem[j]
-    return total
+    return k
 
 
 @njit(cache=True)
-def _apply_funds(
-    row: np.ndarray,
-    day: int,
-    amount: int,
-    d_comp: np.ndarray,
-    d_date: np.ndarray,
-    d_rem: np.ndarray,
-    nd: int,
-) -> tuple[int, int]:
-    """The waterfall (``servicing._apply_funds``): returns (what is left, dues left)."""
-    overdue = False
-    for j in range(nd):
-        if d_comp[j] == C_PRINCIPAL and d_rem[j] > 0 and d_date[j] < day:
-            overdue = True
-    col = F_WF_AFTER if overdue else F_WF_BEFORE
-    left = amount
-    for c in range(4):
-        component = row[col + c]
-        for j in range(nd):
-            if left <= 0:
-                break
-            if d_comp[j] != component or d_rem[j] <= 0:
-                continue
-            paid = min(d_rem[j], left)
-            d_rem[j] -= paid
-            left -= paid
-    m = 0
-    for j in range(nd):
-        if d_rem[j] > 0:
-            d_comp[m] = d_comp[j]
-            d_date[m] = d_date[j]
-            d_rem[m] = d_rem[j]
-            m += 1
-    return left, m
-
-
-@njit(cache=True)
-def _level_payment(
-    row: np.ndarray,
-    day: int,
-    inst: np.ndarray,
-    done: int,
-    balance: int,
-    rate: int,
-    q: int,
-    n: int,
-    accrued_to: int,
-) -> tuple[int, bool]:
-    """``contract._payment_recalc``: the level payment repaying the balance and the interest
-    accrued to the next principal date in equal payments on the remaining principal dates
-    (ACTUS annuity formula). Computed in floating point and rounded half-up; (0, False) when
-    the value is within the float's error bound of a half cent (then only the exact engine
-    may decide)."""
-    count = 0
-    first = -1
-    for i in range(inst.shape[0]):
-        if inst[i] >= day and (done == NONE or inst[i] > done):
-            if first < 0:
-                first = i
-            count += 1
-    if count == 0:
-        return balance + rounded(q, n), True
-    dc = row[F_DC]
-    r = rate / RATE_SCALE
-    since = accrued_to if accrued_to != NONE else day
-    accrued = q + n / DEN + balance * r * year_fraction_float(dc, since, inst[first])
-    running = 1.0
-    total = 0.0
-    i = inst.shape[0] - 1
-    while i > first:
-        running *= 1.0 + r * year_fraction_float(dc, inst[i - 1], inst[i])
-        total += running
-        i -= 1
-    x = (balance + accrued) * running / (1.0 + total)
-    whole = np.floor(x)
-    # relative error of x: at most about (6 count + 10) units of 2^-53; allowed: thrice that
-    bound = (8.0 * count + 32.0) * 2.3e-16 * abs(x) + 1e-9
-    if abs(x - whole - 0.5) <= bound:
-        return 0, False
-    return int(whole) + (1 if x - whole > 0.5 else 0), True
-
-
-@njit(cache=True)
-def run_one(
-    row: np.ndarray,
-    ev_date: np.ndarray,
-    ev_kind: np.ndarray,
-    ev_amount: np.ndarray,
-    idx_off: np.ndarray,
-    fx_date: np.ndarray,
-    fx_rate: np.ndarray,
-    nxt: np.ndarray,
-    prv: np.ndarray,
-    base: int,
-    until: int,
-    assume_paid: bool,
-    pos: np.ndarray,
-    f_date: np.ndarray,
-    f_kind: np.ndarray,
-    f_comp: np.ndarray,
-    f_amount: np.ndarray,
-) -> tuple[int, int]:
-    """Run one loan to ``until``; fill ``pos`` and the flow buffers; (status, flows written)."""
-    want = f_date.shape[0] > 0
-    nf = 0
-    start = row[F_START]
-    principal = row[F_PRINCIPAL]
-    if principal > MAX_BALANCE or principal < 0:
-        return OUT_OF_RANGE, 0
-    for j in range(pos.shape[0]):
-        pos[j] = 0
-    pos[P_PAYMENT] = NONE
-    inst, maturity_due = installment_dates(row, nxt, prv, base)
-    n_inst = inst.shape[0]
-    for i in range(n_inst):
-        if inst[i] < 0:
-            return OUT_OF_RANGE, 0
-    ints = interest_dates(row, until, nxt, prv, base)
-    for i in range(ints.shape[0]):
-        if ints[i] < 0:
-            return OUT_OF_RANGE, 0
-    resets = reset_dates(row, until)
-    amort = row[F_AMORT]
-    level = amort == AM_LEVEL_PAYMENT
-    again = level and row[F_RECALC] != 0
-    # amounts of the installments (level payment: -1 until reached)
-    amounts = np.full(n_inst, -1, np.int64)
-    if amort == AM_BULLET:
-        amounts[0] = principal
-    elif amort == AM_LEVEL_PRINCIPAL:
-        each = row[F_INSTALLMENT]
-        if each <= 0:
-            each = (2 * principal + n_inst) // (2 * n_inst)
-        left = principal
-        for i in range(n_inst):
-            a = left if i == n_inst - 1 else min(each, left)
-            amounts[i] = a
-            left -= a
-    payment = row[F_INSTALLMENT] if (level and row[F_INSTALLMENT] > 0) else NONE
-    first_recalc = NONE
-    if level and row[F_INSTALLMENT] <= 0 and n_inst > 0 and inst[0] - 1 > start:
-        first_recalc = inst[0] - 1
-    # dues (insertion order is due-date order)
-    n_ev = ev_date.shape[0]
-    cap = n_inst + ints.shape[0] + 2 * n_ev + 4
-    d_comp = np.empty(cap, np.int64)
-    d_date = np.empty(cap, np.int64)
-    d_rem = np.empty(cap, np.int64)
-    nd = 0
-    pnd = 0
-    q = 0
-    n = 0
-    posted = 0
-    lq = 0
-    ln = 0
-    late_posted = 0
-    uq = 0  # interest above the maximum lawful rate, exact (q, n)
-    un = 0
-    usury = row[F_USURY]
-    unapplied = 0
-    pending = NONE  # the date of a step whose settling waits for the next step's kind
-    rate = NONE
-    accrued_to = NONE
-    next_installment = 0
-    done = NONE
-    late_rate = row[F_LATE]
-    # stream pointers
-    p_adv = 0
-    p_inst = 0
-    p_int = 0
-    p_res = 0
-    p_rr = 0
-    p_fr = 0
-    p_ev = 0
-    while True:
-        # the next step: the least (date, kind, seq) over the streams
-        best = _BIG
-        which = -1
-        if p_adv == 0:
-            best, which = start * 1024 + K_ADVANCE * 4, 0
-        if p_inst < n_inst:
-            kind = K_PRINCIPAL
-            if p_inst == n_inst - 1 and inst[p_inst] == maturity_due:
-                kind = K_MATURITY
-            key = inst[p_inst] * 1024 + kind * 4
-            if key < best:
-                best, which = key, 1
-        if p_int < ints.shape[0]:
-            key = ints[p_int] * 1024 + K_INTEREST * 4
-            if key < best:
-                best, which = key, 2
-        if p_res < resets.shape[0]:
-            key = resets[p_res] * 1024 + K_RESET * 4
-            if key < best:
-                best, which = key, 3
-        if again:
-            while p_rr < resets.shape[0] and resets[p_rr] <= start:
-                p_rr += 1
-            if p_rr < resets.shape[0]:
-                key = resets[p_rr] * 1024 + K_RECALC * 4 + 1
-                if key < best:
-                    best, which = key, 4
-        if p_fr == 0 and first_recalc != NONE:
-            key = first_recalc * 1024 + K_RECALC * 4
-            if key < best:
-                best, which = key, 5
-        if p_ev < n_ev:
-            key = ev_date[p_ev] * 1024 + ev_kind[p_ev] * 4
-            if key < best:
-                best, which = key, 6
-        # funds held are applied once all of a day's dues have fallen due: after the last step
-        # of the day before its payments (``run._Run.go``), so interest before principal
-        if pending != NONE and (
-            which < 0 or best // 1024 != pending or (best % 1024) // 4 >= K_PAYMENT
-        ):
-            if nd > 0 and unapplied > 0:
-                unapplied, nd = _apply_funds(row, pending, unapplied, d_comp, d_date, d_rem, nd)
-            pending = NONE
-        if which < 0:
-            break
-        day = best // 1024
-        if day > until:
-            break
-        # accrue to the step's date
-        if accrued_to != NONE and day > accrued_to:
-            balance = _principal_outstanding(pnd, d_comp, d_rem, nd)
-            if rate != NONE and balance != 0:
-                if balance > MAX_BALANCE:
-                    return OUT_OF_RANGE, nf
-                q, n = accrue_span(q, n, balance * rate, row[F_DC], accrued_to, day)
-                posted = rounded(q, n)
-                if usury != NONE and rate > usury:
-                    a = balance * (rate - usury)
-                    uq, un = accrue_span(uq, un, a, row[F_DC], accrued_to, day)
-            if late_rate != NONE:
-                for j in range(nd):
-                    if d_comp[j] == C_LATE or d_rem[j] <= 0 or d_date[j] >= day:
-                        continue
-                    if d_rem[j] > MAX_BALANCE:
-                        return OUT_OF_RANGE, nf
-                    since = max(accrued_to, d_date[j])
-                    lq, ln = accrue_span(lq, ln, d_rem[j] * late_rate, row[F_LATE_DC], since, day)
-            accrued_to = day
-        # apply the step
-        if which == 0:
-            p_adv = 1
-            first = accrued_to == NONE
-            if first:
-                accrued_to = start
-            pnd += principal
-            if first and rate == NONE:
-                if row[F_INITIAL] != NONE and row[F_INDEX] >= 0:
-                    rate = row[F_INITIAL]
-                else:
-                    rate = quote(row, day, NONE, idx_off, fx_date, fx_rate)
-                    if rate == NONE:
-                        return MISSING_FIXING, nf
-                if rate < 0:
-                    return NEGATIVE_RATE, nf
-                if rate > MAX_RATE:
-                    return OUT_OF_RANGE, nf
-        elif which == 1:
-            index = p_inst
-            p_inst += 1
-            next_installment = index + 1
-            if pnd > 0:
-                amount = amounts[index]
-                if amount < 0:
-                    if payment == NONE:
-                        balance = _principal_outstanding(pnd, d_comp, d_rem, nd)
-                        payment, fine = _level_payment(
-                            row, day, inst, done, balance, rate, q, n, accrued_to
-                        )
-                        if not fine:
-                            return NEAR_TIE, nf
-                    amount = max(payment - rounded(q, n), 0)
-                if index == n_inst - 1 or amount > pnd:
-                    amount = pnd
-                amounts[index] = amount
-                pnd -= amount
-                if amount != 0:
-                    if nd >= cap:
-                        return CAPACITY, nf
-                    d_comp[nd], d_date[nd], d_rem[nd] = C_PRINCIPAL, day, amount
-                    nd += 1
-                    if want:
-                        f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
-                            day,
-                            FL_PRINCIPAL_DUE,
-                            C_PRINCIPAL,
-                            amount,
-                        )
-                        nf += 1
-            done = day
-        elif which == 2:
-            p_int += 1
-            amount = rounded(q, n)
-            excess = rounded(uq, un) if (uq != 0 or un != 0) else 0
-            if amount - excess != 0:
-                if amount - excess < 0:
-                    return NEGATIVE_RATE, nf
-                if nd >= cap:
-                    return CAPACITY, nf
-                d_comp[nd], d_date[nd], d_rem[nd] = C_INTEREST, day, amount - excess
-                nd += 1
-            if amount != 0 and want:
-                f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
-                    day,
-                    FL_INTEREST_DUE,
-                    C_INTEREST,
-                    amount,
-                )
-                nf += 1
-            q, n, posted, uq, un = 0, 0, 0, 0, 0
-        elif which == 3:
-            p_res += 1
-            previous = rate if (rate != NONE and day > start) else NONE
-            rate = quote(row, day, previous, idx_off, fx_date, fx_rate)
-            if rate == NONE:
-                return MISSING_FIXING, nf
-            if rate < 0:
-                return NEGATIVE_RATE, nf
-            if rate > MAX_RATE:
-                return OUT_OF_RANGE, nf
-        elif which == 4 or which == 5:
-            if which == 4:
-                p_rr += 1
-            else:
-                p_fr = 1
-            if rate != NONE:
-                balance = _principal_outstanding(pnd, d_comp, d_rem, nd)
-                payment, fine = _level_payment(
-                    row, day, inst, done, balance, rate, q, n, accrued_to
-                )
-                if not fine:
-                    return NEAR_TIE, nf
-        else:
-            kind = ev_kind[p_ev]
-            amount = ev_amount[p_ev]
-            p_ev += 1
-            if kind == EV_FEE:
-                if amount != 0:
-                    if nd >= cap:
-                        return CAPACITY, nf
-                    d_comp[nd], d_date[nd], d_rem[nd] = C_FEE, day, amount
-                    nd += 1
-                    if want:
-                        f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
-                            day,
-                            FL_FEE,
-                            C_FEE,
-                            amount,
-                        )
-                        nf += 1
-            elif kind == EV_PAYMENT:
-                if late_rate != NONE:
-                    charge = rounded(lq, ln) - late_posted
-                    if charge > 0:
-                        late_posted += charge
-                        if nd >= cap:
-                            return CAPACITY, nf
-                        d_comp[nd], d_date[nd], d_rem[nd] = C_LATE, day, charge
-                        nd += 1
-                        if want:
-                            f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
-                                day,
-                                FL_LATE_CHARGE,
-                                C_LATE,
-                                charge,
-                            )
-                            nf += 1
-                left, nd = _apply_funds(row, day, amount, d_comp, d_date, d_rem, nd)
-                unapplied += left
-            else:  # prepayment
-                if amount > pnd:
-                    pos[0], pos[1] = amount, pnd
-                    return REFUSED, nf
-                left = amount
-                if row[F_PREPAY_DIRECT] != 0:
-                    lo, hi, step = next_installment, n_inst, 1
-                else:
-                    lo, hi, step = n_inst - 1, next_installment - 1, -1
-                i = lo
-                while i != hi:
-                    if left <= 0:
-                        break
-                    have = amounts[i]
-                    if have > 0:
-                        cut = min(have, left)
-                        amounts[i] = have - cut
-                        left -= cut
-                    i += step
-                pnd -= amount
-        # settle: as it falls due (ACTUS view), or from unapplied funds once the day's last
-        # due has fallen due (decided when the next step is known, above)
-        if assume_paid:
-            if nd > 0:
-                total = 0
-                for j in range(nd):
-                    total += d_rem[j]
-                _, nd = _apply_funds(row, day, total, d_comp, d_date, d_rem, nd)
-        else:
-            pending = day
-    # as of ``until``: accrue, post late charges, settle
-    if accrued_to != NONE:
-        if until > accrued_to:
-            balance = _principal_outstanding(pnd, d_comp, d_rem, nd)
-            if rate != NONE and balance != 0:
-                if balance > MAX_BALANCE:
-                    return OUT_OF_RANGE, nf
-                q, n = accrue_span(q, n, balance * rate, row[F_DC], accrued_to, until)
-                posted = rounded(q, n)
-                if usury != NONE and rate > usury:
-                    a = balance * (rate - usury)
-                    uq, un = accrue_span(uq, un, a, row[F_DC], accrued_to, until)
-            if late_rate != NONE:
-                for j in range(nd):
-                    if d_comp[j] == C_LATE or d_rem[j] <= 0 or d_date[j] >= until:
-                        continue
-                    if d_rem[j] > MAX_BALANCE:
-                        return OUT_OF_RANGE, nf
-                    since = max(accrued_to, d_date[j])
-                    lq, ln = accrue_span(lq, ln, d_rem[j] * late_rate, row[F_LATE_DC], since, until)
-            accrued_to = until
-        if late_rate != NONE:
-            charge = rounded(lq, ln) - late_posted
-            if charge > 0:
-                late_posted += charge
-                if nd >= cap:
-                    return CAPACITY, nf
-                d_comp[nd], d_date[nd], d_rem[nd] = C_LATE, until, charge
-                nd += 1
-                if want:
-                    f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
-                        until,
-                        FL_LATE_CHARGE,
-                        C_LATE,
-                        charge,
-                    )
-                    nf += 1
-        if nd > 0:
-            if assume_paid:
-                total = 0
-                for j in range(nd):
-                    total += d_rem[j]
-                _, nd = _apply_funds(row, until, total, d_comp, d_date, d_rem, nd)
-            elif unapplied > 0:
-                unapplied, nd = _apply_funds(row, until, unapplied, d_comp, d_date, d_rem, nd)
-    pos[P_PRINCIPAL_NOT_DUE] = pnd
-    pos[P_INTEREST_ACCRUED] = posted
-    pos[P_UNAPPLIED] = unapplied
-    pos[P_PAYMENT] = payment
-    for j in range(nd):
-        c = d_comp[j]
-        if c == C_PRINCIPAL:
-            pos[P_PRINCIPAL_DUE] += d_rem[j]
-        elif c == C_INTEREST:
-            pos[P_INTEREST_DUE] += d_rem[j]
-        elif c == C_LATE:
-            pos[P_LATE_CHARGES] += d_rem[j]
-        else:
-            pos[P_FEES] += d_rem[j]
-        if want:
-            if nf >= f_date.shape[0]:
-                return CAPACITY, nf
-            f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
-                d_date[j],
-                FL_OPEN_DUE,
-                c,
-                d_rem[j],
-            )
-            nf += 1
-    return OK, nf
-
-
-@njit(cache=True, parallel=True)
-def run_many(
-    loans: np.ndarray,
-    ev_off: np.ndarray,
-    ev_date: np.ndarray,
-    ev_kind: np.ndarray,
-    ev_amount: np.ndarray,
-    idx_off: np.ndarray,
-    fx_date: np.ndarray,
-    fx_rate: np.ndarray,
-    nxt: np.ndarray,
-    prv: np.ndarray,
-    base: int,
-    untils: np.ndarray,
-    assume_paid: bool,
-    fl_off: np.ndarray,
-    pos: np.ndarray,
-    status: np.ndarray,
-    f_date: np.ndarray,
-    f_kind: np.ndarray,
-    f_comp: np.ndarray,
-    f_amount: np.ndarray,
-    f_count: np.ndarray,
-) -> None:
-    """Every loan (rows of ``loans``) to its date in ``untils``, in parallel over loans.
-    Events of loan i are ``ev_*[ev_off[i]:ev_off[i+1]]`` (in step order); its flows go to
-    ``f_*[fl_off[i]:fl_off[i+1]]`` (an empty range: no flows)."""
-    for i in prange(loans.shape[0]):
-        a, b = ev_off[i], ev_off[i + 1]
-        fa, fb = fl_off[i], fl_off[i + 1]
-        s, k = run_one(
-            loans[i],
-            ev_date[a:b],
-            ev_kind[a:b],
-            ev_amount[a:b],
-            idx_off,
-            fx_date,
-            fx_rate,
-            nxt,
-            prv,
-            base,
-            untils[i],
-            assume_paid,
-            pos[i],
-            f_date[fa:fb],
-            f_kind[fa:fb],
-            f_comp[fa:fb],
-            f_amount[fa:fb],
-        )
-        status[i] = s
-        f_count[i] = k
-
-
-@njit(cache=True, parallel=True)
-def flow_capacity(loans: np.ndarray, ev_off: np.ndarray, untils: np.ndarray) -> np.ndarray:
-    """An upper bound on the flows each loan writes: every installment, interest date, event,
-    late charge and open amount due."""
-    out = np.empty(loans.shape[0], np.int64)
-    for i in prange(loans.shape[0]):
-        row = loans[i]
-        n_inst = 1 if row[F_AMORT] == AM_BULLET else row[F_S_COUNT]
-        end = max(row[F_MATURITY], untils[i])
-        n_int = max(_months_between(row[F_I_ANCHOR], end) // row[F_I_MONTHS], 0) + 4
-        n_ev = ev_off[i + 1] - ev_off[i]
-        out[i] = 2 * (n_inst + n_int + 2 * n_ev + 4)
-    return out
-
-
-@njit(cache=True, parallel=True)
-def compact(
-    fl_off: np.ndarray,
-    f_count: np.ndarray,
-    keep: np.ndarray,
-    f_date: np.ndarray,
-    f_kind: np.ndarray,
-    f_comp: np.ndarray,
-    f_amount: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The flows written by the loans with ``keep`` set, contiguous: (loan number, date,
-    kind, component, amount)."""
-    n = f_count.shape[0]
-    out_off = np.zeros(n + 1, np.int64)
-    for i in range(n):
-        out_off[i + 1] = out_off[i] + (f_count[i] if keep[i] else 0)
-    total = out_off[n]
-    o_loan = np.empty(total, np.int64)
-    o_date = np.empty(total, np.int64)
-    o_kind = np.empty(total, np.int8)
-    o_comp = np.empty(total, np.int8)
-    o_amount = np.empty(total, np.int64)
-    for i in prange(n):
-        a = fl_off[i]
-        o = out_off[i]
-        for j in range(out_off[i + 1] - o):
-            o_loan[o + j] = i
-            o_date[o + j] = f_date[a + j]
-            o_kind[o + j] = f_kind[a + j]
-            o_comp[o + j] = f_comp[a + j]
-            o_amount[o + j] = f_amount[a + j]
-    return o_loan, o_date, o_kind, o_comp, o_amount
+def next_reset_after(row: np.ndarray, day: int) -> int:
+    """The first reset date after ``day`` (resets are not moved to business days)."""
+    if not has_resets(row):
+        return NONE
+    anchor, months, eom, _ = _reset_anchor(row)
+    return max(next_cycle_after(anchor, months, eom, day), row[F_START])

@@ -2,7 +2,9 @@
 ``LocalCluster``, or on a Dask cluster at an address (workers must see the same folder).
 
 Each partition is one task: read its loans and events, run them to the date, publish the
-positions (``files.publish``). Partitions already published are skipped, so a killed run
+positions (``files.publish``) and each loan's state (``stored``). A run to a later date
+starts from the latest stored state, so one more day costs what that day's steps cost, not a
+replay of every loan from origination. Partitions already published are skipped, so a killed run
 resumes where it stopped and nothing is written twice. Results do not depend on where a
 partition ran: the kernel is deterministic and partitions are independent (loans never
 share state), which the tests check against the single-process run.
@@ -13,10 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
-from loanbook.portfolio.engine import BY_EXACT, BY_KERNEL, REFUSED_BY_EXACT, run_portfolio
+import numpy as np
+
+from loanbook.portfolio import form, stored
+from loanbook.portfolio.engine import (
+    BY_EXACT,
+    BY_KERNEL,
+    METHODS,
+    REFUSED_BY_EXACT,
+    Market,
+    run_prepared,
+)
 from loanbook.portfolio.files import Folder, publish
 
 
@@ -28,10 +40,14 @@ class PartDone:
     by_exact: int
     refused: int
     written: bool  # False: another run published it first
+    since: date | None = None  # the stored close it started from (None: from origination)
 
 
 def run_partition(path: str, part: int, until: date, threads: int = 0) -> PartDone:
-    """Run one partition and publish its positions (a Dask task: plain arguments)."""
+    """Run one partition and publish its positions and state (a Dask task: plain arguments).
+
+    It starts from the partition's latest stored state before ``until`` that was computed from
+    the same inputs, else from origination; either way the positions are the same."""
     if threads:
         import numba
 
@@ -40,16 +56,35 @@ def run_partition(path: str, part: int, until: date, threads: int = 0) -> PartDo
     target = folder.result_path(until, part)
     if target.exists():
         return PartDone(part, 0, 0, 0, 0, False)
-    result = run_portfolio(folder.loans_of(part), folder.events_of(part), folder.fixings(), until)
-    methods = result.loans.column("method").to_pylist()
+    fixings = folder.fixings()
+    market = Market.of(fixings)
+    prep, inputs = stored.prepared(
+        folder.path, part, folder.loans_path(part), folder.events_path(part), market.names
+    )
+    state = None
+    for day in folder.state_dates(part, until):
+        state = stored.load_state(
+            folder.state_path(day, part), lambda d: stored.state_meta(inputs, fixings, d)
+        )
+        if state is not None:
+            break
+    result = run_prepared(prep, market, fixings, until, state=state, keep_state=True)
+    assert result.state is not None
+    stored.save_state(
+        folder.state_path(until, part), result.state, stored.state_meta(inputs, fixings, until)
+    )
     written = publish(result.loans, target)
+    counts = np.bincount(
+        result.loans.column("method").combine_chunks().indices.to_numpy(), minlength=3
+    )
     return PartDone(
         part,
         result.loans.num_rows,
-        methods.count(BY_KERNEL),
-        methods.count(BY_EXACT),
-        methods.count(REFUSED_BY_EXACT),
+        int(counts[METHODS.index(BY_KERNEL)]),
+        int(counts[METHODS.index(BY_EXACT)]),
+        int(counts[METHODS.index(REFUSED_BY_EXACT)]),
         written,
+        None if state is None else form.EPOCH + timedelta(days=state.as_of),
     )
 
 
