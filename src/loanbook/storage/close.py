@@ -3,10 +3,10 @@
 For each loan the engine runs once to the last day (daily accruals), with what the book knows
 now. Loans are taken a batch at a time (so memory holds one batch's lines, not the book's):
 the batch is planned, then, day by day, each loan's postings for that day and a ``closes`` row
-saying so are committed together, the batch's loans in one transaction, rows written many per
-statement (``storage.bulk``); the primary key (loan, posted_on, seq) refuses any posting twice.
-A run killed at any point loses only its open transaction, and the next run starts after each
-loan's last closed day: nothing is posted twice, nothing is missed.
+saying so are committed together, the batch's loans in one transaction, each table's rows in
+one ``executemany`` (``storage.bulk``); the primary key (loan, posted_on, seq) refuses any
+posting twice. A run killed at any point loses only its open transaction, and the next run
+starts after each loan's last closed day: nothing is posted twice, nothing is missed.
 
 When the book has learned something since a loan was last closed (a backdated payment, a
 retroactive amendment, a fixing), the next day it closes first compares everything posted so
