@@ -224,28 +224,32 @@ def diffs_of(work: Path, names: list[str]) -> dict[str, str]:
 
 def where(diff: str, name: str) -> tuple[str, int]:
     """The file and line of the source that a mutant changes. mutmut's diff is of the
-    function alone, so the changed line is looked up in the file after the function's
-    ``def`` (the mutant's name ends in ``x_<function>__mutmut_<n>``)."""
+    function alone (its lines numbered from the ``def``), so the changed line is the
+    function's first line in the file plus its place in the diff's hunk (the mutant's name
+    ends in ``x_<function>__mutmut_<n>``)."""
     path = "?"
-    removed = None
+    at = None  # the changed line, counted from the function's first line (1)
+    hunk = offset = 0
     for text in diff.splitlines():
-        if text.startswith("--- "):
-            path = text[4:].strip()
-        elif text.startswith("-") and removed is None:
-            removed = text[1:]
+        if text.startswith(("--- ", "+++ ")):
+            path = text[4:].strip() if text.startswith("--- ") else path
+        elif text.startswith("@@"):
+            found = re.match(r"@@ -(\d+)", text)
+            hunk, offset = (int(found.group(1)) if found else 1), 0
+        elif text.startswith("-"):
+            at = hunk + offset
+            break
+        elif not text.startswith("+"):
+            offset += 1
     source = ROOT / path
-    if removed is None or not source.is_file():
+    if at is None or not source.is_file():
         return path, 0
-    function = name.rsplit("__mutmut_", 1)[0].rsplit(".", 1)[-1]
-    function = function.split("ǁ")[-1].removeprefix("x_")  # methods: Class.xǁClassǁmethod
     lines = source.read_text().splitlines()
     begin = next(
-        (i for i, t in enumerate(lines) if re.match(rf"\s*(async )?def {function}\b", t)), 0
+        (i for i, t in enumerate(lines) if re.match(rf"\s*(async )?def {function_of(name)}\b", t)),
+        0,
     )
-    for i in range(begin, len(lines)):  # methods are dedented in mutmut's diff: compare text
-        if lines[i].strip() == removed.strip():
-            return path, i + 1
-    return path, begin + 1
+    return path, begin + at
 
 
 def function_of(name: str) -> str:
@@ -254,49 +258,49 @@ def function_of(name: str) -> str:
     return function.split("ǁ")[-1].removeprefix("x_")
 
 
-def pg_check(module: Module, work: Path, mutmut: str, names: list[str]) -> dict[str, str]:
-    """Apply each mutant by hand to the scratch copy's source and run the module's PostgreSQL
-    tests against it: "killed" when a test fails, "survived" when they pass."""
+PYTEST_PLUGINS_OFF = ("-p", "no:cacheprovider", "-p", "no:randomly")
+
+
+def apply_and_test(
+    module: Module, work: Path, mutmut: str, names: list[str], tests: list[str]
+) -> dict[str, str]:
+    """Apply each mutant by hand to the scratch copy's source and run ``tests`` (pytest
+    arguments) against it: "killed" when a test fails, "survived" when they pass. PostgreSQL
+    is the machine's test server unless LOANBOOK_TEST_POSTGRES_URL says otherwise."""
     out: dict[str, str] = {}
     env = {
         **os.environ,
+        "CI": "true",
         "PYTHONPATH": str(work / "src"),
         "LOANBOOK_TEST_POSTGRES_URL": os.environ.get(
             "LOANBOOK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
         ),
     }
+    pristine = [(p, work / p.relative_to(ROOT)) for f in module.files for p in ROOT.glob(f)]
     for name in names:
-        for pattern in module.files:
-            for path in ROOT.glob(pattern):
-                shutil.copy(path, work / path.relative_to(ROOT))
+        for source, copy in pristine:
+            shutil.copy(source, copy)
         subprocess.run([mutmut, "apply", name], cwd=work, check=True, capture_output=True)
         proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-x",
-                "-p",
-                "no:cacheprovider",
-                "-p",
-                "no:randomly",
-                *module.pg_tests,
-            ],
+            [sys.executable, "-m", "pytest", "-q", "-x", *PYTEST_PLUGINS_OFF, *tests],
             cwd=work,
             env=env,
             capture_output=True,
             text=True,
         )
         out[name] = {0: "survived", 1: "killed"}.get(proc.returncode, f"error {proc.returncode}")
-    for pattern in module.files:  # the scratch copy as it was
-        for path in ROOT.glob(pattern):
-            shutil.copy(path, work / path.relative_to(ROOT))
+    for source, copy in pristine:  # the scratch copy as it was
+        shutil.copy(source, copy)
     return out
 
 
 def run_module(
-    module: Module, jobs: int, mutmut: str, collect_only: bool, pg: bool = False
+    module: Module,
+    jobs: int,
+    mutmut: str,
+    collect_only: bool,
+    pg: bool = False,
+    recheck: bool = False,
 ) -> dict[str, object]:
     work = ROOT / ".mutate" / module.name
     seconds = 0.0
@@ -334,13 +338,24 @@ def run_module(
     total = sum(counts.values())
     on_pg: dict[str, str] = {}
     if pg and module.pg_functions:
-        on_pg = pg_check(
-            module, work, mutmut, [n for n in alive if function_of(n) in module.pg_functions]
-        )
+        names = [n for n in alive if function_of(n) in module.pg_functions]
+        on_pg = apply_and_test(module, work, mutmut, names, list(module.pg_tests))
         for s in survivors:
             if s["name"] in on_pg:
                 s["postgresql"] = on_pg[s["name"]]
     pg_killed = sum(1 for v in on_pg.values() if v == "killed")
+    again: dict[str, str] = {}
+    if recheck:  # the survivors against the tests as they are now (tests added since the run)
+        shutil.rmtree(work / "tests")
+        shutil.copytree(
+            ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+        names = [n for n in alive if on_pg.get(n) != "killed"]
+        again = apply_and_test(module, work, mutmut, names, [*module.tests, *module.pytest_args])
+        for s in survivors:
+            if s["name"] in again:
+                s["recheck"] = again[s["name"]]
+    rechecked = sum(1 for v in again.values() if v == "killed")
     return {
         "module": module.name,
         "files": list(module.files),
@@ -350,6 +365,10 @@ def run_module(
         "score": round(100 * killed / total, 1) if total else None,
         "killed_on_postgresql": pg_killed,
         "score_with_postgresql": round(100 * (killed + pg_killed) / total, 1) if total else None,
+        "killed_on_recheck": rechecked,
+        "score_with_recheck": (
+            round(100 * (killed + pg_killed + rechecked) / total, 1) if total else None
+        ),
         "counts": dict(counts),
         "seconds": round(seconds),
         "survivors": survivors,
@@ -368,6 +387,12 @@ def markdown(summary: dict[str, object]) -> str:
         f"- tests: {', '.join(summary['tests'])}",  # type: ignore[arg-type]
         f"- outcomes: {summary['counts']}",
     ]
+    if summary.get("killed_on_recheck"):
+        out.append(
+            f"- killed on recheck (`--collect-only --recheck`: the survivors applied by hand, "
+            f"the tests as they are now): {summary['killed_on_recheck']}, score with them "
+            f"{summary['score_with_recheck']}%"
+        )
     if summary.get("killed_on_postgresql"):
         out.append(
             f"- killed on PostgreSQL by hand (`--pg`): {summary['killed_on_postgresql']}, "
@@ -395,13 +420,20 @@ def main() -> int:
         action="store_true",
         help="apply the survivors of PostgreSQL-only functions by hand, run PostgreSQL tests",
     )
+    parser.add_argument(
+        "--recheck",
+        action="store_true",
+        help="apply each survivor of the last run by hand and run the selection as it is now",
+    )
     args = parser.parse_args()
     mutmut = str(Path(sys.executable).parent / "mutmut")
     unknown = [m for m in args.modules if m not in BY_NAME]
     if unknown:
         parser.error(f"unknown modules {unknown}; known: {', '.join(BY_NAME)}")
     for name in args.modules:
-        summary = run_module(BY_NAME[name], args.jobs, mutmut, args.collect_only, args.pg)
+        summary = run_module(
+            BY_NAME[name], args.jobs, mutmut, args.collect_only, args.pg, args.recheck
+        )
         summary_path = ROOT / ".mutate" / name / "summary.json"
         summary_path.write_text(json.dumps(summary, indent=2))
         print(
@@ -411,6 +443,12 @@ def main() -> int:
                 f"; {summary['killed_on_postgresql']} more on PostgreSQL by hand "
                 f"({summary['score_with_postgresql']}%)"
                 if summary["killed_on_postgresql"]
+                else ""
+            )
+            + (
+                f"; {summary['killed_on_recheck']} more on recheck "
+                f"({summary['score_with_recheck']}%)"
+                if summary["killed_on_recheck"]
                 else ""
             )
             + f"; survivors in .mutate/{name}/survivors.txt",

@@ -291,7 +291,8 @@ def test_a_failing_loan_in_the_report_as_json(book: Store, tmp_path: Path) -> No
     (tmp_path / "early").mkdir()
     (tmp_path / "early" / "t01.yaml").write_text(text)
     import_folder(book, tmp_path / "early")
-    got = close_of_business(book, date(1996, 1, 18)).as_json()
+    # the failing loan asked for first: the loans after it are still closed
+    got = close_of_business(book, date(1996, 1, 18), loans=["early-note", "cit-note"]).as_json()
     assert (got["loans"], got["loan_days"], got["postings"]) == (1, 2, 2)
     assert got["failures"] == [{"loan": "early-note", "errors": [FAILURE]}]
 
@@ -317,7 +318,9 @@ def test_corrections_number_their_postings_per_loan_and_day(book: Store, tmp_pat
     twin = seqs(book, "twin-note", date(1996, 1, 20))
     assert twin == list(range(len(twin))) and len(twin) > 2
     record_event(book, prepay("cit-note", date(1996, 1, 18), "pp-1"))
-    close_of_business(book, date(1996, 1, 20))
+    # the two accruals of 01-19 and 01-20 reversed, the twin's postings left alone
+    assert close_of_business(book, date(1996, 1, 20)).reversals == 2
+    assert seqs(book, "twin-note", date(1996, 1, 20)) == twin
     cit = seqs(book, "cit-note", date(1996, 1, 20))
     assert cit == list(range(len(cit))) and len(cit) > 2
     close_of_business(book, date(1996, 1, 21))
@@ -347,3 +350,19 @@ def test_a_correction_on_a_day_with_no_posting_starts_at_zero(book: Store, tmp_p
         (date(2002, 9, 5), 2, date(2002, 9, 4), LineKind.ACCRUAL, D("0.18")),
         (date(2002, 9, 5), 3, date(2002, 9, 5), LineKind.ACCRUAL, D("0.17")),
     ]
+
+
+def test_reversals_add_up_over_the_batches_of_a_run(book: Store, tmp_path: Path) -> None:
+    # Both notes learn of a prepayment on 01-18 after 01-20 was closed: two accruals each
+    # reversed, in two transactions (one loan each): 4 reversals in the run.
+    import_folder(book, note_copy(tmp_path / "twin", "T02", "twin-note"))
+    close_of_business(book, date(1996, 1, 20))
+    record_event(book, prepay("twin-note", date(1996, 1, 18), "pp-twin"))
+    record_event(book, prepay("cit-note", date(1996, 1, 18), "pp-1"))
+    report = close_of_business(book, date(1996, 1, 20), batch=1)
+    assert (report.loans, report.reversals) == (2, 4)
+
+
+def test_a_loan_closed_on_its_first_day(book: Store) -> None:
+    report = close_of_business(book, date(1996, 1, 17))
+    assert (report.loans, report.loan_days, report.postings) == (1, 1, 1)  # the advance
