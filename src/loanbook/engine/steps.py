@@ -98,6 +98,10 @@ def interest_rate_period_starts(terms: LoanTerms, end: date) -> tuple[date, ...]
     return (start, *rest)
 
 
+#: How far a business-day convention can move a date (a long holiday run, with margin).
+_MAX_SHIFT_DAYS = 10
+
+
 def reset_schedule(terms: LoanTerms, market: Market, end: date) -> tuple[tuple[date, date], ...]:
     """(date, calculation date) on which a new rate takes effect, by the terms' reset rule."""
     spec = terms.rate
@@ -109,8 +113,14 @@ def reset_schedule(terms: LoanTerms, market: Market, end: date) -> tuple[tuple[d
         days = (terms.start, *market.index(spec.index).changes_between(terms.start, end))
         return tuple((d, d) for d in days)
     if spec.reset is RateReset.CYCLE and spec.reset_schedule is not None:
-        stop = min(d for d in (terms.maturity, end) if d is not None)
-        return schedule_dates(spec.reset_schedule, stop, include_end=False)
+        # A cycle date just after the run that its convention moves back into it (preceding)
+        # is a reset of the run: generate a little past ``end``, keep what lands before it.
+        # Otherwise a run to 05-31 would miss the reset that a run to 06-30 has on 05-31.
+        stop = end + timedelta(days=_MAX_SHIFT_DAYS)
+        if terms.maturity is not None:
+            stop = min(stop, terms.maturity)
+        found = schedule_dates(spec.reset_schedule, stop, include_end=False)
+        return tuple(p for p in found if p[0] < end)
     if spec.reset is RateReset.CYCLE and spec.reset_cycle is not None:
         anchor = spec.reset_anchor or terms.start
         out = generate(anchor, spec.reset_cycle, end, eom=is_month_end(anchor), include_end=False)
