@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
-import pytest
-
 from loanbook.engine import EventKind
 from loanbook.engine.installments import build_installments
 from loanbook.engine.steps import (
