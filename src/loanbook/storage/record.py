@@ -247,8 +247,20 @@ def _check_revolving(
         )
         notes = applying_notes((*applications, *(i.event for i in new)), accounts)
         stored = effective_events(store.stored_events(conn, loans=(*accounts, *notes)))
-        batch = tuple(i.event for i in new if i.event.loan in (*accounts, *notes))
-        last = max(e.date for e in (*stored, *batch))
+        # A correction in the batch takes out the event it reverses, as it will once stored:
+        # the facility must still run without it (a repayment may exceed what is left).
+        undone = {i.event.get("reverses") for i in new if i.event.kind is EventKind.CORRECTION}
+        stored = tuple(e for e in stored if e.key not in undone)
+        batch = tuple(
+            i.event
+            for i in new
+            if i.event.loan in (*accounts, *notes)
+            and i.event.kind is not EventKind.CORRECTION
+            and i.event.key not in undone
+        )
+        dates = [i.event.date for i in new if i.event.loan in (*accounts, *notes)]
+        last = max(e.date for e in (*stored, *batch)) if stored or batch else max(dates)
+        last = max([last, *dates])
         try:
             view.loan_book(accounts[0], stored + batch).run(accounts[0], last + timedelta(days=1))
         except LoanbookError as exc:
