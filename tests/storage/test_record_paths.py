@@ -235,3 +235,78 @@ def test_record_event_keeps_the_time_given(book: Store) -> None:
     assert record_event(book, fee, stamp).added == ("fee-1",)
     (stored,) = [s for s in log(book, "cit-note") if s.event.key == "fee-1"]
     assert (stored.source, stored.recorded_at) == ("cli", stamp)
+
+
+# -- a note's history: stored events and earlier rows of the same input -------------------
+def prepayment(amount: str, key: str = "", day: date = date(1996, 12, 16)) -> LoanEvent:
+    return ev(day, "cit-note", EventKind.PREPAYMENT, amount, key, "prepay")
+
+
+# The CIT note's principal is 4,554,900.00 and 1996's nine payments total 1,203,473.22
+# (205,768.21 + 127,298.48 + 125,585.95 + 126,135.00 + 125,328.39 + 123,584.28
+#  + 124,580.78 + 122,312.11 + 122,880.82), so on 1996-12-16 the principal not yet due is
+# between 4,554,900.00 - 1,203,473.22 = 3,351,426.78 and 4,554,900.00: one prepayment of
+# 2,300,000.00 fits, two (4,600,000.00) do not.
+TOO_MUCH = "prepayment 2300000.00 exceeds the principal not yet due "
+
+
+def test_a_prepayment_is_checked_with_the_earlier_rows_of_the_input(book: Store) -> None:
+    first = Incoming(prepayment("2300000.00", "p-1"), "p.csv", 2)
+    second = Incoming(prepayment("2300000.00", "p-2"), "p.csv", 3)
+    with pytest.raises(ValidationError) as exc:
+        record_events(book, [first, second])
+    (issue,) = exc.value.issues
+    assert (issue.file, issue.line, issue.field, issue.event) == ("p.csv", 3, "amount", "p-2")
+    assert issue.reason.startswith(TOO_MUCH) and issue.reason.endswith(" of loan cit-note")
+
+
+def test_a_prepayment_is_checked_with_the_stored_ones(book: Store) -> None:
+    assert record_events(book, [Incoming(prepayment("2300000.00", "p-1"))]).added == ("p-1",)
+    with pytest.raises(ValidationError) as exc:
+        record_events(book, [Incoming(prepayment("2300000.00", "p-2"), "p.csv", 7)])
+    (issue,) = exc.value.issues
+    assert (issue.file, issue.line, issue.field, issue.event) == ("p.csv", 7, "amount", "p-2")
+    assert issue.reason.startswith(TOO_MUCH)
+
+
+def test_the_same_prepayment_row_in_two_files_is_one_prepayment(book: Store) -> None:
+    # checked once: were the second row checked again, the two would exceed the principal
+    row = prepayment("2300000.00")
+    done = record_events(book, [Incoming(row, "a.csv", 2), Incoming(row, "b.csv", 2)])
+    key = "cit-note/prepayment/1996-12-16/2300000/prepay"
+    assert (done.added, done.existing) == ((key,), (key,))
+
+
+# -- an input's rows: every problem, each once -------------------------------------------
+def test_a_key_repeated_after_a_refused_row_and_the_rows_after_it(book: Store) -> None:
+    zero = ev(date(1996, 12, 31), "cit-note", EventKind.FEE, "0", "k", "fee")
+    again = ev(date(1996, 12, 31), "cit-note", EventKind.FEE, "5.00", "k", "fee")
+    stray = ev(date(1996, 12, 31), "nowhere", EventKind.FEE, "1.00", "s", "fee")
+    assert refused(
+        book, *(Incoming(e, "e.csv", n) for n, e in enumerate((zero, again, stray), 2))
+    ) == [
+        "e.csv:2: amount: must be positive, got 0 (event k)",
+        "e.csv:3: key: 'k' is also the key of e.csv:2 (fee 0 on 1996-12-31 for cit-note); "
+        "a key names one event (event k)",
+        # 1.00 is a positive amount: only the loan is wrong
+        "e.csv:4: loan: unknown loan 'nowhere' (known: cit-note, congress-revolver-lpc, "
+        "congress-revolver-lrg) (event s)",
+    ]
+
+
+def test_rows_after_one_already_recorded_are_recorded(book: Store) -> None:
+    a = ev(date(1996, 12, 31), "cit-note", EventKind.FEE, "25.00", "fee-a", "a")
+    b = ev(date(1996, 12, 31), "cit-note", EventKind.FEE, "30.00", "fee-b", "b")
+    record_events(book, [Incoming(a)])
+    done = record_events(book, [Incoming(a), Incoming(b)])
+    assert (done.added, done.existing) == (("fee-b",), ("fee-a",))
+
+
+def test_compliance_is_not_asked_while_a_row_is_refused(book: Store) -> None:
+    # the acceleration of 11-05 alone is refused by compliance (see above); with a refused
+    # row before it, only that row's problem is reported
+    zero = ev(date(1996, 11, 5), "cit-note", EventKind.FEE, "0", "f-0", "fee")
+    early = ev(date(1996, 11, 5), "cit-note", EventKind.ACCELERATION, None, "acc-1", "notice")
+    assert refused(book, Incoming(zero, "e.csv", 2), Incoming(early, "e.csv", 3)) == [
+        "e.csv:2: amount: must be positive, got 0 (event f-0)"
+    ]
