@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from loanbook.engine.events import EventKind, LoanEvent
-from loanbook.errors import ValidationError
+from loanbook.errors import Issue, ValidationError
 from loanbook.storage.importer import import_folder
-from loanbook.storage.record import Incoming, log, record_event, record_events
+from loanbook.storage.record import Incoming, insert_events, log, record_event, record_events
 from loanbook.storage.store import Store
 from tests.conftest import CIT_BOOK
 from tests.golden.test_golden import CASES, parse_case
@@ -310,3 +310,37 @@ def test_compliance_is_not_asked_while_a_row_is_refused(book: Store) -> None:
     assert refused(book, Incoming(zero, "e.csv", 2), Incoming(early, "e.csv", 3)) == [
         "e.csv:2: amount: must be positive, got 0 (event f-0)"
     ]
+
+
+# -- a book stored before the parser was strict ------------------------------------------
+def test_a_stored_event_that_no_longer_runs_is_named_when_its_loan_is_checked(
+    book: Store,
+) -> None:
+    # 10^16 is above the largest amount any input accepts (10^15, "1,000,000,000,000,000"):
+    # written straight into the log (as an old book would hold it), each loan's next check
+    # names it and says how to undo it.
+    huge = "10000000000000000"
+    with book.write() as conn:
+        insert_events(
+            conn,
+            [
+                Incoming(ev(date(1996, 10, 15), LPC, EventKind.ADVANCE, huge, "big-1", "old")),
+                Incoming(ev(date(1996, 10, 15), "cit-note", EventKind.FEE, huge, "big-2", "old")),
+            ],
+        )
+    bound = "is outside the range of an amount (at most 1,000,000,000,000,000): event "
+    advance = ev(date(1996, 10, 16), LPC, EventKind.ADVANCE, "1000.00", "adv-1", "adv")
+    (issue,) = issues(book, Incoming(advance, "a.csv", 2))
+    assert (issue.file, issue.field, issue.line) == ("old", "amount", None)
+    assert issue.reason.startswith(huge + " " + bound)
+    assert issue.reason.endswith("cannot be run; record a correction with --reverses big-1")
+    (issue,) = issues(book, Incoming(prepayment("1000.00", "p-1"), "p.csv", 2))
+    assert (issue.file, issue.field, issue.line, issue.event) == ("p.csv", "amount", 2, "p-1")
+    assert issue.reason.startswith(huge + " " + bound)
+    assert issue.reason.endswith("cannot be run; record a correction with --reverses big-2")
+
+
+def issues(store: Store, *items: Incoming) -> list[Issue]:
+    with pytest.raises(ValidationError) as exc:
+        record_events(store, list(items))
+    return list(exc.value.issues)
