@@ -338,6 +338,11 @@ def test_a_stored_event_that_no_longer_runs_is_named_when_its_loan_is_checked(
     assert (issue.file, issue.field, issue.line, issue.event) == ("p.csv", "amount", 2, "p-1")
     assert issue.reason.startswith(huge + " " + bound)
     assert issue.reason.endswith("cannot be run; record a correction with --reverses big-2")
+    # an election: compliance runs the note (its payment default) before any check of it
+    early = ev(date(1996, 11, 5), "cit-note", EventKind.ACCELERATION, None, "acc-1", "notice")
+    (issue,) = issues(book, Incoming(early, "e.csv", 3))
+    assert (issue.file, issue.field, issue.line, issue.event) == ("e.csv", "amount", 3, "acc-1")
+    assert issue.reason.endswith("cannot be run; record a correction with --reverses big-2")
 
 
 def issues(store: Store, *items: Incoming) -> list[Issue]:
