@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,12 +124,15 @@ MODULES = (
         "storage-record",
         ("src/loanbook/storage/record.py",),
         (
+            "tests/storage/test_record_paths.py",
+            "tests/storage/test_record_checks.py",
             "tests/storage/test_events.py",
             "tests/storage/test_record_races.py",
-            "tests/storage/test_record_checks.py",
         ),
         ("-k", "not postgresql and not two_run"),
-        ("lock_loans", "_insert_ignoring_duplicates"),
+        # record_events passes the items to lock_loans, and insert_events runs the insert
+        # whose conflict only a racing writer (PostgreSQL) produces.
+        ("lock_loans", "_insert_ignoring_duplicates", "record_events", "insert_events"),
         (
             "tests/storage/test_record_races.py::"
             "test_concurrent_prepayments_are_serialized_per_loan[postgresql]",
@@ -262,11 +266,30 @@ PYTEST_PLUGINS_OFF = ("-p", "no:cacheprovider", "-p", "no:randomly")
 
 
 def apply_and_test(
-    module: Module, work: Path, mutmut: str, names: list[str], tests: list[str]
+    module: Module, work: Path, mutmut: str, names: list[str], tests: list[str], jobs: int = 1
 ) -> dict[str, str]:
     """Apply each mutant by hand to the scratch copy's source and run ``tests`` (pytest
     arguments) against it: "killed" when a test fails, "survived" when they pass. PostgreSQL
-    is the machine's test server unless LOANBOOK_TEST_POSTGRES_URL says otherwise."""
+    is the machine's test server unless LOANBOOK_TEST_POSTGRES_URL says otherwise. With
+    ``jobs`` > 1 the mutants are shared among that many copies of the scratch project (one
+    mutant applied per copy at a time), tested at once."""
+    if jobs > 1 and len(names) > 1:
+        copies = []
+        for i in range(jobs):
+            copy = work.with_name(f"{work.name}-apply-{i}")
+            if copy.exists():
+                shutil.rmtree(copy)
+            shutil.copytree(work, copy, symlinks=True)
+            copies.append(copy)
+        with ThreadPoolExecutor(jobs) as pool:
+            parts = pool.map(
+                lambda i: apply_and_test(module, copies[i], mutmut, names[i::jobs], tests),
+                range(jobs),
+            )
+            merged = {k: v for part in parts for k, v in part.items()}
+        for copy in copies:
+            shutil.rmtree(copy)
+        return {n: merged[n] for n in names}
     out: dict[str, str] = {}
     env = {
         **os.environ,
@@ -339,7 +362,7 @@ def run_module(
     on_pg: dict[str, str] = {}
     if pg and module.pg_functions:
         names = [n for n in alive if function_of(n) in module.pg_functions]
-        on_pg = apply_and_test(module, work, mutmut, names, list(module.pg_tests))
+        on_pg = apply_and_test(module, work, mutmut, names, list(module.pg_tests), jobs)
         for s in survivors:
             if s["name"] in on_pg:
                 s["postgresql"] = on_pg[s["name"]]
@@ -351,7 +374,9 @@ def run_module(
             ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
         )
         names = [n for n in alive if on_pg.get(n) != "killed"]
-        again = apply_and_test(module, work, mutmut, names, [*module.tests, *module.pytest_args])
+        again = apply_and_test(
+            module, work, mutmut, names, [*module.tests, *module.pytest_args], jobs
+        )
         for s in survivors:
             if s["name"] in again:
                 s["recheck"] = again[s["name"]]
@@ -410,7 +435,9 @@ def markdown(summary: dict[str, object]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modules", nargs="*", default=[m.name for m in MODULES])
-    parser.add_argument("--jobs", type=int, default=1, help="mutants run at once (default 1)")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="mutants run (or applied, --pg/--recheck) at once"
+    )
     parser.add_argument("--report", type=Path, help="append a Markdown summary to this file")
     parser.add_argument(
         "--collect-only", action="store_true", help="report on the last run, do not run again"

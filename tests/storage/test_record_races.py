@@ -86,8 +86,10 @@ def test_a_racing_writer_with_other_content_under_the_same_key_is_refused(book: 
     record_event(book, theirs)
     before = dump(book)
     refused = pytest.raises(ValidationError, match="'r-1' was just recorded by another writer")
-    with refused, book.write() as conn:
+    with refused as exc, book.write() as conn:
         insert_events(conn, new)
+    (issue,) = exc.value.issues
+    assert (issue.field, issue.event) == ("key", "r-1")  # the row's key field is named
     assert dump(book) == before
     # the same content under the same key is simply the one event
     with book.write() as conn:
