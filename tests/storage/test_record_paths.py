@@ -172,12 +172,6 @@ def test_a_stored_application_counts_in_a_later_repayment(book: Store) -> None:
     assert record_events(book, [Incoming(ok, "s.csv", 4)]).added == ("rep-2",)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: _check_revolving runs the stored events and the batch, but a correction in "
-    "the batch does not remove the event it reverses from the stored ones, so the correction "
-    "is recorded and the account no longer runs (RefusedError on the stored repayment)",
-)
 def test_a_correction_the_facility_refuses_names_the_stored_event(book: Store) -> None:
     # 10,000.00 advanced, 6,000.00 repaid: reversing the advance leaves a repayment of
     # 6,000.00 against a balance of 0; the refusal names the stored repayment (its reference).
