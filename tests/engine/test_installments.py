@@ -16,10 +16,8 @@ from loanbook.engine.installments import (
     Installment,
     apply_prepayment,
     build_installments,
-    principal_dates,
     principal_schedule,
     schedule_dates,
-    with_amount,
 )
 from loanbook.engine.result import DueItem, Position
 from loanbook.terms.model import Amortization, AmortizationKind, PaymentSchedule, PrepaymentOrder
@@ -76,18 +74,21 @@ def test_principal_schedule_of_each_kind_and_its_errors() -> None:
     explicit = Amortization(
         AmortizationKind.EXPLICIT, explicit=((date(2024, 2, 1), D("1")), (date(2024, 5, 1), D("2")))
     )
-    assert principal_dates(terms(amortization=explicit)) == (date(2024, 2, 1), date(2024, 5, 1))
+    assert [d for d, _ in principal_schedule(terms(amortization=explicit))] == [
+        date(2024, 2, 1),
+        date(2024, 5, 1),
+    ]
     with pytest.raises(ValueError, match="loan t: amortization level_principal needs a schedule"):
         principal_schedule(terms(amortization=Amortization(AmortizationKind.LEVEL_PRINCIPAL)))
     open_ended = Amortization(AmortizationKind.LEVEL_PRINCIPAL, monthly_from(date(2024, 2, 1)))
     with pytest.raises(ValueError, match="loan t: the principal schedule needs a count or an end"):
         principal_schedule(terms(amortization=open_ended, maturity=None))
     # no count: to the maturity
-    assert principal_dates(terms(amortization=open_ended)) == (
+    assert [d for d, _ in principal_schedule(terms(amortization=open_ended))] == [
         date(2024, 2, 1),
         date(2024, 3, 1),
         date(2024, 4, 1),
-    )
+    ]
 
 
 def test_level_principal_to_the_cent_with_the_remainder_last() -> None:
@@ -208,13 +209,6 @@ def test_apply_prepayment_in_either_order_from_the_first_open_installment() -> N
     amounts = [D(10), D(20), D(30)]
     assert apply_prepayment(amounts, 1, D(100), PrepaymentOrder.INVERSE) == [(2, D(30)), (1, D(20))]
     assert amounts == [D(10), D(0), D(0)]
-
-
-def test_with_amount_replaces_only_the_amount() -> None:
-    inst = Installment(2, date(2024, 3, 1), None, "N ¶5", "loans.t.amortization", date(2024, 3, 2))
-    assert with_amount(inst, D("5")) == Installment(
-        2, date(2024, 3, 1), D("5"), "N ¶5", "loans.t.amortization", date(2024, 3, 2)
-    )
 
 
 def test_terms_over_time_by_their_dates() -> None:

@@ -70,11 +70,6 @@ def principal_schedule(terms: LoanTerms) -> tuple[tuple[date, date], ...]:
     return schedule_dates(sched, terms.maturity)
 
 
-def principal_dates(terms: LoanTerms) -> tuple[date, ...]:
-    """The due dates of principal, business-day adjusted."""
-    return tuple(d for d, _ in principal_schedule(terms))
-
-
 def build_installments(terms: LoanTerms, *, rounding: bool = True) -> tuple[Installment, ...]:
     """The principal schedule; level principal rounds each installment to the cent (unless
     ``rounding`` is off) and puts any remainder in the last, so the installments always sum
@@ -138,7 +133,3 @@ def current_installments(
         inst if inst.amount == amount else replace(inst, amount=amount)
         for inst, amount in zip(scheduled, amounts, strict=True)
     )
-
-
-def with_amount(inst: Installment, amount: Decimal) -> Installment:
-    return replace(inst, amount=amount)

@@ -258,9 +258,11 @@ def _check_revolving(
             and i.event.kind is not EventKind.CORRECTION
             and i.event.key not in undone
         )
-        dates = [i.event.date for i in new if i.event.loan in (*accounts, *notes)]
-        last = max(e.date for e in (*stored, *batch)) if stored or batch else max(dates)
-        last = max([last, *dates])
+        # run past the last stored event and the last of the batch (corrections included)
+        last = max(
+            [e.date for e in stored]
+            + [i.event.date for i in new if i.event.loan in (*accounts, *notes)]
+        )
         try:
             view.loan_book(accounts[0], stored + batch).run(accounts[0], last + timedelta(days=1))
         except LoanbookError as exc:
