@@ -3,8 +3,8 @@
 ``run_loan(..., lines=False)`` comes here. A plain loan (``plain``: one version of its terms,
 no input events, the ACTUS view that every amount is paid the day it falls due, a fixed or
 index rate, level principal or bullet, none of the ACTUS-only features) runs on the same
-timeline as the full engine, built by the same functions (``steps.interest_schedule``,
-``steps.reset_schedule``, ``installments.principal_schedule``) and taken in the same order
+timeline as the full engine, built by the same functions (``steps.interest_columns``,
+``steps.reset_schedule``, ``installments.principal_columns``) and taken in the same order
 (date, step kind, sequence), but computed in integers: balances in cents, the interest
 accrued since the last interest date as an exact numerator over a denominator, rounded by
 the one rule (``money.cents_half_up``). No ledger line, memo, citation, installment record or
@@ -24,13 +24,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from math import gcd
-from operator import itemgetter
 
 from loanbook.engine.history import TermsHistory
-from loanbook.engine.installments import principal_schedule
+from loanbook.engine.installments import Columns, principal_columns
 from loanbook.engine.rate import RateQuote, add_segment, cited_quote, pct, quote
 from loanbook.engine.result import FlowCents, LoanResult, Position, rate_segments
-from loanbook.engine.steps import StepKind, _maturity_due_date, interest_schedule, reset_schedule
+from loanbook.engine.steps import StepKind, _maturity_due_date, interest_columns, reset_schedule
 from loanbook.ledger.lines import LineKind
 from loanbook.money import ZERO, cents_half_up, to_cents
 from loanbook.rates import Market
@@ -42,7 +41,6 @@ _PRINCIPAL = int(StepKind.PRINCIPAL_DUE)
 _INTEREST = int(StepKind.INTEREST_DUE)
 _RESET = int(StepKind.RATE_RESET)
 _MATURITY = int(StepKind.MATURITY)
-_DATE = itemgetter(0)
 _PLAIN_KINDS = (AmortizationKind.LEVEL_PRINCIPAL, AmortizationKind.BULLET)
 _DAYS_IN_YEAR = {DayCount.ACT_360: 360, DayCount.ACT_365F: 365}
 
@@ -115,8 +113,8 @@ def run_cents(history: TermsHistory, market: Market, until: date) -> LoanResult 
     fraction of a cent (the full engine runs it)."""
     terms = history.latest
     principal = _cents(terms.principal)
-    dues = principal_schedule(terms)
-    amounts = _installments(terms, len(dues), principal or 0)
+    dues = principal_columns(terms)
+    amounts = _installments(terms, len(dues[0]), principal or 0)
     if principal is None or amounts is None:
         return None
     run = _Cents(terms, market, principal, amounts)
@@ -125,7 +123,7 @@ def run_cents(history: TermsHistory, market: Market, until: date) -> LoanResult 
         # the advance sets the rate, which stays: the steps merged from the two schedules
         start = terms.start
         run.step((start, _ADVANCE, 0, start, -1))
-        run.one_rate(dues, interest_schedule(terms, until), until, year)
+        run.one_rate(dues, interest_columns(terms, until), until, year)
     else:
         for s in _timeline(terms, dues, market, until):
             run.step(s)
@@ -138,14 +136,13 @@ def _one_rate(terms: LoanTerms) -> bool:
     return terms.rate.reset is RateReset.FIXED
 
 
-def _rising(terms: LoanTerms, dues: tuple[tuple[date, date], ...]) -> bool:
+def _rising(terms: LoanTerms, dues: Columns) -> bool:
     """Whether the installments' dates rise strictly (a merge may take them in list order):
     always for a bullet and for the dates of a cycle left unadjusted, which rise with it."""
     sched = terms.amortization.schedule
     if sched is None or sched.convention is BusinessDayConvention.UNADJUSTED:
         return True
-    days = [d for d, _ in dues]
-    return all(a < b for a, b in pairwise(days))
+    return all(a < b for a, b in pairwise(dues[0]))
 
 
 class _Cents:
@@ -222,40 +219,37 @@ class _Cents:
         if cents:
             self.flows.append((day, LineKind.INSTALLMENT_DUE, cents))
 
-    def one_rate(
-        self,
-        dues: tuple[tuple[date, date], ...],
-        interest: tuple[tuple[date, date], ...],
-        until: date,
-        year: int,
-    ) -> None:
+    def one_rate(self, dues: Columns, pays: Columns, until: date, year: int) -> None:
         """After the advance, with the rate set at the advance staying (no reset) and a year
         of ``year`` days (actual/360, actual/365): the steps of the timeline taken in the full
         run's order by merging the two schedules (on one date an installment comes before
         the interest, the last installment on the maturity date after it), without a step
         list. Interest for a span is not_due x days x rate / year, so the loop adds up
         not_due x days (``acc``) and applies the rate once per interest date: the same sum
-        as ``step`` makes, without a fraction per step."""
+        as ``step`` makes, without a fraction per step, rounded by ``cents_half_up``'s rule
+        (written out for a positive amount: this loop is the engine's hot spot)."""
         rn, unit = self.rn, 100 * self.rd * year
+        twice = 2 * unit
         start = self.terms.start
         assert self.accrued_to is not None and self.acc_n == 0
         accrued_to, not_due = self.accrued_to, self.not_due
         amounts, last = self.amounts, self.last
+        due_days, due_calcs = dues
+        pay_days, pay_calcs = pays
         # the last installment comes after the interest of its date when it is the maturity
-        after = bool(dues) and dues[last][0] == _maturity_due_date(self.terms)
+        hold = last if due_days and due_days[last] == _maturity_due_date(self.terms) else -1
+        ahead = (*due_days, date.max)  # the next installment's date, date.max after the last
         add = self.flows.append
         interest_due, installment_due = LineKind.INTEREST_DUE, LineKind.INSTALLMENT_DUE
         acc = 0
-        n = len(dues)
-        i = bisect_left(dues, start, key=_DATE)  # installments before the advance: none due
-        due = dues[i][0] if i < n else date.max
-        lo = bisect_left(interest, start, key=_DATE)
-        hi = bisect_right(interest, until, key=_DATE)
-        for day, calc in interest[lo:hi]:
+        i = bisect_left(due_days, start)  # installments before the advance: none due
+        due = ahead[i]
+        lo, hi = bisect_left(pay_days, start), bisect_right(pay_days, until)
+        for day, calc in zip(pay_days[lo:hi], pay_calcs[lo:hi], strict=True):
             while due <= day:
-                if due == day and i == last and after:
+                if i == hold and due == day:
                     break  # the maturity step comes after the interest of its date
-                due_calc = dues[i][1]
+                due_calc = due_calcs[i]
                 if due_calc > accrued_to:
                     if not_due:
                         acc += not_due * (due_calc - accrued_to).days
@@ -268,18 +262,19 @@ class _Cents:
                     if cents:
                         add((due, installment_due, cents))
                 i += 1
-                due = dues[i][0] if i < n else date.max
+                due = ahead[i]
             if calc > accrued_to:
                 if not_due:
                     acc += not_due * (calc - accrued_to).days
                 accrued_to = calc
             if acc:
-                cents = cents_half_up(acc * rn, unit)
+                num = acc * rn
+                cents = (200 * num + unit) // twice if num >= 0 else cents_half_up(num, unit)
                 if cents:
                     add((day, interest_due, cents))
                 acc = 0
         while due <= until:
-            due_calc = dues[i][1]
+            due_calc = due_calcs[i]
             if due_calc > accrued_to:
                 if not_due:
                     acc += not_due * (due_calc - accrued_to).days
@@ -292,7 +287,7 @@ class _Cents:
                 if cents:
                     add((due, installment_due, cents))
             i += 1
-            due = dues[i][0] if i < n else date.max
+            due = ahead[i]
         self.accrued_to, self.not_due = accrued_to, not_due
         self.acc_n, self.acc_d = acc * rn, unit
 
@@ -315,19 +310,24 @@ class _Cents:
 
 
 def _timeline(
-    terms: LoanTerms, dues: tuple[tuple[date, date], ...], market: Market, until: date
+    terms: LoanTerms, dues: Columns, market: Market, until: date
 ) -> list[tuple[date, int, int, date, int]]:
     """(date, step kind, sequence, calculation date, installment index) of every step of a
     plain run up to ``until``, in the full run's order (``steps.build_steps``)."""
     start = terms.start
-    out = [(d, _PRINCIPAL, i + 1, c, i) for i, (d, c) in enumerate(dues) if d <= until]
-    if out and out[-1][4] == len(dues) - 1 and out[-1][0] == _maturity_due_date(terms):
+    due_days, due_calcs = dues
+    out = [
+        (d, _PRINCIPAL, i + 1, c, i)
+        for i, (d, c) in enumerate(zip(due_days, due_calcs, strict=True))
+        if d <= until
+    ]
+    if out and out[-1][4] == len(due_days) - 1 and out[-1][0] == _maturity_due_date(terms):
         d, _, seq, c, i = out[-1]
         out[-1] = (d, _MATURITY, seq, c, i)  # the last installment, on the maturity date
     if start <= until:
         out.append((start, _ADVANCE, 0, start, -1))
-    sched = interest_schedule(terms, until)
-    out += [(d, _INTEREST, i, c, -1) for i, (d, c) in enumerate(sched) if start <= d <= until]
+    pays = zip(*interest_columns(terms, until), strict=True)
+    out += [(d, _INTEREST, i, c, -1) for i, (d, c) in enumerate(pays) if start <= d <= until]
     resets = dict(reset_schedule(terms, market, until + timedelta(days=1)))
     out += [(d, _RESET, 0, resets[d], -1) for d in sorted(resets) if start <= d <= until]
     out.sort()  # by (date, kind, sequence), never equal for two steps: the full run's order

@@ -29,13 +29,16 @@ class Installment:
     calc_date: date | None = None  # the date amounts are calculated to, when not ``due_date``
 
 
-def schedule_dates(
-    sched: PaymentSchedule, end: date | None, include_end: bool = True
-) -> tuple[tuple[date, date], ...]:
-    """(due date, calculation date) pairs of a schedule: the dates from its anchor on its
-    cycle (``count`` of them, or up to ``end`` with the cycle's stub rule), moved to business
-    days by its convention. Amounts are calculated to the adjusted dates unless the schedule
-    says to calculate to the unadjusted ones (ACTUS calculate-shift)."""
+#: A schedule as two columns: due dates and the dates amounts are calculated to (the same
+#: tuple when they do not differ: an unadjusted schedule makes no pair per date).
+Columns = tuple[tuple[date, ...], tuple[date, ...]]
+
+
+def schedule_columns(sched: PaymentSchedule, end: date | None, include_end: bool = True) -> Columns:
+    """(due dates, calculation dates) of a schedule: the dates from its anchor on its cycle
+    (``count`` of them, or up to ``end`` with the cycle's stub rule), moved to business days
+    by its convention. Amounts are calculated to the adjusted dates unless the schedule says
+    to calculate to the unadjusted ones (ACTUS calculate-shift)."""
     if sched.count is not None:
         raw = generate_count(sched.anchor, sched.cycle, sched.count, sched.eom)
     else:
@@ -44,30 +47,40 @@ def schedule_dates(
             raise ValueError("a schedule needs a count or an end date")
         raw = generate(sched.anchor, sched.cycle, stop, sched.eom, include_end=include_end)
     if sched.convention is BusinessDayConvention.UNADJUSTED:
-        return tuple(zip(raw, raw, strict=True))
+        return raw, raw
     cal = get_calendar(sched.calendar)
-    out = []
-    for d in raw:
-        moved = adjust(d, sched.convention, cal)
-        out.append((moved, d if sched.calc_unadjusted else moved))
-    return tuple(out)
+    moved = tuple(adjust(d, sched.convention, cal) for d in raw)
+    return moved, raw if sched.calc_unadjusted else moved
 
 
-def principal_schedule(terms: LoanTerms) -> tuple[tuple[date, date], ...]:
-    """(due date, calculation date) of each principal installment."""
+def schedule_dates(
+    sched: PaymentSchedule, end: date | None, include_end: bool = True
+) -> tuple[tuple[date, date], ...]:
+    """``schedule_columns`` as (due date, calculation date) pairs."""
+    return tuple(zip(*schedule_columns(sched, end, include_end), strict=True))
+
+
+def principal_columns(terms: LoanTerms) -> Columns:
+    """(due dates, calculation dates) of the principal installments."""
     amort = terms.amortization
     if amort.kind is AmortizationKind.BULLET:
         if terms.maturity is None:
             raise ValueError(f"loan {terms.id}: a bullet loan needs a maturity date")
-        return ((terms.maturity, terms.maturity),)
+        return (terms.maturity,), (terms.maturity,)
     if amort.kind is AmortizationKind.EXPLICIT:
-        return tuple((d, d) for d, _ in amort.explicit)
+        days = tuple(d for d, _ in amort.explicit)
+        return days, days
     sched = amort.schedule
     if sched is None:
         raise ValueError(f"loan {terms.id}: amortization {amort.kind} needs a schedule")
     if sched.count is None and (sched.end or terms.maturity) is None:
         raise ValueError(f"loan {terms.id}: the principal schedule needs a count or an end")
-    return schedule_dates(sched, terms.maturity)
+    return schedule_columns(sched, terms.maturity)
+
+
+def principal_schedule(terms: LoanTerms) -> tuple[tuple[date, date], ...]:
+    """(due date, calculation date) of each principal installment."""
+    return tuple(zip(*principal_columns(terms), strict=True))
 
 
 def build_installments(terms: LoanTerms, *, rounding: bool = True) -> tuple[Installment, ...]:

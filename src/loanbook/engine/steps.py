@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from enum import IntEnum
 
 from loanbook.engine.events import EventKind, LoanEvent
-from loanbook.engine.installments import Installment, schedule_dates
+from loanbook.engine.installments import Columns, Installment, schedule_dates
 from loanbook.rates import Market
 from loanbook.terms.model import AmortizationKind, InterestBase, LoanTerms, PeriodRule, RateReset
 from loanbook.time import BusinessDayConvention, adjust, generate, get_calendar
@@ -133,8 +133,8 @@ def reset_dates(terms: LoanTerms, market: Market, end: date) -> tuple[date, ...]
     return tuple(d for d, _ in reset_schedule(terms, market, end) if d >= terms.start)
 
 
-def interest_schedule(terms: LoanTerms, until: date) -> tuple[tuple[date, date], ...]:
-    """(date, calculation date) of interest payments: the cycle to maturity, continued past it
+def interest_columns(terms: LoanTerms, until: date) -> Columns:
+    """(dates, calculation dates) of interest payments: the cycle to maturity, continued past it
     while the run goes on.
 
     The end of the run (``until``) is never an interest date in its own right: a run to a day
@@ -172,18 +172,25 @@ def interest_schedule(terms: LoanTerms, until: date) -> tuple[tuple[date, date],
             if at == len(raw) or raw[at] != maturity:
                 raw.insert(at, maturity)
     if sched.convention is BusinessDayConvention.UNADJUSTED:
-        return tuple(zip(raw, raw, strict=True))
+        days = tuple(raw)
+        return days, days
     cal = get_calendar(sched.calendar)
     out: dict[date, date] = {}
     for d in sorted(raw):
         moved = adjust(d, sched.convention, cal)
         out.setdefault(moved, d if sched.calc_unadjusted else moved)
-    return tuple(sorted(out.items()))
+    pays = tuple(sorted(out))
+    return pays, tuple(out[d] for d in pays)
+
+
+def interest_schedule(terms: LoanTerms, until: date) -> tuple[tuple[date, date], ...]:
+    """``interest_columns`` as (date, calculation date) pairs."""
+    return tuple(zip(*interest_columns(terms, until), strict=True))
 
 
 def interest_dates(terms: LoanTerms, until: date) -> tuple[date, ...]:
     """Interest payment dates: the cycle to maturity, continued past it while the run goes on."""
-    return tuple(d for d, _ in interest_schedule(terms, until))
+    return interest_columns(terms, until)[0]
 
 
 def _cycle_steps(

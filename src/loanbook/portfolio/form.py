@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ from loanbook.terms.model import (
     RateReset,
     RateSpec,
     Waterfall,
+    record,
 )
 from loanbook.time import BusinessDayConvention, Cycle, DayCount
 from loanbook.time.schedule import Stub
@@ -302,72 +304,143 @@ def event_rows(loan: str, events: Iterable[LoanEvent]) -> list[dict[str, Any]]:
 
 
 # -- back to the exact engine's records --------------------------------------------------------
-def _rate(value: Any) -> Decimal | None:
+# A row's terms are mostly shared with other rows (the same schedules, rate, waterfall): the
+# records for them are made once (immutable, so rows may share them) and only the loan's own
+# fields are set per row. The caches are bounded; a miss only costs building the record.
+_CACHE = 65_536
+_CONVENTION = {m.value: m for m in BusinessDayConvention}
+_AMORTIZATION = {m.value: m for m in AmortizationKind}
+_RESET = {m.value: m for m in RateReset}
+_DAY_COUNT = {m.value: m for m in DayCount}
+_PERIOD_RULE = {"": None, **{m.value: m for m in PeriodRule}}
+_PREPAYMENT = {m.value: m for m in PrepaymentOrder}
+
+
+@lru_cache(maxsize=_CACHE)
+def _rate(value: int | None) -> Decimal | None:
     return None if value is None else Decimal(int(value)) / SCALE
+
+
+@lru_cache(maxsize=_CACHE)
+def _cycle(months: int) -> Cycle:
+    return Cycle(months=int(months))
+
+
+@lru_cache(maxsize=_CACHE)
+def _payment_schedule(
+    anchor: date, months: int, eom: bool, count: int | None, convention: str, calendar: str
+) -> PaymentSchedule:
+    conv = _CONVENTION[convention]
+    return PaymentSchedule(anchor, _cycle(months), eom, count, None, conv, calendar)
+
+
+@lru_cache(maxsize=_CACHE)
+def _amortization(
+    kind: str, installment_cents: int, recalculate: bool, *schedule: Any
+) -> Amortization:
+    """``schedule``: the principal schedule's anchor, months, eom, count, convention and
+    calendar (none for a bullet)."""
+    installment = Decimal(int(installment_cents)) / CENTS or None
+    amort = _AMORTIZATION[kind]
+    if amort is AmortizationKind.BULLET:
+        return Amortization(amort, recalculate_on_reset=recalculate)
+    sched = _payment_schedule(*schedule)
+    return Amortization(amort, sched, installment, recalculate_on_reset=recalculate)
+
+
+@lru_cache(maxsize=_CACHE)
+def _rate_spec(*values: Any) -> RateSpec:
+    index, margin, fixed, floor, cap, reset, months, anchor, lag, initial, pcap, pfloor = values
+    index = index or None
+    kind = _RESET[reset]
+    return RateSpec(
+        index=index,
+        margin=_rate(margin) or Decimal(0),
+        fixed=None if index else _rate(fixed),
+        floor=_rate(floor),
+        cap=_rate(cap),
+        reset=kind,
+        reset_cycle=_cycle(months) if kind is RateReset.CYCLE else None,
+        reset_anchor=anchor,
+        fixing_lag_days=int(lag or 0),
+        initial=_rate(initial),
+        period_cap=_rate(pcap),
+        period_floor=_rate(pfloor),
+    )
+
+
+@lru_cache(maxsize=_CACHE)
+def _late_charge(rate: int | None, day_count: str) -> LateCharge | None:
+    late = _rate(rate)
+    return LateCharge(late, _DAY_COUNT[day_count]) if late else None
+
+
+@lru_cache(maxsize=_CACHE)
+def _waterfall(before: str, after: str) -> Waterfall:
+    return Waterfall(tuple(before.split(",")), tuple(after.split(",")))
+
+
+#: The fields every portfolio loan has alike (``LoanTerms``' defaults otherwise).
+_PORTFOLIO_TERMS = LoanTerms(
+    id="",
+    facility="portfolio",
+    borrower="",
+    lender="portfolio",
+    principal=Decimal(0),
+    start=EPOCH,
+    day_count=DayCount.ACT_360,
+    rate=RateSpec(),
+    interest_schedule=PaymentSchedule(EPOCH, Cycle(months=1)),
+    amortization=Amortization(AmortizationKind.BULLET),
+)
 
 
 def terms_of(row: dict[str, Any]) -> LoanTerms:
     """The ``LoanTerms`` a portfolio row stands for (what the exact engine runs)."""
-    conv = BusinessDayConvention(row["convention"])
-    cal = row["calendar"]
-    monthly = Cycle(months=int(row["interest_months"]))
-    isched = PaymentSchedule(
-        row["interest_anchor"], monthly, row["interest_eom"], None, None, conv, cal
+    conv, cal = row["convention"], row["calendar"]
+    isched = _payment_schedule(
+        row["interest_anchor"], row["interest_months"], row["interest_eom"], None, conv, cal
     )
-    kind = AmortizationKind(row["amortization"])
-    sched = None
-    if kind is not AmortizationKind.BULLET:
-        sched = PaymentSchedule(
-            row["schedule_anchor"],
-            Cycle(months=int(row["schedule_months"])),
-            row["schedule_eom"],
-            int(row["schedule_count"]),
-            None,
-            conv,
-            cal,
-        )
-    installment = Decimal(int(row["installment_cents"])) / CENTS or None
-    amort = Amortization(
-        kind,
-        sched,
-        installment if kind is not AmortizationKind.BULLET else None,
-        recalculate_on_reset=bool(row["recalculate_on_reset"]),
+    spec = _rate_spec(
+        row["rate_index"],
+        row["margin_e9"],
+        row["fixed_rate_e9"],
+        row["floor_e9"],
+        row["cap_e9"],
+        row["reset"],
+        row["reset_months"],
+        row["reset_anchor"],
+        row["fixing_lag_days"],
+        row["initial_rate_e9"],
+        row["period_cap_e9"],
+        row["period_floor_e9"],
     )
-    index = row["rate_index"] or None
-    reset = RateReset(row["reset"])
-    spec = RateSpec(
-        index=index,
-        margin=_rate(row["margin_e9"]) or Decimal(0),
-        fixed=None if index else _rate(row["fixed_rate_e9"]),
-        floor=_rate(row["floor_e9"]),
-        cap=_rate(row["cap_e9"]),
-        reset=reset,
-        reset_cycle=Cycle(months=int(row["reset_months"])) if reset is RateReset.CYCLE else None,
-        reset_anchor=row["reset_anchor"],
-        fixing_lag_days=int(row["fixing_lag_days"] or 0),
-        initial=_rate(row["initial_rate_e9"]),
-        period_cap=_rate(row["period_cap_e9"]),
-        period_floor=_rate(row["period_floor_e9"]),
-    )
-    late = _rate(row["late_charge_e9"])
-    return LoanTerms(
-        id=row["loan"],
-        facility="portfolio",
-        borrower=row["loan"],
-        lender="portfolio",
+    loan = row["loan"]
+    return record(
+        _PORTFOLIO_TERMS,
+        id=loan,
+        borrower=loan,
         principal=Decimal(int(row["principal_cents"])) / CENTS,
         start=row["start"],
-        day_count=DayCount(row["day_count"]),
+        day_count=_DAY_COUNT[row["day_count"]],
         rate=spec,
         interest_schedule=isched,
-        amortization=amort,
-        maturity=row["maturity"],
-        interest_rate_period=PeriodRule(row["period_rule"]) if row["period_rule"] else None,
-        late_charge=LateCharge(late, DayCount(row["late_charge_day_count"])) if late else None,
-        waterfall=Waterfall(
-            tuple(row["waterfall_before"].split(",")), tuple(row["waterfall_after"].split(","))
+        amortization=_amortization(
+            row["amortization"],
+            row["installment_cents"],
+            bool(row["recalculate_on_reset"]),
+            row["schedule_anchor"],
+            row["schedule_months"],
+            row["schedule_eom"],
+            row["schedule_count"],
+            conv,
+            cal,
         ),
-        prepayment_order=PrepaymentOrder(row["prepayment_order"]),
+        maturity=row["maturity"],
+        interest_rate_period=_PERIOD_RULE[row["period_rule"] or ""],
+        late_charge=_late_charge(row["late_charge_e9"], row["late_charge_day_count"]),
+        waterfall=_waterfall(row["waterfall_before"], row["waterfall_after"]),
+        prepayment_order=_PREPAYMENT[row["prepayment_order"]],
         usury_max_rate=_rate(row.get("usury_max_e9")),
     )
 

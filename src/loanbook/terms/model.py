@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any, TypeVar
 
 from loanbook.time import BusinessDayConvention, Cycle, DayCount
 
@@ -202,3 +203,22 @@ class LoanTerms:
     def term(self, name: str) -> str:
         """The term path a ledger line names: ``loans.<id>.<name>``."""
         return f"loans.{self.id}.{name}"
+
+
+_R = TypeVar("_R")
+
+
+def record(template: _R, **fields: Any) -> _R:
+    """``dataclasses.replace(template, **fields)`` without running the record's ``__init__``
+    again (which sets each of ``LoanTerms``' 28 fields through ``object.__setattr__``): for
+    values already checked, such as a portfolio row its schema typed, where thousands of
+    records a second are built. Only for records that check nothing (no ``__post_init__``);
+    the result is as frozen as the template."""
+    cls = type(template)
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__} checks its fields: build it with its constructor")
+    if not fields.keys() <= template.__dict__.keys():
+        raise TypeError(f"{cls.__name__} has no field {sorted(fields - template.__dict__.keys())}")
+    out: _R = object.__new__(cls)
+    out.__dict__.update(template.__dict__, **fields)
+    return out
