@@ -33,7 +33,7 @@ from loanbook.engine.steps import StepKind, _maturity_due_date, interest_columns
 from loanbook.ledger.lines import LineKind
 from loanbook.money import ZERO, cents_half_up, to_cents
 from loanbook.rates import Market
-from loanbook.terms.model import AmortizationKind, InterestBase, LoanTerms, RateReset
+from loanbook.terms.model import AmortizationKind, InterestBase, LoanTerms, RateReset, record
 from loanbook.time import BusinessDayConvention, DayCount, year_fraction
 
 _ADVANCE = int(StepKind.ADVANCE)
@@ -43,6 +43,10 @@ _RESET = int(StepKind.RATE_RESET)
 _MATURITY = int(StepKind.MATURITY)
 _PLAIN_KINDS = (AmortizationKind.LEVEL_PRINCIPAL, AmortizationKind.BULLET)
 _DAYS_IN_YEAR = {DayCount.ACT_360: 360, DayCount.ACT_365F: 365}
+#: A run without lines: no line, installment record or state; nothing due, owed or held.
+_SETTLED = LoanResult(
+    "", (), (), (), Position(date.min, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ()), ()
+)
 
 
 def plain(
@@ -74,7 +78,7 @@ def _cents(amount: Decimal) -> int | None:
 
 
 def _amount(cents: int) -> Decimal:
-    return Decimal(cents).scaleb(-2)
+    return Decimal(cents).scaleb(-2) if cents else ZERO
 
 
 def _installments(terms: LoanTerms, count: int, principal: int) -> list[int] | None:
@@ -292,21 +296,22 @@ class _Cents:
         self.acc_n, self.acc_d = acc * rn, unit
 
     def result(self, until: date) -> LoanResult:
+        """The result records, made from templates of a settled loan (``record``: the run
+        set every figure, so nothing is left to check)."""
         self._accrue(until)  # interest up to, not including, ``until``
-        position = Position(
+        position = record(
+            _SETTLED.position,
             as_of=until,
             principal_not_due=_amount(self.not_due),
-            principal_due=ZERO,
             interest_accrued=_amount(cents_half_up(self.acc_n, self.acc_d)),
-            interest_due=ZERO,
-            late_charges=ZERO,
-            fees=ZERO,
-            unapplied=ZERO,
-            dues=(),
         )
-        flows = FlowCents(tuple(self.flows))
-        segments = rate_segments(self.segments, until)
-        return LoanResult(self.terms.id, (), (), (), position, segments, (), flows)
+        return record(
+            _SETTLED,
+            loan=self.terms.id,
+            position=position,
+            rates=rate_segments(self.segments, until),
+            cash_flows=FlowCents(tuple(self.flows)),
+        )
 
 
 def _timeline(

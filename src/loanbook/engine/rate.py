@@ -21,8 +21,20 @@ class RateQuote:
     cite: str
 
 
+#: ``pct`` of the rates seen so far: a book has few distinct rates, and formatting one
+#: costs more than the rest of a figures-only run's rate quote. Equal rates format alike
+#: (``normalize``), but for the sign of zero, which is therefore never remembered.
+_PCT: dict[Decimal, str] = {}
+_PCT_MAX = 4096
+
+
 def pct(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}%"
+    text = _PCT.get(rate)
+    if text is None:
+        text = f"{(rate * 100).normalize():f}%"
+        if rate and len(_PCT) < _PCT_MAX:
+            _PCT[rate] = text
+    return text
 
 
 def quote(

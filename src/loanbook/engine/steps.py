@@ -180,7 +180,7 @@ def interest_columns(terms: LoanTerms, until: date) -> Columns:
         moved = adjust(d, sched.convention, cal)
         out.setdefault(moved, d if sched.calc_unadjusted else moved)
     pays = tuple(sorted(out))
-    return pays, tuple(out[d] for d in pays)
+    return pays, tuple(out[d] for d in pays) if sched.calc_unadjusted else pays
 
 
 def interest_schedule(terms: LoanTerms, until: date) -> tuple[tuple[date, date], ...]:

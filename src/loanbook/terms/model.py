@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -208,6 +209,11 @@ class LoanTerms:
 _R = TypeVar("_R")
 
 
+@cache
+def _checks(cls: type) -> bool:
+    return hasattr(cls, "__post_init__")
+
+
 def record(template: _R, **fields: Any) -> _R:
     """``dataclasses.replace(template, **fields)`` without running the record's ``__init__``
     again (which sets each of ``LoanTerms``' 28 fields through ``object.__setattr__``): for
@@ -215,7 +221,7 @@ def record(template: _R, **fields: Any) -> _R:
     records a second are built. Only for records that check nothing (no ``__post_init__``);
     the result is as frozen as the template."""
     cls = type(template)
-    if hasattr(cls, "__post_init__"):
+    if _checks(cls):
         raise TypeError(f"{cls.__name__} checks its fields: build it with its constructor")
     if not fields.keys() <= template.__dict__.keys():
         raise TypeError(f"{cls.__name__} has no field {sorted(fields - template.__dict__.keys())}")
