@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from types import MappingProxyType
 from typing import Any, TypeVar
 
