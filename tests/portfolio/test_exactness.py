@@ -3,6 +3,7 @@ histories and dates (hypothesis), and hand-checked figures."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -60,6 +61,19 @@ def _libor(percent: str) -> pa.Table:
     rate = int(Decimal(percent) * 10_000_000)
     return form.table_of(
         [{"index": "LIBOR-1M", "date": date(1990, 1, 1), "rate_e9": rate}], form.FIXING_SCHEMA
+    )
+
+
+def test_terms_of_a_row_are_the_terms_the_row_was_made_from() -> None:
+    """``terms_of`` shares the records rows have alike: a row's terms come back from their
+    own row unchanged, and equal parts are one object."""
+    table, _ = generate.loans_and_events(300, 5)
+    terms = [form.terms_of(row) for row in table.to_pylist()]
+    for t in terms:
+        assert form.terms_of(form.row_of(t)) == t
+    assert len({id(t.waterfall) for t in terms}) < len({t.id for t in terms})
+    assert form.terms_of(form.row_of(cit_terms())) == dataclasses.replace(
+        cit_terms(), facility="portfolio", lender="portfolio", borrower="cit-note", cites={}
     )
 
 

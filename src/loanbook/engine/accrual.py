@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
 
 from loanbook.engine.rate import pct
 from loanbook.engine.state import RunState, _Due
 from loanbook.ledger.lines import Account, LineKind
-from loanbook.money import frac
 from loanbook.time import year_fraction
+
+
+def _product(balance: Decimal, rate: Decimal, yf: Fraction) -> Fraction:
+    """balance x rate x yf exactly, as one fraction of integers (not three ``Fraction``s
+    multiplied, each normalised: accrual runs at every step)."""
+    bn, bd = balance.as_integer_ratio()
+    rn, rd = rate.as_integer_ratio()
+    return Fraction(bn * rn * yf.numerator, bd * rd * yf.denominator)
 
 
 class Accrual(RunState):
@@ -23,10 +32,10 @@ class Accrual(RunState):
         balance = self._interest_base()
         if self.rate is not None and balance:
             yf = year_fraction(terms.day_count, start, to)
-            self.accrued += frac(balance) * frac(self.rate.rate) * yf
+            self.accrued += _product(balance, self.rate.rate, yf)
             cap = terms.usury_max_rate
             if cap is not None and self.rate.rate > cap:
-                self.usury_excess += frac(balance) * frac(self.rate.rate - cap) * yf
+                self.usury_excess += _product(balance, self.rate.rate - cap, yf)
             amount = self._round(self.accrued) - self.accrued_posted
             self.accrued_posted += amount
             last = to - timedelta(days=1)
@@ -49,8 +58,8 @@ class Accrual(RunState):
                 if due.component == "late_charge" or due.remaining <= 0 or due.due_date >= to:
                     continue
                 since = max(start, due.due_date)
-                self.late += (
-                    frac(due.remaining) * frac(lc.rate) * year_fraction(lc.day_count, since, to)
+                self.late += _product(
+                    due.remaining, lc.rate, year_fraction(lc.day_count, since, to)
                 )
         self.accrued_to = to
 

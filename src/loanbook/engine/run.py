@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import ClassVar
 
 from loanbook.engine.events import LoanEvent
@@ -67,6 +68,14 @@ def run_loan(
     return _Run(history, market, daily=daily, assume_paid=assume_paid, rounding=rounding).go(
         events, until
     )
+
+
+_ONE = Decimal(1)
+
+
+def _decimal(multiplier: Fraction) -> Decimal:
+    """``to_decimal`` of a scaling multiplier, 1 (no scaling) without a division per step."""
+    return _ONE if multiplier == 1 else to_decimal(multiplier)
 
 
 class _Run(Servicing):
@@ -138,8 +147,8 @@ class _Run(Servicing):
                 self._round(self.accrued),
                 self._interest_base(),
                 self.payment,
-                to_decimal(self.interest_multiplier),
-                to_decimal(self.principal_multiplier),
+                _decimal(self.interest_multiplier),
+                _decimal(self.principal_multiplier),
             )
         )
 

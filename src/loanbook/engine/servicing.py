@@ -41,8 +41,9 @@ class Servicing(Dues):
         order = (*order, *(c for c in _DEFAULT_ORDER if c not in order))
         wf_cite, wf_term = in_force.cite("waterfall"), in_force.term("waterfall")
         left = amount
+        by_date = sorted(self.dues, key=lambda d: d.due_date)  # stable: one order for all
         for component in order:
-            for due in sorted(self.dues, key=lambda d: d.due_date):
+            for due in by_date:
                 if left <= 0:
                     break
                 if due.component != component or due.remaining <= 0:
