@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from functools import cache
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -209,9 +208,15 @@ class LoanTerms:
 _R = TypeVar("_R")
 
 
-@cache
-def _checks(cls: type) -> bool:
-    return hasattr(cls, "__post_init__")
+_CHECKS: dict[type[Any], bool] = {}
+
+
+def _checks(cls: type[Any]) -> bool:
+    """Whether ``cls`` checks its fields (has a ``__post_init__``), looked up once a class."""
+    found = _CHECKS.get(cls)
+    if found is None:
+        found = _CHECKS[cls] = hasattr(cls, "__post_init__")
+    return found
 
 
 def record(template: _R, **fields: Any) -> _R:
@@ -220,7 +225,7 @@ def record(template: _R, **fields: Any) -> _R:
     values already checked, such as a portfolio row its schema typed, where thousands of
     records a second are built. Only for records that check nothing (no ``__post_init__``);
     the result is as frozen as the template."""
-    cls = type(template)
+    cls: type[Any] = type(template)
     if _checks(cls):
         raise TypeError(f"{cls.__name__} checks its fields: build it with its constructor")
     if not fields.keys() <= template.__dict__.keys():
