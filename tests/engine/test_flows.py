@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal as D
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loanbook.engine import LoanResult, TermsHistory, run_loan
+from loanbook.engine import LoanResult, TermsHistory, flows, run_loan
 from loanbook.engine.flows import plain
 from loanbook.ledger import LineKind
 from loanbook.portfolio import form, generate
@@ -96,7 +97,8 @@ def test_plain_loans_through_the_integer_path_give_the_full_runs_cents(
 ) -> None:
     """Every loan here is plain (``engine.flows.plain``): fixed rates, negative ones too, any
     day count, principal and interest cycles that differ, adjusted dates, runs that stop
-    before, during and after the loan's life."""
+    before, during and after the loan's life; through the lockstep loop where it applies
+    and through the general merge."""
     first = date(2001, 1, 31) + timedelta(days=start)
     anchor = first + timedelta(days=gap)
     sched = PaymentSchedule(anchor, Cycle(months=months), eom, count, None, convention, calendar)
@@ -119,6 +121,10 @@ def test_plain_loans_through_the_integer_path_give_the_full_runs_cents(
     until = terms.maturity + timedelta(days=late)  # type: ignore[operator]
     full = run_loan(history, (), flat_libor(), until, assume_paid=True)
     same_figures(full, run_loan(history, (), flat_libor(), until, assume_paid=True, lines=False))
+    # the same loans through the general merge, where the lockstep loop took them
+    with patch.object(flows._Cents, "lockstep", lambda *_: False):
+        merged = run_loan(history, (), flat_libor(), until, assume_paid=True, lines=False)
+    same_figures(full, merged)
 
 
 def _three_months(rate: str, principal: str = "1200.00") -> LoanTerms:

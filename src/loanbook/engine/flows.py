@@ -127,7 +127,9 @@ def run_cents(history: TermsHistory, market: Market, until: date) -> LoanResult 
         # the advance sets the rate, which stays: the steps merged from the two schedules
         start = terms.start
         run.step((start, _ADVANCE, 0, start, -1))
-        run.one_rate(dues, interest_columns(terms, until), until, year)
+        pays = interest_columns(terms, until)
+        if not run.lockstep(dues, pays, until, year):
+            run.one_rate(dues, pays, until, year)
     else:
         for s in _timeline(terms, dues, market, until):
             run.step(s)
@@ -222,6 +224,52 @@ class _Cents:
         self.not_due = not_due - cents
         if cents:
             self.flows.append((day, LineKind.INSTALLMENT_DUE, cents))
+
+    def lockstep(self, dues: Columns, pays: Columns, until: date, year: int) -> bool:
+        """``one_rate`` for the usual loan, whose installments fall on its first interest
+        dates one for one (level principal on the interest cycle): amounts calculated to
+        the dates themselves, none of the installments negative and together the principal
+        (so none is cut short), a rate not below zero. Then each interest date is one
+        period (its interest, then its installment first unless it is the last one on the
+        maturity date) and there is nothing to merge: the same integers as ``one_rate``
+        in about half its time. False when it does not apply."""
+        due_days, due_calcs = dues
+        pay_days, pay_calcs = pays
+        amounts, not_due, rn = self.amounts, self.not_due, self.rn
+        if due_calcs is not due_days or pay_calcs is not pay_days or rn < 0 or not amounts:
+            return False
+        since = self.accrued_to
+        assert since is not None and self.acc_n == 0
+        days = pay_days[bisect_left(pay_days, since) : bisect_right(pay_days, until)]
+        n = bisect_right(due_days, until)  # the installments of the run
+        if due_days[:n] != days[:n] or min(amounts) < 0 or sum(amounts) != not_due:
+            return False
+        unit = 100 * self.rd * year
+        twice, rate = 2 * unit, 200 * rn  # cents_half_up's rule, for amounts not below zero
+        add = self.flows.append
+        interest_due, installment_due = LineKind.INTEREST_DUE, LineKind.INSTALLMENT_DUE
+        last = len(amounts) - 1
+        held = n > last and due_days[last] == _maturity_due_date(self.terms)
+        step = last if held else n
+        for day, cents in zip(days[:step], amounts, strict=False):
+            interest = (rate * not_due * (day - since).days + unit) // twice
+            since, not_due = day, not_due - cents
+            if cents:
+                add((day, installment_due, cents))
+            if interest:
+                add((day, interest_due, interest))
+        for day in days[step:]:  # the maturity date's, then interest dates with no installment
+            interest = (rate * not_due * (day - since).days + unit) // twice
+            since = day
+            if interest:
+                add((day, interest_due, interest))
+            if held:
+                held, cents = False, amounts[last]
+                not_due -= cents
+                if cents:
+                    add((day, installment_due, cents))
+        self.accrued_to, self.not_due = since, not_due
+        return True
 
     def one_rate(self, dues: Columns, pays: Columns, until: date, year: int) -> None:
         """After the advance, with the rate set at the advance staying (no reset) and a year
