@@ -66,8 +66,8 @@ def principal_columns(terms: LoanTerms) -> Columns:
     if amort.kind is AmortizationKind.BULLET:
         if terms.maturity is None:
             raise ValueError(f"loan {terms.id}: a bullet loan needs a maturity date")
-        days = (terms.maturity,)
-        return days, days
+        once: tuple[date, ...] = (terms.maturity,)
+        return once, once
     if amort.kind is AmortizationKind.EXPLICIT:
         days = tuple(d for d, _ in amort.explicit)
         return days, days
