@@ -17,6 +17,19 @@ from loanbook.ledger.lines import Account, LineKind
 from loanbook.money import ZERO
 from loanbook.terms.model import ExcessPayment, PrepaymentOrder
 
+_FULL_ORDERS: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _full_order(order: tuple[str, ...]) -> tuple[str, ...]:
+    """A waterfall's order followed by the components it leaves out, in the default order
+    (made once per order: every payment and settlement applies one)."""
+    full = _FULL_ORDERS.get(order)
+    if full is None:
+        full = (*order, *(c for c in _DEFAULT_ORDER if c not in order))
+        if len(_FULL_ORDERS) < 1024:
+            _FULL_ORDERS[order] = full
+    return full
+
 
 class Servicing(Dues):
     """Steps that apply money received."""
@@ -37,8 +50,7 @@ class Servicing(Dues):
         overdue = any(
             d.component == "principal" and d.remaining > 0 and d.due_date < day for d in self.dues
         )
-        order = wf.after_maturity if overdue else wf.before_maturity
-        order = (*order, *(c for c in _DEFAULT_ORDER if c not in order))
+        order = _full_order(wf.after_maturity if overdue else wf.before_maturity)
         wf_cite, wf_term = in_force.cite("waterfall"), in_force.term("waterfall")
         left = amount
         by_date = sorted(self.dues, key=lambda d: d.due_date)  # stable: one order for all
