@@ -8,8 +8,10 @@ timeline as the full engine, built by the same functions (``steps.interest_colum
 (date, step kind, sequence), but computed in integers: balances in cents, the interest
 accrued since the last interest date as an exact numerator over a denominator, rounded by
 the one rule (``money.cents_half_up``). No ledger line, memo, citation, installment record or
-state snapshot is made, and the flows are plain tuples of cents (``result.FlowCents``). Any other
-loan runs the full engine and keeps its figures only.
+state snapshot is made, and the flows are plain tuples of cents (``result.FlowCents``). With one
+rate for the whole run the timeline is not built: installments on the interest dates one for
+one take a loop of one period per date (``_Cents.lockstep``), others a merge of the two
+schedules (``_Cents.one_rate``). Any other loan runs the full engine and keeps its figures only.
 
 Computing apart from explaining (design note 1): a statement, the ledger and close of
 business keep the full run; this is for callers that want the amounts alone (lifetime cash
@@ -124,7 +126,8 @@ def run_cents(history: TermsHistory, market: Market, until: date) -> LoanResult 
     run = _Cents(terms, market, principal, amounts)
     year = _DAYS_IN_YEAR.get(terms.day_count)
     if year is not None and _one_rate(terms) and terms.start <= until and _rising(terms, dues):
-        # the advance sets the rate, which stays: the steps merged from the two schedules
+        # the advance sets the rate, which stays: the periods of the interest dates in
+        # lockstep with the installments, or the steps merged from the two schedules
         start = terms.start
         run.step((start, _ADVANCE, 0, start, -1))
         pays = interest_columns(terms, until)
