@@ -307,7 +307,7 @@ def event_rows(loan: str, events: Iterable[LoanEvent]) -> list[dict[str, Any]]:
 # A row's terms are mostly shared with other rows (the same schedules, rate, waterfall): the
 # records for them are made once (immutable, so rows may share them) and only the loan's own
 # fields are set per row. The caches are bounded; a miss only costs building the record.
-_CACHE = 65_536
+_CACHE = 4096  # records per kind: a few MB at most
 _CONVENTION = {m.value: m for m in BusinessDayConvention}
 _AMORTIZATION = {m.value: m for m in AmortizationKind}
 _RESET = {m.value: m for m in RateReset}
