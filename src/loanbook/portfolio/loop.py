@@ -107,8 +107,9 @@ BLOCK = 256  # loans per block (one thread, one set of buffers)
 DUES_SLACK = 24  # room for open amounts due planned per loan (more: the loan runs again)
 DAY_SLACK = 4  # the same for a loan run from its state: what it had and a few new ones
 
-# state columns (one int64 row per loan); S_STATUS: HAS_STATE or NO_STATE
-NO_STATE, HAS_STATE = 0, 1
+# state columns (one int64 row per loan); S_STATUS: HAS_STATE or NO_STATE, or UNCHANGED: the
+# loan took no step, its state is the one it started from and was not written out
+NO_STATE, HAS_STATE, UNCHANGED = 0, 1, 2
 S_STATUS = 0
 S_PND = 1
 S_Q = 2
@@ -283,6 +284,7 @@ def run_one(
     du_in_comp: np.ndarray,
     du_in_date: np.ndarray,
     du_in_rem: np.ndarray,
+    keep_quiet: bool,
     pos: np.ndarray,
     st_out: np.ndarray,
     am_out: np.ndarray,
@@ -305,7 +307,8 @@ def run_one(
     """Run one loan to ``until``; fill ``pos``, its state (``st_out``, the amounts of the
     installments not yet due in ``am_out``, the open dues in ``du_out_*``) and the flow
     buffers (empty: no flows); (status, flows written). With ``st_in[S_STATUS] == HAS_STATE``
-    the run starts from that state, as of ``since``; events are the loan's, all of them."""
+    the run starts from that state, as of ``since``; events are the loan's, all of them. A
+    loan with no step writes no state (``UNCHANGED``) unless ``keep_quiet``."""
     want = f_date.shape[0] > 0
     nf = 0
     for j in range(pos.shape[0]):
@@ -657,8 +660,12 @@ def run_one(
             pending = day
     # the state after the last step on or before ``until`` (``S_ND`` says how much room the
     # dues need when they do not fit)
-    st_out[S_ND] = nd
-    if nd <= du_out_comp.shape[0] and n_inst - p_inst <= am_out.shape[0]:
+    written = keep_quiet or not quiet
+    if written:
+        st_out[S_ND] = nd
+    else:
+        st_out[S_STATUS] = UNCHANGED
+    if written and nd <= du_out_comp.shape[0] and n_inst - p_inst <= am_out.shape[0]:
         st_out[S_STATUS] = HAS_STATE
         st_out[S_PND] = pnd
         st_out[S_Q], st_out[S_N], st_out[S_POSTED] = q, n, posted
@@ -756,7 +763,7 @@ def run_one(
 
 
 # -- many loans --------------------------------------------------------------------------------
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def run_many(
     loans: np.ndarray,
     ev_off: np.ndarray,
@@ -777,6 +784,13 @@ def run_many(
     am_in: np.ndarray,
     du_in_off: np.ndarray,
     du_in: np.ndarray,
+    st_d: np.ndarray,
+    am_d_off: np.ndarray,
+    am_d: np.ndarray,
+    du_d_off: np.ndarray,
+    du_d: np.ndarray,
+    src: np.ndarray,
+    keep_quiet: np.ndarray,
     pos: np.ndarray,
     status: np.ndarray,
     st_out: np.ndarray,
@@ -798,10 +812,13 @@ def run_many(
     Events of loan i are ``ev_*[ev_off[i]:ev_off[i+1]]`` (in step order). Its state in:
     ``st_in[i]`` (``S_STATUS`` NO_STATE: from origination), the amounts of its installments
     not yet due ``am_in[am_in_off[i]:...]``, its open dues ``du_in[du_in_off[i]:...]`` (rows of
-    component, date, amount). Its state out likewise: amounts in
+    component, date, amount); or, when ``src[i] >= 0``, row ``j = src[i]`` of the same arrays
+    of a second state (``st_d[j]``, ``am_d[am_d_off[j]:...]``, ``du_d[du_d_off[j]:...]``: the
+    loans that moved since the first). Its state out likewise: amounts in
     ``am_out[am_out_lo[i]:am_out_hi[i]]``, dues in ``du_out[du_out_lo[i]:du_out_hi[i]]`` (a
     loan whose dues need more room keeps no state; ``st_out[i, S_ND]`` says how much);
-    ``st_out`` with no rows: keep no state. Its flows go to ``f_*[fl_off[i]:fl_off[i+1]]``
+    ``st_out`` with no rows: keep no state; a loan with no step writes none (``UNCHANGED``)
+    unless ``keep_quiet[i]``. Its flows go to ``f_*[fl_off[i]:fl_off[i+1]]``
     (an empty range: no flows)."""
     n = loans.shape[0]
     keep = st_out.shape[0] > 0
@@ -818,7 +835,8 @@ def run_many(
             m_inst = max(m_inst, ni)
             m_int = max(m_int, ci)
             m_res = max(m_res, reset_capacity(row, untils[i]))
-            nd_in = du_in_off[i + 1] - du_in_off[i]
+            j = src[i]
+            nd_in = du_in_off[i + 1] - du_in_off[i] if j < 0 else du_d_off[j + 1] - du_d_off[j]
             m_due = max(m_due, ni + ci + 2 * (ev_off[i + 1] - ev_off[i]) + 4 + nd_in)
         inst = np.empty(m_inst, np.int64)
         ints = np.empty(m_int, np.int64)
@@ -832,7 +850,15 @@ def run_many(
         for i in range(lo, hi):
             a, z = ev_off[i], ev_off[i + 1]
             fa, fb = fl_off[i], fl_off[i + 1]
-            du = du_in[du_in_off[i] : du_in_off[i + 1]]
+            j = src[i]
+            if j < 0:
+                si = st_in[i]
+                ai = am_in[am_in_off[i] : am_in_off[i + 1]]
+                du = du_in[du_in_off[i] : du_in_off[i + 1]]
+            else:
+                si = st_d[j]
+                ai = am_d[am_d_off[j] : am_d_off[j + 1]]
+                du = du_d[du_d_off[j] : du_d_off[j + 1]]
             if keep:
                 so = st_out[i]
                 ao = am_out[am_out_lo[i] : am_out_hi[i]]
@@ -855,11 +881,12 @@ def run_many(
                 untils[i],
                 assume_paid,
                 since,
-                st_in[i],
-                am_in[am_in_off[i] : am_in_off[i + 1]],
+                si,
+                ai,
                 du[:, 0],
                 du[:, 1],
                 du[:, 2],
+                keep_quiet[i],
                 pos[i],
                 so,
                 ao,
@@ -932,33 +959,37 @@ def compact(
     return o_loan, o_date, o_kind, o_comp, o_amount
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def pack_state(
     loans: np.ndarray,
     st: np.ndarray,
+    rows: np.ndarray,
     am_lo: np.ndarray,
     am: np.ndarray,
     du_lo: np.ndarray,
     du: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The state as stored: the amounts of installments not yet due and the open dues of each
-    loan with a state, contiguous, with their offsets (loans without a state: none)."""
-    n = st.shape[0]
+    """The state as stored, of the loans ``rows``: the amounts of installments not yet due and
+    the open dues of each loan with a state, contiguous, with their offsets (loans without a
+    state: none)."""
+    n = rows.shape[0]
     a_off = np.zeros(n + 1, np.int64)
     d_off = np.zeros(n + 1, np.int64)
-    for i in range(n):
+    for k in range(n):
+        i = rows[k]
         has = st[i, S_STATUS] == HAS_STATE
         rest = n_installments(loans[i]) - st[i, S_P_INST] if has else 0
-        a_off[i + 1] = a_off[i] + rest
-        d_off[i + 1] = d_off[i] + (st[i, S_ND] if has else 0)
+        a_off[k + 1] = a_off[k] + rest
+        d_off[k + 1] = d_off[k] + (st[i, S_ND] if has else 0)
     a_out = np.empty(a_off[n], np.int64)
     d_out = np.empty((d_off[n], 3), np.int64)
-    for i in prange(n):
-        a0, s0 = a_off[i], am_lo[i]
-        for j in range(a_off[i + 1] - a0):
+    for k in prange(n):
+        i = rows[k]
+        a0, s0 = a_off[k], am_lo[i]
+        for j in range(a_off[k + 1] - a0):
             a_out[a0 + j] = am[s0 + j]
-        d0, t0 = d_off[i], du_lo[i]
-        for j in range(d_off[i + 1] - d0):
+        d0, t0 = d_off[k], du_lo[i]
+        for j in range(d_off[k + 1] - d0):
             d_out[d0 + j, 0] = du[t0 + j, 0]
             d_out[d0 + j, 1] = du[t0 + j, 1]
             d_out[d0 + j, 2] = du[t0 + j, 2]
