@@ -384,27 +384,25 @@ def _run_state(
     whole = state is None or 2 * len(src[src >= 0]) > n
     if whole:
         ins = _Ins(ins.as_of, ins.base, ins.delta, src, np.ones(n, np.bool_))
-    cols = ins.base.scalars[:, [L.S_STATUS, L.S_P_INST, L.S_ND]]
+    cols = ins.base.scalars[:, _ROOM_COLUMNS]
     if st_in.rows is not None:
-        cols[st_in.rows] = st_in.scalars[:, [L.S_STATUS, L.S_P_INST, L.S_ND]]
+        cols[st_in.rows] = st_in.scalars[:, _ROOM_COLUMNS]
     has = cols[:, 0] == L.HAS_STATE
     n_inst = _installments(prepared.matrix)
-    am_room = np.maximum(np.where(has, n_inst - cols[:, 1], n_inst), 0)
-    du_room = np.where(has, cols[:, 2] + L.DAY_SLACK, L.DUES_SLACK)
+    # room for the state of the loans that may write one: not those that will take no step
+    # (the kernel's test, ``loop.run_one``), unless they are kept
+    writes = ~(has & (cols[:, 3] > untils)) | _moved(prepared.events, ins.as_of, untils)
+    writes |= ins.keep_quiet
+    am_room = np.where(writes, np.maximum(np.where(has, n_inst - cols[:, 1], n_inst), 0), 0)
+    du_room = np.where(writes, np.where(has, cols[:, 2] + L.DAY_SLACK, L.DUES_SLACK), 0)
     out = _Out.sized(n, am_room, du_room)
     _kernel(prepared, market, cals, untils, assume_paid, ins, None, pos, status, out)
-    # loans whose dues outgrew their room run again (the same steps) with the room they need
-    short = (status == K.OK) & (out.st[:, L.S_STATUS] == L.NO_STATE)
-    short &= out.st[:, L.S_ND] > du_room
-    again = np.flatnonzero(short)
+    # loans that outgrew their room run again (the same steps) with the room they need
+    again = np.flatnonzero((status == K.OK) & (out.st[:, L.S_STATUS] == L.NO_STATE))
     if len(again):
-        need = out.st[again, L.S_ND]
-        first = out.du.shape[0]
-        out.du_lo[again] = first + np.concatenate([[0], np.cumsum(need)[:-1]])
-        out.du_hi[again] = out.du_lo[again] + need
-        more = np.zeros((first + int(need.sum()), 3), np.int64)
-        more[:first] = out.du
-        out = _Out(out.st, out.am_lo, out.am_hi, out.am, out.du_lo, out.du_hi, more)
+        am = _grow(out.am_lo, out.am_hi, out.am, again, n_inst[again])
+        du = _grow(out.du_lo, out.du_hi, out.du, again, out.st[again, L.S_ND])
+        out = _Out(out.st, out.am_lo, out.am_hi, am, out.du_lo, out.du_hi, du)
         _kernel(prepared, market, cals, untils, assume_paid, ins, again, pos, status, out)
     rows = np.flatnonzero(out.st[:, L.S_STATUS] != L.UNCHANGED)
     with KERNEL_LOCK:
@@ -415,6 +413,32 @@ def _run_state(
     if whole:
         return State(as_of, out.st, a_off, a, d_off, d)
     return State(as_of, out.st[rows], a_off, a, d_off, d, rows, ins.base)
+
+
+_ROOM_COLUMNS = [L.S_STATUS, L.S_P_INST, L.S_ND, L.S_NEXT_DAY]
+
+
+def _moved(events: Events, since: int, untils: np.ndarray) -> np.ndarray:
+    """Loans with an event after ``since``, on or before their date in ``untils``."""
+    n = len(untils)
+    after = np.flatnonzero((events.dates > since) & (events.dates <= untils.max()))
+    loan = np.searchsorted(events.off, after, side="right") - 1
+    out = np.zeros(n, np.bool_)
+    out[loan[events.dates[after] <= untils[loan]]] = True
+    return out
+
+
+def _grow(
+    lo: np.ndarray, hi: np.ndarray, buf: np.ndarray, which: np.ndarray, need: np.ndarray
+) -> np.ndarray:
+    """``buf`` with room for ``need[k]`` rows more for loan ``which[k]`` at its end (their
+    ``lo``/``hi`` moved there)."""
+    first = buf.shape[0]
+    lo[which] = first + np.concatenate([[0], np.cumsum(need)[:-1]])
+    hi[which] = lo[which] + need
+    more = np.zeros((first + int(need.sum()), *buf.shape[1:]), buf.dtype)
+    more[:first] = buf
+    return more
 
 
 def _installments(matrix: np.ndarray) -> np.ndarray:
