@@ -347,7 +347,9 @@ def run_prepared(
         new_state = _run_state(
             prepared, market, cals, untils, assume_paid, state, keep_state, pos, status
         )
-    methods, notes, extra = _settle_others(prepared, fixings, until, assume_paid, pos, status)
+    methods, notes, extra = _settle_others(
+        prepared, fixings, until, assume_paid, pos, status, flows
+    )
     table = _positions(prepared.ids, pos, methods, notes)
     flow_table = None
     if flows:
@@ -665,10 +667,13 @@ def _settle_others(
     assume_paid: bool,
     pos: np.ndarray,
     status: np.ndarray,
+    flows: bool,
 ) -> tuple[np.ndarray, dict[int, str], dict[int, list[tuple[int, int, int, int]]]]:
     """The loans the kernel handed over: refused (the kernel knows the figures the refusal
     names) or run by the exact engine from their rows. Returns each loan's method (an index
-    of ``METHODS``), the notes and the exact engine's flows by loan."""
+    of ``METHODS``), the notes and the exact engine's flows by loan (``flows``: else the
+    exact engine computes the figures alone, without ledger lines, and only the open dues
+    are listed)."""
     methods = np.zeros(len(status), np.int8)
     notes: dict[int, str] = {}
     extra: dict[int, list[tuple[int, int, int, int]]] = {}
@@ -695,6 +700,7 @@ def _settle_others(
                 fx,
                 until or lifetime_end(row),
                 assume_paid=assume_paid,
+                lines=flows,
             )
         except LoanbookError as exc:
             methods[i], notes[i] = 2, str(exc)

@@ -10,8 +10,9 @@ the loans that have a step that day, where Parquet would decode every column of 
 (measured in benchmarks/README.md). A day's state is a delta when it can be (``engine.State``:
 most loans only accrue on most days): the loans that moved since the latest whole state, whose
 date its ``meta.json`` names as ``base``; every other loan's state is the base's. A delta
-whose base is gone or does not match is not used. They are derived data: the results (positions) are the
-Parquet files, and deleting these folders only makes the next run start from origination.
+whose base is gone or does not match is not used. They are derived data: the results
+(positions) are the Parquet files, and deleting these folders only makes the next run start
+from origination.
 
 A folder is published whole: written under a temporary name, then renamed, which fails if the
 name exists; a run killed at any moment leaves whole folders or none. A state records the
