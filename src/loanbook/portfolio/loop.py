@@ -281,20 +281,18 @@ def run_one(
     since: int,
     st_in: np.ndarray,
     am_in: np.ndarray,
-    du_in_comp: np.ndarray,
-    du_in_date: np.ndarray,
-    du_in_rem: np.ndarray,
+    du_in: np.ndarray,
     keep_quiet: bool,
     pos: np.ndarray,
     st_out: np.ndarray,
     am_out: np.ndarray,
-    du_out_comp: np.ndarray,
-    du_out_date: np.ndarray,
-    du_out_rem: np.ndarray,
+    du_out: np.ndarray,
     f_date: np.ndarray,
     f_kind: np.ndarray,
     f_comp: np.ndarray,
     f_amount: np.ndarray,
+    fo: int,
+    f_cap: int,
     inst: np.ndarray,
     ints: np.ndarray,
     resets: np.ndarray,
@@ -305,11 +303,13 @@ def run_one(
     d_rem: np.ndarray,
 ) -> tuple[int, int]:
     """Run one loan to ``until``; fill ``pos``, its state (``st_out``, the amounts of the
-    installments not yet due in ``am_out``, the open dues in ``du_out_*``) and the flow
-    buffers (empty: no flows); (status, flows written). With ``st_in[S_STATUS] == HAS_STATE``
+    installments not yet due in ``am_out``, the open dues in ``du_out``: rows of component,
+    date, amount) and the flow buffers from ``fo`` (``f_cap`` rows; none: no flows); (status,
+    flows written). Whole arrays and offsets, not views: a view per loan costs two atomic
+    updates of the array's reference count, which the threads contend for. With ``st_in[S_STATUS] == HAS_STATE``
     the run starts from that state, as of ``since``; events are the loan's, all of them. A
     loan with no step writes no state (``UNCHANGED``) unless ``keep_quiet``."""
-    want = f_date.shape[0] > 0
+    want = f_cap > 0
     nf = 0
     for j in range(pos.shape[0]):
         pos[j] = 0
@@ -381,7 +381,7 @@ def run_one(
         if nd > cap:
             return CAPACITY, 0
         for j in range(nd):
-            d_comp[j], d_date[j], d_rem[j] = du_in_comp[j], du_in_date[j], du_in_rem[j]
+            d_comp[j], d_date[j], d_rem[j] = du_in[j, 0], du_in[j, 1], du_in[j, 2]
         if not quiet:
             for i in range(n_inst):
                 amounts[i] = am_in[i - p_inst] if i >= p_inst else 0
@@ -538,7 +538,7 @@ def run_one(
                     d_comp[nd], d_date[nd], d_rem[nd] = C_PRINCIPAL, day, amount
                     nd += 1
                     if want:
-                        f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
+                        f_date[fo + nf], f_kind[fo + nf], f_comp[fo + nf], f_amount[fo + nf] = (
                             day,
                             FL_PRINCIPAL_DUE,
                             C_PRINCIPAL,
@@ -558,7 +558,7 @@ def run_one(
                 d_comp[nd], d_date[nd], d_rem[nd] = C_INTEREST, day, amount - excess
                 nd += 1
             if amount != 0 and want:
-                f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
+                f_date[fo + nf], f_kind[fo + nf], f_comp[fo + nf], f_amount[fo + nf] = (
                     day,
                     FL_INTEREST_DUE,
                     C_INTEREST,
@@ -602,7 +602,7 @@ def run_one(
                     d_comp[nd], d_date[nd], d_rem[nd] = C_FEE, day, amount
                     nd += 1
                     if want:
-                        f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
+                        f_date[fo + nf], f_kind[fo + nf], f_comp[fo + nf], f_amount[fo + nf] = (
                             day,
                             FL_FEE,
                             C_FEE,
@@ -619,7 +619,7 @@ def run_one(
                         d_comp[nd], d_date[nd], d_rem[nd] = C_LATE, day, charge
                         nd += 1
                         if want:
-                            f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
+                            f_date[fo + nf], f_kind[fo + nf], f_comp[fo + nf], f_amount[fo + nf] = (
                                 day,
                                 FL_LATE_CHARGE,
                                 C_LATE,
@@ -665,7 +665,7 @@ def run_one(
         st_out[S_ND] = nd
     else:
         st_out[S_STATUS] = UNCHANGED
-    if written and nd <= du_out_comp.shape[0] and n_inst - p_inst <= am_out.shape[0]:
+    if written and nd <= du_out.shape[0] and n_inst - p_inst <= am_out.shape[0]:
         st_out[S_STATUS] = HAS_STATE
         st_out[S_PND] = pnd
         st_out[S_Q], st_out[S_N], st_out[S_POSTED] = q, n, posted
@@ -683,7 +683,7 @@ def run_one(
         st_out[S_ND] = nd
         st_out[S_NEXT_DAY] = next_day
         for j in range(nd):
-            du_out_comp[j], du_out_date[j], du_out_rem[j] = d_comp[j], d_date[j], d_rem[j]
+            du_out[j, 0], du_out[j, 1], du_out[j, 2] = d_comp[j], d_date[j], d_rem[j]
         if quiet:  # no step: the amounts as they were
             for i in range(n_inst - p_inst):
                 am_out[i] = am_in[i]
@@ -720,7 +720,7 @@ def run_one(
                 d_comp[nd], d_date[nd], d_rem[nd] = C_LATE, until, charge
                 nd += 1
                 if want:
-                    f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
+                    f_date[fo + nf], f_kind[fo + nf], f_comp[fo + nf], f_amount[fo + nf] = (
                         until,
                         FL_LATE_CHARGE,
                         C_LATE,
@@ -750,9 +750,9 @@ def run_one(
         else:
             pos[P_FEES] += d_rem[j]
         if want:
-            if nf >= f_date.shape[0]:
+            if nf >= f_cap:
                 return CAPACITY, nf
-            f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
+            f_date[fo + nf], f_kind[fo + nf], f_comp[fo + nf], f_amount[fo + nf] = (
                 d_date[j],
                 FL_OPEN_DUE,
                 c,
@@ -883,20 +883,18 @@ def run_many(
                 since,
                 si,
                 ai,
-                du[:, 0],
-                du[:, 1],
-                du[:, 2],
+                du,
                 keep_quiet[i],
                 pos[i],
                 so,
                 ao,
-                do[:, 0],
-                do[:, 1],
-                do[:, 2],
-                f_date[fa:fb],
-                f_kind[fa:fb],
-                f_comp[fa:fb],
-                f_amount[fa:fb],
+                do,
+                f_date,
+                f_kind,
+                f_comp,
+                f_amount,
+                fa,
+                fb - fa,
                 inst,
                 ints,
                 resets,
