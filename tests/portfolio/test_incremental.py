@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loanbook.portfolio import generate, stored
+from loanbook.portfolio import loop as L
 from loanbook.portfolio.engine import run_portfolio
 from loanbook.portfolio.files import Folder, write_portfolio
 from loanbook.portfolio.runner import run_folder
@@ -221,3 +222,23 @@ def test_a_run_killed_while_writing_a_delta_resumes_exactly(tmp_path: Path) -> N
     assert _stored(folder, until, 1)[0] == "2026-06-29"
     assert folder.results(until).equals(whole)
     assert run_folder(book, date(2026, 7, 1))[1].since == until  # the new delta is used
+
+
+def test_loans_whose_dues_outgrow_their_room_run_again() -> None:
+    """A state two years old: many loans have more new open dues than the room planned per
+    loan from a state (``loop.DAY_SLACK``); they run again with the room they need, and every
+    position and the next day's from the new state are a run from origination's."""
+    table, events = generate.loans_and_events(40, 8, history_to=date(2027, 1, 1))
+    fixings = generate.fixings(8)
+    old = run_portfolio(table, events, fixings, date(2022, 3, 1), keep_state=True)
+    assert old.state is not None
+    day = date(2024, 3, 1)
+    run = run_portfolio(table, events, fixings, day, state=old.state, keep_state=True)
+    new = run.state
+    assert new is not None and new.rows is not None  # a delta of the loans that moved
+    grew = np.diff(new.du_off) - np.diff(old.state.du_off)[new.rows]
+    assert (grew > L.DAY_SLACK).any()
+    assert run.loans.equals(run_portfolio(table, events, fixings, day).loans)
+    nxt = day + timedelta(days=1)
+    again = run_portfolio(table, events, fixings, nxt, state=run.state, keep_state=True)
+    assert again.loans.equals(run_portfolio(table, events, fixings, nxt).loans)

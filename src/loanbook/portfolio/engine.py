@@ -391,10 +391,9 @@ def _run_state(
         cols[st_in.rows] = st_in.scalars[:, _ROOM_COLUMNS]
     has = cols[:, 0] == L.HAS_STATE
     n_inst = _installments(prepared.matrix)
-    # room for the state of the loans that may write one: not those that will take no step
-    # (the kernel's test, ``loop.run_one``), unless they are kept
-    writes = ~(has & (cols[:, 3] > untils)) | _moved(prepared.events, ins.as_of, untils)
-    writes |= ins.keep_quiet
+    # room for the state of the loans that may write one: not those with no step before
+    # their date (``S_NEXT_DAY`` is on or before the next event too), unless they are kept
+    writes = ~(has & (cols[:, 3] > untils)) | ins.keep_quiet
     am_room = np.where(writes, np.maximum(np.where(has, n_inst - cols[:, 1], n_inst), 0), 0)
     du_room = np.where(writes, np.where(has, cols[:, 2] + L.DAY_SLACK, L.DUES_SLACK), 0)
     out = _Out.sized(n, am_room, du_room)
@@ -418,16 +417,6 @@ def _run_state(
 
 
 _ROOM_COLUMNS = [L.S_STATUS, L.S_P_INST, L.S_ND, L.S_NEXT_DAY]
-
-
-def _moved(events: Events, since: int, untils: np.ndarray) -> np.ndarray:
-    """Loans with an event after ``since``, on or before their date in ``untils``."""
-    n = len(untils)
-    after = np.flatnonzero((events.dates > since) & (events.dates <= untils.max()))
-    loan = np.searchsorted(events.off, after, side="right") - 1
-    out = np.zeros(n, np.bool_)
-    out[loan[events.dates[after] <= untils[loan]]] = True
-    return out
 
 
 def _grow(
