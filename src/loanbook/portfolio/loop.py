@@ -263,6 +263,20 @@ def _first_event_after(ev_date: np.ndarray, day: int) -> int:
     return lo
 
 
+@njit(cache=True)
+def _no_event(ev_date: np.ndarray, a: int, z: int, since: int, until: int) -> bool:
+    """No event of ``ev_date[a:z]`` (in date order) after ``since`` and on or before
+    ``until`` (``_first_event_after`` without a view of the loan's events)."""
+    lo, hi = a, z
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ev_date[mid] <= since:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo == z or ev_date[lo] > until
+
+
 # -- one loan ----------------------------------------------------------------------------------
 @njit(cache=True)
 def run_one(
@@ -306,9 +320,10 @@ def run_one(
     installments not yet due in ``am_out``, the open dues in ``du_out``: rows of component,
     date, amount) and the flow buffers from ``fo`` (``f_cap`` rows; none: no flows); (status,
     flows written). Whole arrays and offsets, not views: a view per loan costs two atomic
-    updates of the array's reference count, which the threads contend for. With ``st_in[S_STATUS] == HAS_STATE``
-    the run starts from that state, as of ``since``; events are the loan's, all of them. A
-    loan with no step writes no state (``UNCHANGED``) unless ``keep_quiet``."""
+    updates of the array's reference count, which the threads contend for. With
+    ``st_in[S_STATUS] == HAS_STATE`` the run starts from that state, as of ``since``; events
+    are the loan's, all of them. A loan with no step writes no state (``UNCHANGED``) unless
+    ``keep_quiet``."""
     want = f_cap > 0
     nf = 0
     for j in range(pos.shape[0]):
@@ -829,14 +844,27 @@ def run_many(
         # buffers for the largest loan of the block
         m_inst = m_int = m_res = m_due = 1
         for i in range(lo, hi):
+            j = src[i]
+            if j < 0:
+                nd_in = du_in_off[i + 1] - du_in_off[i]
+                has, next_day = st_in[i, S_STATUS] == HAS_STATE, st_in[i, S_NEXT_DAY]
+            else:
+                nd_in = du_d_off[j + 1] - du_d_off[j]
+                has, next_day = st_d[j, S_STATUS] == HAS_STATE, st_d[j, S_NEXT_DAY]
+            if (
+                has
+                and next_day > untils[i]
+                and _no_event(ev_date, ev_off[i], ev_off[i + 1], since, untils[i])
+            ):
+                # ``run_one``'s quiet loan: its open dues and a late charge, no schedule
+                m_due = max(m_due, nd_in + 4)
+                continue
             row = loans[i]
             ni = n_installments(row)
             ci = interest_capacity(row, untils[i])
             m_inst = max(m_inst, ni)
             m_int = max(m_int, ci)
             m_res = max(m_res, reset_capacity(row, untils[i]))
-            j = src[i]
-            nd_in = du_in_off[i + 1] - du_in_off[i] if j < 0 else du_d_off[j + 1] - du_d_off[j]
             m_due = max(m_due, ni + ci + 2 * (ev_off[i + 1] - ev_off[i]) + 4 + nd_in)
         inst = np.empty(m_inst, np.int64)
         ints = np.empty(m_int, np.int64)
