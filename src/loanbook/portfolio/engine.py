@@ -553,7 +553,8 @@ def _flow_chunks(
     to the next; yields (first loan, compacted flows of the loans the kernel settled)."""
     matrix, evs = prepared.matrix, prepared.events
     n = matrix.shape[0]
-    cap = L.flow_capacity(matrix, evs.off, untils)
+    with KERNEL_LOCK:
+        cap = L.flow_capacity(matrix, evs.off, untils)
     size = 0
     bufs: tuple[np.ndarray, ...] = ()
     empty_state = State.empty(0)
