@@ -350,9 +350,6 @@ def run_one(
     cap = d_comp.shape[0]
     p_int_base = p_res_base = p_rr_base = 0
     if not quiet:
-        maturity_due = installment_dates(row, nxt, prv, base, inst)
-        if maturity_due < 0:
-            return OUT_OF_RANGE, 0
         if resume:
             # only the interest and reset dates after ``since`` (those before were taken);
             # and none may come before it that the run to ``since`` did not have (a cycle
@@ -367,6 +364,12 @@ def run_one(
                 if raw <= end_now and adjust(raw, row[F_CONV], row[F_CAL], nxt, prv, base) <= since:
                     resume = False
                     p_ev = 0
+        # a loan run from its state reads no date of the installments it took before the last
+        maturity_due = installment_dates(
+            row, nxt, prv, base, inst, st_in[S_P_INST] if resume else 0
+        )
+        if maturity_due < 0:
+            return OUT_OF_RANGE, 0
         after = since if resume else NONE
         n_int = interest_dates(row, until, nxt, prv, base, ints, after)
         if n_int < 0:
