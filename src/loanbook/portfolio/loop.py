@@ -251,9 +251,9 @@ def _year_fractions(row: np.ndarray, inst: np.ndarray, n_inst: int, yf: np.ndarr
 
 
 @njit(cache=True)
-def _first_event_after(ev_date: np.ndarray, day: int) -> int:
-    """Index of the first event dated after ``day`` (events are in date order)."""
-    lo, hi = 0, ev_date.shape[0]
+def _first_event_after(ev_date: np.ndarray, lo: int, hi: int, day: int) -> int:
+    """Index of the first event of ``ev_date[lo:hi]`` (in date order) dated after ``day``
+    (``hi``: none)."""
     while lo < hi:
         mid = (lo + hi) // 2
         if ev_date[mid] <= day:
@@ -266,15 +266,9 @@ def _first_event_after(ev_date: np.ndarray, day: int) -> int:
 @njit(cache=True)
 def _no_event(ev_date: np.ndarray, a: int, z: int, since: int, until: int) -> bool:
     """No event of ``ev_date[a:z]`` (in date order) after ``since`` and on or before
-    ``until`` (``_first_event_after`` without a view of the loan's events)."""
-    lo, hi = a, z
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if ev_date[mid] <= since:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo == z or ev_date[lo] > until
+    ``until``."""
+    first = _first_event_after(ev_date, a, z, since)
+    return first == z or ev_date[first] > until
 
 
 # -- one loan ----------------------------------------------------------------------------------
@@ -284,6 +278,8 @@ def run_one(
     ev_date: np.ndarray,
     ev_kind: np.ndarray,
     ev_amount: np.ndarray,
+    ea: int,
+    ez: int,
     idx_off: np.ndarray,
     fx_date: np.ndarray,
     fx_rate: np.ndarray,
@@ -295,7 +291,9 @@ def run_one(
     since: int,
     st_in: np.ndarray,
     am_in: np.ndarray,
+    a0: int,
     du_in: np.ndarray,
+    d0: int,
     keep_quiet: bool,
     pos: np.ndarray,
     st_out: np.ndarray,
@@ -319,11 +317,12 @@ def run_one(
     """Run one loan to ``until``; fill ``pos``, its state (``st_out``, the amounts of the
     installments not yet due in ``am_out``, the open dues in ``du_out``: rows of component,
     date, amount) and the flow buffers from ``fo`` (``f_cap`` rows; none: no flows); (status,
-    flows written). Whole arrays and offsets, not views: a view per loan costs two atomic
-    updates of the array's reference count, which the threads contend for. With
-    ``st_in[S_STATUS] == HAS_STATE`` the run starts from that state, as of ``since``; events
-    are the loan's, all of them. A loan with no step writes no state (``UNCHANGED``) unless
-    ``keep_quiet``."""
+    flows written). Its events are ``ev_*[ea:ez]`` (all of them), its installments' amounts
+    from ``am_in[a0]`` and its open dues from ``du_in[d0]``: whole arrays and offsets, not
+    views, as for the flows (a view per loan costs two atomic updates of the array's reference
+    count, which the threads contend for). With ``st_in[S_STATUS] == HAS_STATE`` the run starts
+    from that state, as of ``since``. A loan with no step writes no state (``UNCHANGED``)
+    unless ``keep_quiet``."""
     want = f_cap > 0
     nf = 0
     for j in range(pos.shape[0]):
@@ -337,9 +336,9 @@ def run_one(
     if principal > MAX_BALANCE or principal < 0 or late_rate > MAX_RATE:
         return OUT_OF_RANGE, 0
     n_inst = n_installments(row)
-    n_ev = ev_date.shape[0]
+    n_ev = ez
     resume = st_in[S_STATUS] == HAS_STATE
-    p_ev = _first_event_after(ev_date, since) if resume else 0
+    p_ev = _first_event_after(ev_date, ea, ez, since) if resume else ea
     # a loan with no step up to ``until`` only accrues: its streams are not needed
     quiet = resume and st_in[S_NEXT_DAY] > until and (p_ev == n_ev or ev_date[p_ev] > until)
     n_int = n_res = 0
@@ -363,7 +362,7 @@ def run_one(
                 )
                 if raw <= end_now and adjust(raw, row[F_CONV], row[F_CAL], nxt, prv, base) <= since:
                     resume = False
-                    p_ev = 0
+                    p_ev = ea
         # a loan run from its state reads no date of the installments it took before the last
         maturity_due = installment_dates(
             row, nxt, prv, base, inst, st_in[S_P_INST] if resume else 0
@@ -399,10 +398,10 @@ def run_one(
         if nd > cap:
             return CAPACITY, 0
         for j in range(nd):
-            d_comp[j], d_date[j], d_rem[j] = du_in[j, 0], du_in[j, 1], du_in[j, 2]
+            d_comp[j], d_date[j], d_rem[j] = du_in[d0 + j, 0], du_in[d0 + j, 1], du_in[d0 + j, 2]
         if not quiet:
             for i in range(n_inst):
-                amounts[i] = am_in[i - p_inst] if i >= p_inst else 0
+                amounts[i] = am_in[a0 + i - p_inst] if i >= p_inst else 0
         next_day = st_in[S_NEXT_DAY]
     else:
         pnd = q = n = posted = lq = ln = late_posted = uq = un = unapplied = 0
@@ -704,7 +703,7 @@ def run_one(
             du_out[j, 0], du_out[j, 1], du_out[j, 2] = d_comp[j], d_date[j], d_rem[j]
         if quiet:  # no step: the amounts as they were
             for i in range(n_inst - p_inst):
-                am_out[i] = am_in[i]
+                am_out[i] = am_in[a0 + i]
         else:
             for i in range(p_inst, n_inst):
                 am_out[i - p_inst] = amounts[i]
@@ -883,13 +882,9 @@ def run_many(
             fa, fb = fl_off[i], fl_off[i + 1]
             j = src[i]
             if j < 0:
-                si = st_in[i]
-                ai = am_in[am_in_off[i] : am_in_off[i + 1]]
-                du = du_in[du_in_off[i] : du_in_off[i + 1]]
+                si, ai, a0, du, d0 = st_in[i], am_in, am_in_off[i], du_in, du_in_off[i]
             else:
-                si = st_d[j]
-                ai = am_d[am_d_off[j] : am_d_off[j + 1]]
-                du = du_d[du_d_off[j] : du_d_off[j + 1]]
+                si, ai, a0, du, d0 = st_d[j], am_d, am_d_off[j], du_d, du_d_off[j]
             if keep:
                 so = st_out[i]
                 ao = am_out[am_out_lo[i] : am_out_hi[i]]
@@ -900,9 +895,11 @@ def run_many(
                 do = du_out[0:0]
             s, k = run_one(
                 loans[i],
-                ev_date[a:z],
-                ev_kind[a:z],
-                ev_amount[a:z],
+                ev_date,
+                ev_kind,
+                ev_amount,
+                a,
+                z,
                 idx_off,
                 fx_date,
                 fx_rate,
@@ -914,7 +911,9 @@ def run_many(
                 since,
                 si,
                 ai,
+                a0,
                 du,
+                d0,
                 keep_quiet[i],
                 pos[i],
                 so,
