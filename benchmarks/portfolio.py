@@ -7,7 +7,7 @@ Reproduce (from the repository root)::
     .venv/bin/python benchmarks/portfolio.py exactness --loans 100000 --seed 1 --jobs 2
     .venv/bin/python benchmarks/portfolio.py cashflows --loans 1000000
     .venv/bin/python benchmarks/portfolio.py exact --loans 5000
-    .venv/bin/python benchmarks/portfolio.py cob --loans 1000000
+    .venv/bin/python benchmarks/portfolio.py cob --loans 1000000 [--peer-src /tmp/main/src]
     .venv/bin/python benchmarks/portfolio.py scaling --sizes 10000,100000,1000000
     .venv/bin/python benchmarks/portfolio.py dask --loans 200000
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -368,9 +369,9 @@ small, events = generate.loans_and_events(20, 1)
 first = run_portfolio(small, events, generate.fixings(1), until, keep_state=True)
 run_portfolio(small, events, generate.fixings(1), until, state=first.state, keep_state=True)
 load = time.perf_counter() - t0
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 done = run_folder(folder, until, scheduler=None if scheduler == "-" else scheduler, workers=2)
-seconds = time.perf_counter() - t0
+seconds, run_cpu = time.perf_counter() - t0, time.process_time() - c0
 me = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
 # the high-water mark of this process's memory (ru_maxrss would carry the parent's over exec)
@@ -379,6 +380,7 @@ print(json.dumps({
     "seconds": round(seconds, 3),
     "kernel_load_seconds": round(load, 3),
     "cpu_seconds": round(me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime, 3),
+    "run_cpu_seconds": round(run_cpu, 3),  # the run alone, this process (not Dask workers)
     "peak_rss_mib": round(int(status["VmHWM"].split()[0]) / 1024),
     "loans": sum(d.loans for d in done),
     "by_exact_engine": sum(d.by_exact for d in done),
@@ -388,21 +390,24 @@ print(json.dumps({
 
 
 def _run_child(
-    folder: Path, until: date, scheduler: str = "-", fresh: bool = False
+    folder: Path, until: date, scheduler: str = "-", fresh: bool = False, src: str | None = None
 ) -> dict[str, Any]:
     """``run_folder`` to ``until`` in a process of its own (its peak memory is the run's):
     its results and state for that date removed first; ``fresh``: every result, state and
-    kernel array removed (a run from origination, reading the Parquet partitions)."""
+    kernel array removed (a run from origination, reading the Parquet partitions); ``src``:
+    with the ``loanbook`` package of that source tree (a peer version)."""
     if fresh:
         for sub in ("results", "state", "kernel"):
             shutil.rmtree(folder / sub, ignore_errors=True)
     shutil.rmtree(folder / "results" / until.isoformat(), ignore_errors=True)
     shutil.rmtree(folder / "state" / until.isoformat(), ignore_errors=True)
+    env = dict(os.environ, PYTHONPATH=src) if src else None
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, str(folder), until.isoformat(), scheduler],
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
@@ -417,16 +422,35 @@ def cob(args: argparse.Namespace) -> dict[str, Any]:
     folder = _folder(Path(args.workdir), args.loans, 1)
     until = date.fromisoformat(args.to)
     first = _run_child(folder, _day_before(args.to), fresh=True)
-    day = [_run_child(folder, until) for _ in range(args.repeat)]
+    day, peer = [], []
+    for _ in range(args.repeat):  # the peer and this version take turns
+        if args.peer_src:
+            peer.append(_run_child(folder, until, src=args.peer_src))
+        day.append(_run_child(folder, until))
     best = min(day, key=lambda r: float(r["seconds"]))
-    return {
+    out = {
         "loans": args.loans,
         "as_of": args.to,
         "first_close_from_origination": first,
         "one_day_from_stored_state": best,
         "one_day_all_seconds": [r["seconds"] for r in day],
+        "one_day_all_run_cpu_seconds": [r["run_cpu_seconds"] for r in day],
         "one_day_loans_per_s": round(args.loans / float(best["seconds"])),
     }
+    if peer:
+        top = min(peer, key=lambda r: float(r["seconds"]))
+        out["peer"] = {
+            "src": args.peer_src,
+            "one_day_best": top,
+            "one_day_all_seconds": [r["seconds"] for r in peer],
+            "one_day_all_run_cpu_seconds": [r["run_cpu_seconds"] for r in peer],
+            "wall_ratio": round(float(top["seconds"]) / float(best["seconds"]), 2),
+            "run_cpu_ratio": round(
+                min(r["run_cpu_seconds"] for r in peer) / min(r["run_cpu_seconds"] for r in day),
+                2,
+            ),
+        }
+    return out
 
 
 def scaling(args: argparse.Namespace) -> dict[str, Any]:
@@ -486,6 +510,11 @@ def main() -> None:
         s.add_argument("--sizes", default="10000,100000,1000000")
         s.add_argument("--to", default="2026-06-30")
         s.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "loanbook-bench"))
+        s.add_argument(
+            "--peer-src",
+            help="cob: also run each day with this source tree's loanbook (e.g. "
+            "`git archive main src | tar -x -C /tmp/main`, then /tmp/main/src), taking turns",
+        )
     p.add_argument("--json", type=Path, help="also write the figures to this file")
     args = p.parse_args()
     figures = {

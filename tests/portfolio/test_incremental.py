@@ -4,16 +4,19 @@ by day, a killed run resumed, a state computed from other inputs refused."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loanbook.portfolio import generate, stored
+from loanbook.portfolio import loop as L
 from loanbook.portfolio.engine import run_portfolio
 from loanbook.portfolio.files import Folder, write_portfolio
 from loanbook.portfolio.runner import run_folder
@@ -146,3 +149,96 @@ def test_the_exact_engines_loans_are_read_from_their_row_groups(tmp_path: Path) 
         assert row == loans.slice(int(row["loan"][1:]), 1).to_pylist()[0]
         mask = pa.compute.equal(events.column("loan"), row["loan"])
         assert evs == events.filter(mask).to_pylist()
+
+
+def _stored(folder: Folder, day: date, part: int) -> tuple[str | None, int | None]:
+    """(base day, loans in the delta) of a stored state; (None, None) for a whole one."""
+    where = folder.state_path(day, part)
+    base = json.loads((where / "meta.json").read_text()).get("base")
+    rows = np.load(where / "rows.npy") if base else None
+    return base, None if rows is None else len(rows)
+
+
+def test_a_days_state_holds_the_loans_that_moved_since_the_latest_whole_state(
+    tmp_path: Path,
+) -> None:
+    """Day by day from a whole state: each day a delta of the loans that moved since it (the
+    loans of the day before's delta kept), until the delta would hold most loans: then a
+    whole state again, the base of the days after; every day's positions as a fresh run's."""
+    book = _book(tmp_path)
+    folder = Folder.open(book)
+    day = date(2026, 6, 24)
+    run_folder(book, day)
+    assert _stored(folder, day, 0) == (None, None)
+    whole, before, kinds = day, 0, []
+    for _ in range(16):
+        day += timedelta(days=1)
+        run_folder(book, day)
+        base, moved = _stored(folder, day, 0)
+        if 2 * before > 60:  # the day before's delta held most of the 60 loans
+            assert (base, moved) == (None, None)
+            whole, before = day, 0
+        else:
+            assert base == whole.isoformat() and moved is not None and moved >= before
+            before = moved
+        kinds.append(base is None)
+    assert True in kinds and kinds[0] is False  # both kinds were written
+    fresh = tmp_path / "fresh"
+    shutil.copytree(book, fresh, ignore=shutil.ignore_patterns("state", "results", "kernel"))
+    run_folder(fresh, day)
+    assert folder.results(day).equals(Folder.open(fresh).results(day))
+
+
+def test_a_delta_whose_base_is_gone_is_not_used(tmp_path: Path) -> None:
+    book = _book(tmp_path)
+    folder = Folder.open(book)
+    run_folder(book, date(2026, 6, 29))
+    run_folder(book, date(2026, 6, 30))
+    assert _stored(folder, date(2026, 6, 30), 0)[0] == "2026-06-29"
+    shutil.rmtree(book / "state" / "2026-06-29")
+    done = run_folder(book, date(2026, 7, 1))
+    assert {d.since for d in done} == {None}  # from origination
+    other = _book(tmp_path, "other")
+    run_folder(other, date(2026, 7, 1))
+    assert folder.results(date(2026, 7, 1)).equals(Folder.open(other).results(date(2026, 7, 1)))
+
+
+def test_a_run_killed_while_writing_a_delta_resumes_exactly(tmp_path: Path) -> None:
+    """Killed inside partition 1: its delta half written (a temporary folder), no results;
+    the rerun runs partition 1 alone from the whole state and agrees with a fresh run."""
+    book = _book(tmp_path)
+    folder = Folder.open(book)
+    run_folder(book, date(2026, 6, 29))
+    until = date(2026, 6, 30)
+    run_folder(book, until)
+    whole = folder.results(until)
+    shutil.rmtree(folder.state_path(until, 1))
+    folder.result_path(until, 1).unlink()
+    half = folder.state_path(until, 1).with_name(".part-00001.dead.tmp")
+    half.mkdir()
+    (half / "scalars.npy").write_bytes(b"half")
+    again = run_folder(book, until)
+    assert [(d.part, d.written, d.since) for d in again] == [(1, True, date(2026, 6, 29))]
+    assert _stored(folder, until, 1)[0] == "2026-06-29"
+    assert folder.results(until).equals(whole)
+    assert run_folder(book, date(2026, 7, 1))[1].since == until  # the new delta is used
+
+
+def test_loans_whose_dues_outgrow_their_room_run_again() -> None:
+    """A state two years old: many loans have more new open dues than the room planned per
+    loan from a state (``loop.DAY_SLACK``); they run again with the room they need, and every
+    position and the next day's from the new state are a run from origination's."""
+    table, events = generate.loans_and_events(40, 8, history_to=date(2027, 1, 1))
+    fixings = generate.fixings(8)
+    old = run_portfolio(table, events, fixings, date(2022, 3, 1), keep_state=True)
+    assert old.state is not None
+    day = date(2024, 3, 1)
+    run = run_portfolio(table, events, fixings, day, state=old.state, keep_state=True)
+    new = run.state
+    assert new is not None and new.rows is not None  # a delta of the loans that moved
+    grew = np.diff(new.du_off) - np.diff(old.state.du_off)[new.rows]
+    assert (grew > L.DAY_SLACK).any()
+    assert run.loans.equals(run_portfolio(table, events, fixings, day).loans)
+    nxt = day + timedelta(days=1)
+    again = run_portfolio(table, events, fixings, nxt, state=run.state, keep_state=True)
+    assert again.loans.equals(run_portfolio(table, events, fixings, nxt).loans)

@@ -12,6 +12,7 @@ two engines and both give the same cents (tests/portfolio).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -49,6 +50,10 @@ FLOW_KINDS = {
 COMPONENT_NAMES = {v: k for k, v in form.COMPONENTS.items()}
 #: How each loan's figures were computed.
 BY_KERNEL, BY_EXACT, REFUSED_BY_EXACT = "portfolio", "exact", "refused"
+#: One parallel kernel call at a time: they already use every core, and Numba's fallback
+#: threading layer (workqueue) refuses calls from two threads at once. The kernel releases the
+#: GIL, so a thread running another partition reads, writes or runs the exact engine meanwhile.
+KERNEL_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -164,7 +169,12 @@ class Events:
 class State:
     """Each loan's state after the close of business of ``as_of`` (``loop``): one row of
     ``loop.NS`` integers per loan, the amounts of its installments not yet due
-    (``am[am_off[i]:am_off[i+1]]``) and its open dues (rows of component, date, cents)."""
+    (``am[am_off[i]:am_off[i+1]]``) and its open dues (rows of component, date, cents).
+
+    Or a *delta*: those arrays for the loans ``rows`` only (ascending), every other loan's
+    state being that of ``base`` (a whole state of an earlier day). Most loans only accrue on
+    most days, and a loan with no step keeps its state: storing the loans that moved since the
+    base costs a fraction of storing them all."""
 
     as_of: int
     scalars: np.ndarray
@@ -172,6 +182,19 @@ class State:
     am: np.ndarray
     du_off: np.ndarray
     du: np.ndarray
+    rows: np.ndarray | None = None
+    base: State | None = None
+
+    @property
+    def loans(self) -> int:
+        return self.scalars.shape[0] if self.base is None else self.base.loans
+
+    def src(self) -> np.ndarray:
+        """For each loan, its row in this delta (-1: the base's; all -1 for a whole state)."""
+        out = np.full(self.loans, -1, np.int64)
+        if self.rows is not None:
+            out[self.rows] = np.arange(len(self.rows))
+        return out
 
     @classmethod
     def empty(cls, n: int) -> State:
@@ -185,9 +208,11 @@ class State:
             np.zeros((0, 3), np.int64),
         )
 
-    @property
-    def with_state(self) -> int:
-        return int(np.count_nonzero(self.scalars[:, L.S_STATUS] == L.HAS_STATE))
+    def take(self, which: np.ndarray) -> State:
+        """The whole state of the loans ``which`` of this one (whole) alone."""
+        am_off, am = _ragged_take(self.am_off, self.am, which)
+        du_off, du = _ragged_take(self.du_off, self.du, which)
+        return State(self.as_of, self.scalars[which], am_off, am, du_off, du)
 
 
 @dataclass(frozen=True)
@@ -322,7 +347,9 @@ def run_prepared(
         new_state = _run_state(
             prepared, market, cals, untils, assume_paid, state, keep_state, pos, status
         )
-    methods, notes, extra = _settle_others(prepared, fixings, until, assume_paid, pos, status)
+    methods, notes, extra = _settle_others(
+        prepared, fixings, until, assume_paid, pos, status, flows
+    )
     table = _positions(prepared.ids, pos, methods, notes)
     flow_table = None
     if flows:
@@ -344,40 +371,85 @@ def _run_state(
     """Positions of every loan (no flows), from ``state`` if given, keeping the new state."""
     n = prepared.matrix.shape[0]
     st_in = state or State.empty(n)
-    if st_in.scalars.shape[0] != n:
+    if st_in.loans != n:
         raise ValueError("the state is of another set of loans")
+    src = st_in.src()
+    delta = st_in if st_in.base else State.empty(0)
+    ins = _Ins(st_in.as_of, st_in.base or st_in, delta, src, src >= 0)
     if not keep_state:
         e = np.zeros(0, np.int64)
         out = _Out(np.zeros((0, L.NS), np.int64), e, e, e, e, e, np.zeros((0, 3), np.int64))
-        _kernel(prepared, market, cals, untils, assume_paid, st_in, None, pos, status, out)
+        _kernel(prepared, market, cals, untils, assume_paid, ins, None, pos, status, out)
         return None
-    has = st_in.scalars[:, L.S_STATUS] == L.HAS_STATE
+    # a delta of the loans that moved since the base, unless it would hold most loans: then
+    # (and from origination) every loan's state, the base of the days after
+    whole = state is None or 2 * len(src[src >= 0]) > n
+    if whole:
+        ins = _Ins(ins.as_of, ins.base, ins.delta, src, np.ones(n, np.bool_))
+    cols = ins.base.scalars[:, _ROOM_COLUMNS]
+    if st_in.rows is not None:
+        cols[st_in.rows] = st_in.scalars[:, _ROOM_COLUMNS]
+    has = cols[:, 0] == L.HAS_STATE
     n_inst = _installments(prepared.matrix)
-    am_room = np.maximum(np.where(has, n_inst - st_in.scalars[:, L.S_P_INST], n_inst), 0)
-    du_room = np.where(has, st_in.scalars[:, L.S_ND] + L.DAY_SLACK, L.DUES_SLACK)
+    # room for the state of the loans that may write one: not those with no step before
+    # their date (``S_NEXT_DAY`` is on or before the next event too), unless they are kept
+    writes = ~(has & (cols[:, 3] > untils)) | ins.keep_quiet
+    am_room = np.where(writes, np.maximum(np.where(has, n_inst - cols[:, 1], n_inst), 0), 0)
+    du_room = np.where(writes, np.where(has, cols[:, 2] + L.DAY_SLACK, L.DUES_SLACK), 0)
     out = _Out.sized(n, am_room, du_room)
-    _kernel(prepared, market, cals, untils, assume_paid, st_in, None, pos, status, out)
-    # loans whose dues outgrew their room run again (the same steps) with the room they need
-    short = (status == K.OK) & (out.st[:, L.S_STATUS] != L.HAS_STATE)
-    short &= out.st[:, L.S_ND] > du_room
-    again = np.flatnonzero(short)
+    _kernel(prepared, market, cals, untils, assume_paid, ins, None, pos, status, out)
+    # loans that outgrew their room run again (the same steps) with the room they need
+    again = np.flatnonzero((status == K.OK) & (out.st[:, L.S_STATUS] == L.NO_STATE))
     if len(again):
-        need = out.st[again, L.S_ND]
-        first = out.du.shape[0]
-        out.du_lo[again] = first + np.concatenate([[0], np.cumsum(need)[:-1]])
-        out.du_hi[again] = out.du_lo[again] + need
-        more = np.zeros((first + int(need.sum()), 3), np.int64)
-        more[:first] = out.du
-        out = _Out(out.st, out.am_lo, out.am_hi, out.am, out.du_lo, out.du_hi, more)
-        _kernel(prepared, market, cals, untils, assume_paid, st_in, again, pos, status, out)
-    a_off, a, d_off, d = L.pack_state(prepared.matrix, out.st, out.am_lo, out.am, out.du_lo, out.du)
-    return State(int(untils[0]), out.st, a_off, a, d_off, d)
+        am = _grow(out.am_lo, out.am_hi, out.am, again, n_inst[again])
+        du = _grow(out.du_lo, out.du_hi, out.du, again, out.st[again, L.S_ND])
+        out = _Out(out.st, out.am_lo, out.am_hi, am, out.du_lo, out.du_hi, du)
+        _kernel(prepared, market, cals, untils, assume_paid, ins, again, pos, status, out)
+    rows = np.flatnonzero(out.st[:, L.S_STATUS] != L.UNCHANGED)
+    with KERNEL_LOCK:
+        a_off, a, d_off, d = L.pack_state(
+            prepared.matrix, out.st, rows, out.am_lo, out.am, out.du_lo, out.du
+        )
+    as_of = int(untils[0])
+    if whole:
+        return State(as_of, out.st, a_off, a, d_off, d)
+    return State(as_of, out.st[rows], a_off, a, d_off, d, rows, ins.base)
+
+
+_ROOM_COLUMNS = [L.S_STATUS, L.S_P_INST, L.S_ND, L.S_NEXT_DAY]
+
+
+def _grow(
+    lo: np.ndarray, hi: np.ndarray, buf: np.ndarray, which: np.ndarray, need: np.ndarray
+) -> np.ndarray:
+    """``buf`` with room for ``need[k]`` rows more for loan ``which[k]`` at its end (their
+    ``lo``/``hi`` moved there)."""
+    first = buf.shape[0]
+    lo[which] = first + np.concatenate([[0], np.cumsum(need)[:-1]])
+    hi[which] = lo[which] + need
+    more = np.zeros((first + int(need.sum()), *buf.shape[1:]), buf.dtype)
+    more[:first] = buf
+    return more
 
 
 def _installments(matrix: np.ndarray) -> np.ndarray:
     n_inst = matrix[:, K.F_S_COUNT].copy()
     n_inst[matrix[:, K.F_AMORT] == K.AM_BULLET] = 1
     return n_inst
+
+
+@dataclass(frozen=True)
+class _Ins:
+    """The state a run starts from, as the kernel reads it: each loan's from ``base`` (whole)
+    or, where ``src[i] >= 0``, from row ``src[i]`` of ``delta`` (a whole state of the loans
+    that moved since); ``keep_quiet``: loans whose state is written even if they take no step
+    (those of the delta: the next delta holds them too). ``as_of``: the day of the state."""
+
+    as_of: int
+    base: State
+    delta: State
+    src: np.ndarray
+    keep_quiet: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -425,39 +497,44 @@ def _kernel(
     cals: Calendars,
     untils: np.ndarray,
     assume_paid: bool,
-    st_in: State,
+    ins: _Ins,
     which: np.ndarray | None,
     pos: np.ndarray,
     status: np.ndarray,
     out: _Out,
 ) -> None:
     """``loop.run_many`` over every loan, or over the loans ``which`` only."""
-    matrix, evs, scalars = prepared.matrix, prepared.events, st_in.scalars
+    matrix, evs = prepared.matrix, prepared.events
     ev_off, ev = evs.off, (evs.dates, evs.kinds, evs.amounts)
-    am_off, am, du_off, du = st_in.am_off, st_in.am, st_in.du_off, st_in.du
+    base, delta, src, keep_quiet = ins.base, ins.delta, ins.src, ins.keep_quiet
     st, am_lo, am_hi, du_lo, du_hi = out.st, out.am_lo, out.am_hi, out.du_lo, out.du_hi
     p, s = pos, status
     if which is not None:
-        matrix, scalars, untils = matrix[which], scalars[which], untils[which]
+        matrix, untils = matrix[which], untils[which]
         ev_off, dates = _ragged_take(evs.off, evs.dates, which)
         ev = (dates, _ragged_take(evs.off, evs.kinds, which)[1],
               _ragged_take(evs.off, evs.amounts, which)[1])  # fmt: skip
-        am_off, am = _ragged_take(st_in.am_off, st_in.am, which)
-        du_off, du = _ragged_take(st_in.du_off, st_in.du, which)
+        base, moved = base.take(which), src[which]
+        delta = delta.take(moved[moved >= 0])
+        src = np.full(len(which), -1, np.int64)
+        src[moved >= 0] = np.arange(delta.scalars.shape[0])
+        keep_quiet = keep_quiet[which]
         st, am_lo, am_hi = st[which], am_lo[which], am_hi[which]
         du_lo, du_hi = du_lo[which], du_hi[which]
         p, s = pos[which], status[which]
     n = matrix.shape[0]
     e = np.zeros(0, np.int64)
-    L.run_many(
-        matrix, ev_off, *ev,
-        market.off, market.dates, market.rates, cals.nxt, cals.prv, cals.base,
-        untils, assume_paid, st_in.as_of,
-        scalars, am_off, am, du_off, du,
-        p, s, st, am_lo, am_hi, out.am, du_lo, du_hi, out.du,
-        np.zeros(n + 1, np.int64), e.astype(np.int32), e.astype(np.int8), e.astype(np.int8),
-        e, np.zeros(n, np.int64),
-    )  # fmt: skip
+    with KERNEL_LOCK:
+        L.run_many(
+            matrix, ev_off, *ev,
+            market.off, market.dates, market.rates, cals.nxt, cals.prv, cals.base,
+            untils, assume_paid, ins.as_of,
+            base.scalars, base.am_off, base.am, base.du_off, base.du,
+            delta.scalars, delta.am_off, delta.am, delta.du_off, delta.du, src, keep_quiet,
+            p, s, st, am_lo, am_hi, out.am, du_lo, du_hi, out.du,
+            np.zeros(n + 1, np.int64), e.astype(np.int32), e.astype(np.int8), e.astype(np.int8),
+            e, np.zeros(n, np.int64),
+        )  # fmt: skip
     if which is not None and out.st.shape[0]:
         out.st[which] = st
         pos[which], status[which] = p, s
@@ -476,7 +553,8 @@ def _flow_chunks(
     to the next; yields (first loan, compacted flows of the loans the kernel settled)."""
     matrix, evs = prepared.matrix, prepared.events
     n = matrix.shape[0]
-    cap = L.flow_capacity(matrix, evs.off, untils)
+    with KERNEL_LOCK:
+        cap = L.flow_capacity(matrix, evs.off, untils)
     size = 0
     bufs: tuple[np.ndarray, ...] = ()
     empty_state = State.empty(0)
@@ -496,19 +574,24 @@ def _flow_chunks(
             )
         f_count = np.zeros(hi - lo, np.int64)
         ev_off = evs.off[lo : hi + 1]
-        L.run_many(
-            matrix[lo:hi], ev_off - ev_off[0], evs.dates[ev_off[0]:ev_off[-1]],
-            evs.kinds[ev_off[0]:ev_off[-1]], evs.amounts[ev_off[0]:ev_off[-1]],
-            market.off, market.dates, market.rates, cals.nxt, cals.prv, cals.base,
-            untils[lo:hi], assume_paid, K.NONE,
-            np.zeros((hi - lo, L.NS), np.int64), np.zeros(hi - lo + 1, np.int64), e,
-            np.zeros(hi - lo + 1, np.int64), empty_state.du,
-            pos[lo:hi], status[lo:hi], np.zeros((0, L.NS), np.int64),
-            e, e, e, e, e, np.zeros((0, 3), np.int64),
-            fl_off, bufs[0], bufs[1], bufs[2], bufs[3], f_count,
-        )  # fmt: skip
-        keep = status[lo:hi] == K.OK
-        yield lo, L.compact(fl_off, f_count, keep, bufs[0], bufs[1], bufs[2], bufs[3], lo)
+        none = empty_state
+        with KERNEL_LOCK:
+            L.run_many(
+                matrix[lo:hi], ev_off - ev_off[0], evs.dates[ev_off[0]:ev_off[-1]],
+                evs.kinds[ev_off[0]:ev_off[-1]], evs.amounts[ev_off[0]:ev_off[-1]],
+                market.off, market.dates, market.rates, cals.nxt, cals.prv, cals.base,
+                untils[lo:hi], assume_paid, K.NONE,
+                np.zeros((hi - lo, L.NS), np.int64), np.zeros(hi - lo + 1, np.int64), e,
+                np.zeros(hi - lo + 1, np.int64), none.du,
+                none.scalars, none.am_off, none.am, none.du_off, none.du,
+                np.full(hi - lo, -1, np.int64), np.zeros(hi - lo, np.bool_),
+                pos[lo:hi], status[lo:hi], np.zeros((0, L.NS), np.int64),
+                e, e, e, e, e, np.zeros((0, 3), np.int64),
+                fl_off, bufs[0], bufs[1], bufs[2], bufs[3], f_count,
+            )  # fmt: skip
+            keep = status[lo:hi] == K.OK
+            flows = L.compact(fl_off, f_count, keep, bufs[0], bufs[1], bufs[2], bufs[3], lo)
+        yield lo, flows
 
 
 @dataclass(frozen=True)
@@ -574,10 +657,13 @@ def _settle_others(
     assume_paid: bool,
     pos: np.ndarray,
     status: np.ndarray,
+    flows: bool,
 ) -> tuple[np.ndarray, dict[int, str], dict[int, list[tuple[int, int, int, int]]]]:
     """The loans the kernel handed over: refused (the kernel knows the figures the refusal
     names) or run by the exact engine from their rows. Returns each loan's method (an index
-    of ``METHODS``), the notes and the exact engine's flows by loan."""
+    of ``METHODS``), the notes and the exact engine's flows by loan (``flows``: else the
+    exact engine computes the figures alone, without ledger lines, and only the open dues
+    are listed)."""
     methods = np.zeros(len(status), np.int8)
     notes: dict[int, str] = {}
     extra: dict[int, list[tuple[int, int, int, int]]] = {}
@@ -604,6 +690,7 @@ def _settle_others(
                 fx,
                 until or lifetime_end(row),
                 assume_paid=assume_paid,
+                lines=flows,
             )
         except LoanbookError as exc:
             methods[i], notes[i] = 2, str(exc)

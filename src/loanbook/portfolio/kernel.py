@@ -319,11 +319,15 @@ def n_installments(row: np.ndarray) -> int:
 
 @njit(cache=True)
 def installment_dates(
-    row: np.ndarray, nxt: np.ndarray, prv: np.ndarray, base: int, out: np.ndarray
+    row: np.ndarray, nxt: np.ndarray, prv: np.ndarray, base: int, out: np.ndarray, taken: int = 0
 ) -> int:
     """Due dates of the installments (``installments.principal_schedule``) into ``out``;
     returns the maturity date as the principal schedule moves it
-    (``steps._maturity_due_date``), -1 when a date falls outside the business-day tables."""
+    (``steps._maturity_due_date``), -1 when a date falls outside the business-day tables.
+
+    ``taken``: installments already taken (a run from a state). Only the first date, the
+    last one taken and those after are generated; the ones between read as the last taken
+    (a run from a state never reads them but as dates on or before the last installment's)."""
     conv, cal = row[F_CONV], row[F_CAL]
     if row[F_AMORT] == AM_BULLET:
         out[0] = row[F_MATURITY]
@@ -333,11 +337,16 @@ def installment_dates(
     ya, ma, da = civil_from_days(anchor)
     eom = row[F_S_EOM] != 0 and da == month_length(ya, ma)
     step = row[F_S_MONTHS]
+    lo = min(max(taken - 1, 0), count)
     for i in range(count):
+        if 0 < i < lo:
+            continue
         d = adjust(_cycle_date(ya, ma, da, eom, step * i), conv, cal, nxt, prv, base)
         if d < 0:
             return -1
         out[i] = d
+    for i in range(1, lo):
+        out[i] = out[lo]
     return adjust(row[F_MATURITY], conv, cal, nxt, prv, base)
 
 

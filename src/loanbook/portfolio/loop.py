@@ -107,8 +107,9 @@ BLOCK = 256  # loans per block (one thread, one set of buffers)
 DUES_SLACK = 24  # room for open amounts due planned per loan (more: the loan runs again)
 DAY_SLACK = 4  # the same for a loan run from its state: what it had and a few new ones
 
-# state columns (one int64 row per loan); S_STATUS: HAS_STATE or NO_STATE
-NO_STATE, HAS_STATE = 0, 1
+# state columns (one int64 row per loan); S_STATUS: HAS_STATE or NO_STATE, or UNCHANGED: the
+# loan took no step, its state is the one it started from and was not written out
+NO_STATE, HAS_STATE, UNCHANGED = 0, 1, 2
 S_STATUS = 0
 S_PND = 1
 S_Q = 2
@@ -250,9 +251,9 @@ def _year_fractions(row: np.ndarray, inst: np.ndarray, n_inst: int, yf: np.ndarr
 
 
 @njit(cache=True)
-def _first_event_after(ev_date: np.ndarray, day: int) -> int:
-    """Index of the first event dated after ``day`` (events are in date order)."""
-    lo, hi = 0, ev_date.shape[0]
+def _first_event_after(ev_date: np.ndarray, lo: int, hi: int, day: int) -> int:
+    """Index of the first event of ``ev_date[lo:hi]`` (in date order) dated after ``day``
+    (``hi``: none)."""
     while lo < hi:
         mid = (lo + hi) // 2
         if ev_date[mid] <= day:
@@ -262,6 +263,14 @@ def _first_event_after(ev_date: np.ndarray, day: int) -> int:
     return lo
 
 
+@njit(cache=True)
+def _no_event(ev_date: np.ndarray, a: int, z: int, since: int, until: int) -> bool:
+    """No event of ``ev_date[a:z]`` (in date order) after ``since`` and on or before
+    ``until``."""
+    first = _first_event_after(ev_date, a, z, since)
+    return first == z or ev_date[first] > until
+
+
 # -- one loan ----------------------------------------------------------------------------------
 @njit(cache=True)
 def run_one(
@@ -269,6 +278,8 @@ def run_one(
     ev_date: np.ndarray,
     ev_kind: np.ndarray,
     ev_amount: np.ndarray,
+    ea: int,
+    ez: int,
     idx_off: np.ndarray,
     fx_date: np.ndarray,
     fx_rate: np.ndarray,
@@ -280,19 +291,20 @@ def run_one(
     since: int,
     st_in: np.ndarray,
     am_in: np.ndarray,
-    du_in_comp: np.ndarray,
-    du_in_date: np.ndarray,
-    du_in_rem: np.ndarray,
+    a0: int,
+    du_in: np.ndarray,
+    d0: int,
+    keep_quiet: bool,
     pos: np.ndarray,
     st_out: np.ndarray,
     am_out: np.ndarray,
-    du_out_comp: np.ndarray,
-    du_out_date: np.ndarray,
-    du_out_rem: np.ndarray,
+    du_out: np.ndarray,
     f_date: np.ndarray,
     f_kind: np.ndarray,
     f_comp: np.ndarray,
     f_amount: np.ndarray,
+    fo: int,
+    f_cap: int,
     inst: np.ndarray,
     ints: np.ndarray,
     resets: np.ndarray,
@@ -303,10 +315,15 @@ def run_one(
     d_rem: np.ndarray,
 ) -> tuple[int, int]:
     """Run one loan to ``until``; fill ``pos``, its state (``st_out``, the amounts of the
-    installments not yet due in ``am_out``, the open dues in ``du_out_*``) and the flow
-    buffers (empty: no flows); (status, flows written). With ``st_in[S_STATUS] == HAS_STATE``
-    the run starts from that state, as of ``since``; events are the loan's, all of them."""
-    want = f_date.shape[0] > 0
+    installments not yet due in ``am_out``, the open dues in ``du_out``: rows of component,
+    date, amount) and the flow buffers from ``fo`` (``f_cap`` rows; none: no flows); (status,
+    flows written). Its events are ``ev_*[ea:ez]`` (all of them), its installments' amounts
+    from ``am_in[a0]`` and its open dues from ``du_in[d0]``: whole arrays and offsets, not
+    views, as for the flows (a view per loan costs two atomic updates of the array's reference
+    count, which the threads contend for). With ``st_in[S_STATUS] == HAS_STATE`` the run starts
+    from that state, as of ``since``. A loan with no step writes no state (``UNCHANGED``)
+    unless ``keep_quiet``."""
+    want = f_cap > 0
     nf = 0
     for j in range(pos.shape[0]):
         pos[j] = 0
@@ -319,9 +336,9 @@ def run_one(
     if principal > MAX_BALANCE or principal < 0 or late_rate > MAX_RATE:
         return OUT_OF_RANGE, 0
     n_inst = n_installments(row)
-    n_ev = ev_date.shape[0]
+    n_ev = ez
     resume = st_in[S_STATUS] == HAS_STATE
-    p_ev = _first_event_after(ev_date, since) if resume else 0
+    p_ev = _first_event_after(ev_date, ea, ez, since) if resume else ea
     # a loan with no step up to ``until`` only accrues: its streams are not needed
     quiet = resume and st_in[S_NEXT_DAY] > until and (p_ev == n_ev or ev_date[p_ev] > until)
     n_int = n_res = 0
@@ -332,9 +349,6 @@ def run_one(
     cap = d_comp.shape[0]
     p_int_base = p_res_base = p_rr_base = 0
     if not quiet:
-        maturity_due = installment_dates(row, nxt, prv, base, inst)
-        if maturity_due < 0:
-            return OUT_OF_RANGE, 0
         if resume:
             # only the interest and reset dates after ``since`` (those before were taken);
             # and none may come before it that the run to ``since`` did not have (a cycle
@@ -348,7 +362,13 @@ def run_one(
                 )
                 if raw <= end_now and adjust(raw, row[F_CONV], row[F_CAL], nxt, prv, base) <= since:
                     resume = False
-                    p_ev = 0
+                    p_ev = ea
+        # a loan run from its state reads no date of the installments it took before the last
+        maturity_due = installment_dates(
+            row, nxt, prv, base, inst, st_in[S_P_INST] if resume else 0
+        )
+        if maturity_due < 0:
+            return OUT_OF_RANGE, 0
         after = since if resume else NONE
         n_int = interest_dates(row, until, nxt, prv, base, ints, after)
         if n_int < 0:
@@ -378,10 +398,10 @@ def run_one(
         if nd > cap:
             return CAPACITY, 0
         for j in range(nd):
-            d_comp[j], d_date[j], d_rem[j] = du_in_comp[j], du_in_date[j], du_in_rem[j]
+            d_comp[j], d_date[j], d_rem[j] = du_in[d0 + j, 0], du_in[d0 + j, 1], du_in[d0 + j, 2]
         if not quiet:
             for i in range(n_inst):
-                amounts[i] = am_in[i - p_inst] if i >= p_inst else 0
+                amounts[i] = am_in[a0 + i - p_inst] if i >= p_inst else 0
         next_day = st_in[S_NEXT_DAY]
     else:
         pnd = q = n = posted = lq = ln = late_posted = uq = un = unapplied = 0
@@ -535,7 +555,7 @@ def run_one(
                     d_comp[nd], d_date[nd], d_rem[nd] = C_PRINCIPAL, day, amount
                     nd += 1
                     if want:
-                        f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
+                        f_date[fo + nf], f_kind[fo + nf], f_comp[fo + nf], f_amount[fo + nf] = (
                             day,
                             FL_PRINCIPAL_DUE,
                             C_PRINCIPAL,
@@ -555,7 +575,7 @@ def run_one(
                 d_comp[nd], d_date[nd], d_rem[nd] = C_INTEREST, day, amount - excess
                 nd += 1
             if amount != 0 and want:
-                f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
+                f_date[fo + nf], f_kind[fo + nf], f_comp[fo + nf], f_amount[fo + nf] = (
                     day,
                     FL_INTEREST_DUE,
                     C_INTEREST,
@@ -599,7 +619,7 @@ def run_one(
                     d_comp[nd], d_date[nd], d_rem[nd] = C_FEE, day, amount
                     nd += 1
                     if want:
-                        f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
+                        f_date[fo + nf], f_kind[fo + nf], f_comp[fo + nf], f_amount[fo + nf] = (
                             day,
                             FL_FEE,
                             C_FEE,
@@ -616,7 +636,7 @@ def run_one(
                         d_comp[nd], d_date[nd], d_rem[nd] = C_LATE, day, charge
                         nd += 1
                         if want:
-                            f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
+                            f_date[fo + nf], f_kind[fo + nf], f_comp[fo + nf], f_amount[fo + nf] = (
                                 day,
                                 FL_LATE_CHARGE,
                                 C_LATE,
@@ -657,8 +677,12 @@ def run_one(
             pending = day
     # the state after the last step on or before ``until`` (``S_ND`` says how much room the
     # dues need when they do not fit)
-    st_out[S_ND] = nd
-    if nd <= du_out_comp.shape[0] and n_inst - p_inst <= am_out.shape[0]:
+    written = keep_quiet or not quiet
+    if written:
+        st_out[S_ND] = nd
+    else:
+        st_out[S_STATUS] = UNCHANGED
+    if written and nd <= du_out.shape[0] and n_inst - p_inst <= am_out.shape[0]:
         st_out[S_STATUS] = HAS_STATE
         st_out[S_PND] = pnd
         st_out[S_Q], st_out[S_N], st_out[S_POSTED] = q, n, posted
@@ -676,10 +700,10 @@ def run_one(
         st_out[S_ND] = nd
         st_out[S_NEXT_DAY] = next_day
         for j in range(nd):
-            du_out_comp[j], du_out_date[j], du_out_rem[j] = d_comp[j], d_date[j], d_rem[j]
+            du_out[j, 0], du_out[j, 1], du_out[j, 2] = d_comp[j], d_date[j], d_rem[j]
         if quiet:  # no step: the amounts as they were
             for i in range(n_inst - p_inst):
-                am_out[i] = am_in[i]
+                am_out[i] = am_in[a0 + i]
         else:
             for i in range(p_inst, n_inst):
                 am_out[i - p_inst] = amounts[i]
@@ -713,7 +737,7 @@ def run_one(
                 d_comp[nd], d_date[nd], d_rem[nd] = C_LATE, until, charge
                 nd += 1
                 if want:
-                    f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
+                    f_date[fo + nf], f_kind[fo + nf], f_comp[fo + nf], f_amount[fo + nf] = (
                         until,
                         FL_LATE_CHARGE,
                         C_LATE,
@@ -743,9 +767,9 @@ def run_one(
         else:
             pos[P_FEES] += d_rem[j]
         if want:
-            if nf >= f_date.shape[0]:
+            if nf >= f_cap:
                 return CAPACITY, nf
-            f_date[nf], f_kind[nf], f_comp[nf], f_amount[nf] = (
+            f_date[fo + nf], f_kind[fo + nf], f_comp[fo + nf], f_amount[fo + nf] = (
                 d_date[j],
                 FL_OPEN_DUE,
                 c,
@@ -756,7 +780,7 @@ def run_one(
 
 
 # -- many loans --------------------------------------------------------------------------------
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def run_many(
     loans: np.ndarray,
     ev_off: np.ndarray,
@@ -777,6 +801,13 @@ def run_many(
     am_in: np.ndarray,
     du_in_off: np.ndarray,
     du_in: np.ndarray,
+    st_d: np.ndarray,
+    am_d_off: np.ndarray,
+    am_d: np.ndarray,
+    du_d_off: np.ndarray,
+    du_d: np.ndarray,
+    src: np.ndarray,
+    keep_quiet: np.ndarray,
     pos: np.ndarray,
     status: np.ndarray,
     st_out: np.ndarray,
@@ -798,10 +829,13 @@ def run_many(
     Events of loan i are ``ev_*[ev_off[i]:ev_off[i+1]]`` (in step order). Its state in:
     ``st_in[i]`` (``S_STATUS`` NO_STATE: from origination), the amounts of its installments
     not yet due ``am_in[am_in_off[i]:...]``, its open dues ``du_in[du_in_off[i]:...]`` (rows of
-    component, date, amount). Its state out likewise: amounts in
+    component, date, amount); or, when ``src[i] >= 0``, row ``j = src[i]`` of the same arrays
+    of a second state (``st_d[j]``, ``am_d[am_d_off[j]:...]``, ``du_d[du_d_off[j]:...]``: the
+    loans that moved since the first). Its state out likewise: amounts in
     ``am_out[am_out_lo[i]:am_out_hi[i]]``, dues in ``du_out[du_out_lo[i]:du_out_hi[i]]`` (a
     loan whose dues need more room keeps no state; ``st_out[i, S_ND]`` says how much);
-    ``st_out`` with no rows: keep no state. Its flows go to ``f_*[fl_off[i]:fl_off[i+1]]``
+    ``st_out`` with no rows: keep no state; a loan with no step writes none (``UNCHANGED``)
+    unless ``keep_quiet[i]``. Its flows go to ``f_*[fl_off[i]:fl_off[i+1]]``
     (an empty range: no flows)."""
     n = loans.shape[0]
     keep = st_out.shape[0] > 0
@@ -812,13 +846,27 @@ def run_many(
         # buffers for the largest loan of the block
         m_inst = m_int = m_res = m_due = 1
         for i in range(lo, hi):
+            j = src[i]
+            if j < 0:
+                nd_in = du_in_off[i + 1] - du_in_off[i]
+                has, next_day = st_in[i, S_STATUS] == HAS_STATE, st_in[i, S_NEXT_DAY]
+            else:
+                nd_in = du_d_off[j + 1] - du_d_off[j]
+                has, next_day = st_d[j, S_STATUS] == HAS_STATE, st_d[j, S_NEXT_DAY]
+            if (
+                has
+                and next_day > untils[i]
+                and _no_event(ev_date, ev_off[i], ev_off[i + 1], since, untils[i])
+            ):
+                # ``run_one``'s quiet loan: its open dues and a late charge, no schedule
+                m_due = max(m_due, nd_in + 4)
+                continue
             row = loans[i]
             ni = n_installments(row)
             ci = interest_capacity(row, untils[i])
             m_inst = max(m_inst, ni)
             m_int = max(m_int, ci)
             m_res = max(m_res, reset_capacity(row, untils[i]))
-            nd_in = du_in_off[i + 1] - du_in_off[i]
             m_due = max(m_due, ni + ci + 2 * (ev_off[i + 1] - ev_off[i]) + 4 + nd_in)
         inst = np.empty(m_inst, np.int64)
         ints = np.empty(m_int, np.int64)
@@ -832,7 +880,11 @@ def run_many(
         for i in range(lo, hi):
             a, z = ev_off[i], ev_off[i + 1]
             fa, fb = fl_off[i], fl_off[i + 1]
-            du = du_in[du_in_off[i] : du_in_off[i + 1]]
+            j = src[i]
+            if j < 0:
+                si, ai, a0, du, d0 = st_in[i], am_in, am_in_off[i], du_in, du_in_off[i]
+            else:
+                si, ai, a0, du, d0 = st_d[j], am_d, am_d_off[j], du_d, du_d_off[j]
             if keep:
                 so = st_out[i]
                 ao = am_out[am_out_lo[i] : am_out_hi[i]]
@@ -843,9 +895,11 @@ def run_many(
                 do = du_out[0:0]
             s, k = run_one(
                 loans[i],
-                ev_date[a:z],
-                ev_kind[a:z],
-                ev_amount[a:z],
+                ev_date,
+                ev_kind,
+                ev_amount,
+                a,
+                z,
                 idx_off,
                 fx_date,
                 fx_rate,
@@ -855,21 +909,22 @@ def run_many(
                 untils[i],
                 assume_paid,
                 since,
-                st_in[i],
-                am_in[am_in_off[i] : am_in_off[i + 1]],
-                du[:, 0],
-                du[:, 1],
-                du[:, 2],
+                si,
+                ai,
+                a0,
+                du,
+                d0,
+                keep_quiet[i],
                 pos[i],
                 so,
                 ao,
-                do[:, 0],
-                do[:, 1],
-                do[:, 2],
-                f_date[fa:fb],
-                f_kind[fa:fb],
-                f_comp[fa:fb],
-                f_amount[fa:fb],
+                do,
+                f_date,
+                f_kind,
+                f_comp,
+                f_amount,
+                fa,
+                fb - fa,
                 inst,
                 ints,
                 resets,
@@ -932,33 +987,37 @@ def compact(
     return o_loan, o_date, o_kind, o_comp, o_amount
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def pack_state(
     loans: np.ndarray,
     st: np.ndarray,
+    rows: np.ndarray,
     am_lo: np.ndarray,
     am: np.ndarray,
     du_lo: np.ndarray,
     du: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The state as stored: the amounts of installments not yet due and the open dues of each
-    loan with a state, contiguous, with their offsets (loans without a state: none)."""
-    n = st.shape[0]
+    """The state as stored, of the loans ``rows``: the amounts of installments not yet due and
+    the open dues of each loan with a state, contiguous, with their offsets (loans without a
+    state: none)."""
+    n = rows.shape[0]
     a_off = np.zeros(n + 1, np.int64)
     d_off = np.zeros(n + 1, np.int64)
-    for i in range(n):
+    for k in range(n):
+        i = rows[k]
         has = st[i, S_STATUS] == HAS_STATE
         rest = n_installments(loans[i]) - st[i, S_P_INST] if has else 0
-        a_off[i + 1] = a_off[i] + rest
-        d_off[i + 1] = d_off[i] + (st[i, S_ND] if has else 0)
+        a_off[k + 1] = a_off[k] + rest
+        d_off[k + 1] = d_off[k] + (st[i, S_ND] if has else 0)
     a_out = np.empty(a_off[n], np.int64)
     d_out = np.empty((d_off[n], 3), np.int64)
-    for i in prange(n):
-        a0, s0 = a_off[i], am_lo[i]
-        for j in range(a_off[i + 1] - a0):
+    for k in prange(n):
+        i = rows[k]
+        a0, s0 = a_off[k], am_lo[i]
+        for j in range(a_off[k + 1] - a0):
             a_out[a0 + j] = am[s0 + j]
-        d0, t0 = d_off[i], du_lo[i]
-        for j in range(d_off[i + 1] - d0):
+        d0, t0 = d_off[k], du_lo[i]
+        for j in range(d_off[k + 1] - d0):
             d_out[d0 + j, 0] = du[t0 + j, 0]
             d_out[d0 + j, 1] = du[t0 + j, 1]
             d_out[d0 + j, 2] = du[t0 + j, 2]

@@ -2,12 +2,17 @@
 kernel's arrays (built once from the Parquet partition) and each loan's state after the day.
 
     DIR/kernel/part-00000/        matrix, event arrays, meta.json (the inputs it was built from)
-    DIR/state/YYYY-MM-DD/part-00000/   each loan's state after that day (``engine.State``)
+    DIR/state/YYYY-MM-DD/part-00000/   each loan's state after that day (``engine.State``),
+                                       or of the loans that moved since a base day's
 
 Both are NumPy arrays (``.npy``), read memory-mapped: a day's run touches only the pages of
 the loans that have a step that day, where Parquet would decode every column of every loan
-(measured in benchmarks/README.md). They are derived data: the results (positions) are the
-Parquet files, and deleting these folders only makes the next run start from origination.
+(measured in benchmarks/README.md). A day's state is a delta when it can be (``engine.State``:
+most loans only accrue on most days): the loans that moved since the latest whole state, whose
+date its ``meta.json`` names as ``base``; every other loan's state is the base's. A delta
+whose base is gone or does not match is not used. They are derived data: the results
+(positions) are the Parquet files, and deleting these folders only makes the next run start
+from origination.
 
 A folder is published whole: written under a temporary name, then renamed, which fails if the
 name exists; a run killed at any moment leaves whole folders or none. A state records the
@@ -23,7 +28,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -166,26 +171,36 @@ def state_meta(
 
 
 def save_state(target: Path, state: State, meta: dict[str, Any]) -> bool:
-    return _publish_dir(
-        {
-            "scalars": state.scalars,
-            "am_off": state.am_off,
-            "am": state.am,
-            "du_off": state.du_off,
-            "du": state.du,
-        },
-        meta,
-        target,
-    )
+    """Publish ``state`` at ``target`` (a delta names its base's day; the base is stored)."""
+    arrays = {
+        "scalars": state.scalars,
+        "am_off": state.am_off,
+        "am": state.am,
+        "du_off": state.du_off,
+        "du": state.du,
+    }
+    if state.base is not None and state.rows is not None:
+        arrays["rows"] = state.rows
+        meta = {**meta, "base": (form.EPOCH + timedelta(days=state.base.as_of)).isoformat()}
+    return _publish_dir(arrays, meta, target)
 
 
 def load_state(path: Path, expect: Callable[[date], dict[str, Any]]) -> State | None:
-    """The state at ``path`` if it was computed from the inputs ``expect(as_of)`` names."""
+    """The state at ``path`` if it was computed from the inputs ``expect(as_of)`` names (a
+    delta: and its base likewise, a whole state)."""
     try:
-        meta, a = _read_dir(path, _STATE)
-    except (OSError, ValueError):
+        meta = json.loads((path / "meta.json").read_text())
+        base_day = meta.pop("base", None)
+        as_of = date.fromisoformat(meta["as_of"])
+        if meta != expect(as_of):
+            return None
+        _, a = _read_dir(path, _STATE if base_day is None else (*_STATE, "rows"))
+    except (OSError, ValueError, KeyError):
         return None
-    as_of = date.fromisoformat(meta["as_of"])
-    if meta != expect(as_of):
+    arrays = (a["scalars"], a["am_off"], a["am"], a["du_off"], a["du"])
+    if base_day is None:
+        return State(form.day_number(as_of), *arrays)
+    base = load_state(path.parent.parent / base_day / path.name, expect)
+    if base is None or base.base is not None:
         return None
-    return State(form.day_number(as_of), a["scalars"], a["am_off"], a["am"], a["du_off"], a["du"])
+    return State(form.day_number(as_of), *arrays, a["rows"], base)
