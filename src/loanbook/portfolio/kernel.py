@@ -157,7 +157,7 @@ def add_cycle(anchor: int, months: int, times: int, eom: bool) -> int:
     return add_months(anchor, months * times, eom and is_month_end(anchor))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def adjust(day: int, conv: int, cal: int, nxt: np.ndarray, prv: np.ndarray, base: int) -> int:
     """The business-day convention ``conv`` on calendar ``cal`` (tables of the next and the
     previous business day); -1 when ``day`` is outside the tables."""
@@ -289,10 +289,31 @@ def _months_between(a: int, b: int) -> int:
     return (yb - ya) * 12 + (mb - ma)
 
 
+def _month_firsts(first_year: int, last_year: int) -> np.ndarray:
+    """Day number of the 1st of every month from ``first_year`` to ``last_year`` and of the
+    January after (so consecutive entries give each month's length)."""
+    out = np.empty((last_year - first_year + 1) * 12 + 1, np.int64)
+    for j in range(out.shape[0]):
+        y, m = divmod(first_year * 12 + j, 12)
+        out[j] = days_from_civil(y, m + 1, 1)
+    return out
+
+
+_FIRST_YEAR = 1900
+#: a table lookup in place of two civil-date conversions per cycle date (most of the cost of
+#: generating a loan's dates); dates outside these years are computed
+_MONTH_FIRSTS = _month_firsts(_FIRST_YEAR, 2299)
+
+
 @njit(cache=True)
 def _cycle_date(ya: int, ma: int, da: int, eom: bool, months: int) -> int:
     """``add_months`` of the anchor (ya, ma, da) by ``months``, its civil date known."""
     index = ya * 12 + ma - 1 + months
+    j = index - _FIRST_YEAR * 12
+    if 0 <= j < _MONTH_FIRSTS.shape[0] - 1:
+        first = _MONTH_FIRSTS[j]
+        length = _MONTH_FIRSTS[j + 1] - first
+        return first - 1 + (length if eom else min(da, length))
     y2 = index // 12
     m2 = index - y2 * 12 + 1
     last = month_length(y2, m2)

@@ -196,7 +196,7 @@ def _overdue(d_comp: np.ndarray, d_date: np.ndarray, d_rem: np.ndarray, nd: int,
 
 
 @njit(cache=True)
-def _level_payment(
+def level_payment(
     row: np.ndarray,
     day: int,
     inst: np.ndarray,
@@ -244,7 +244,7 @@ def _level_payment(
 
 
 @njit(cache=True)
-def _year_fractions(row: np.ndarray, inst: np.ndarray, n_inst: int, yf: np.ndarray) -> None:
+def year_fractions(row: np.ndarray, inst: np.ndarray, n_inst: int, yf: np.ndarray) -> None:
     for i in range(1, n_inst):
         yf[i] = year_fraction_float(row[F_DC], inst[i - 1], inst[i])
 
@@ -517,9 +517,9 @@ def run_one(
                     if payment == NONE:
                         balance = _principal_outstanding(pnd, d_comp, d_rem, nd)
                         if not yf_ready:
-                            _year_fractions(row, inst, n_inst, yf)
+                            year_fractions(row, inst, n_inst, yf)
                             yf_ready = True
-                        payment, fine = _level_payment(
+                        payment, fine = level_payment(
                             row, day, inst, yf, n_inst, done, balance, rate, q, n, accrued_to
                         )
                         if not fine:
@@ -581,9 +581,9 @@ def run_one(
             if rate != NONE:
                 balance = _principal_outstanding(pnd, d_comp, d_rem, nd)
                 if not yf_ready:
-                    _year_fractions(row, inst, n_inst, yf)
+                    year_fractions(row, inst, n_inst, yf)
                     yf_ready = True
-                payment, fine = _level_payment(
+                payment, fine = level_payment(
                     row, day, inst, yf, n_inst, done, balance, rate, q, n, accrued_to
                 )
                 if not fine:
