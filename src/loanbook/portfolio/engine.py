@@ -119,6 +119,18 @@ class Market:
             np.asarray(rates[order], dtype=np.int64),
         )
 
+    def daily(self, first: int, days: int) -> np.ndarray:
+        """The fixing of each index in force on each of ``days`` days from ``first``
+        (``kernel.fixing_in_force`` as a table: one lookup in place of a binary search)."""
+        out = np.full((max(len(self.names), 1), days), K.NONE, np.int64)
+        span = np.arange(first, first + days)
+        for k in range(len(self.names)):
+            dates = self.dates[self.off[k] : self.off[k + 1]]
+            at = np.searchsorted(dates, span, side="right") - 1
+            known = at >= 0
+            out[k, known] = self.rates[self.off[k] + at[known]]
+        return out
+
 
 @dataclass(frozen=True)
 class Events:
@@ -482,6 +494,7 @@ def _flow_chunks(
     written in place, contiguous by range), the others by ``loop``."""
     matrix, evs = prepared.matrix, prepared.events
     n = matrix.shape[0]
+    daily = market.daily(cals.base, cals.nxt.shape[1]) if assume_paid else None
     for lo in range(0, n, FLOW_CHUNK):
         hi = min(lo + FLOW_CHUNK, n)
         if not assume_paid:
@@ -500,7 +513,7 @@ def _flow_chunks(
         f_lo = np.empty(hi - lo, np.int64)
         ends = P.run_many(
             matrix[lo:hi], untils[lo:hi], lo, evs.off[lo : hi + 1],
-            market.off, market.dates, market.rates, cals.nxt, cals.prv, cals.base,
+            market.off, market.dates, market.rates, daily, cals.nxt, cals.prv, cals.base,
             cap_off, pos[lo:hi], status[lo:hi], *cols, f_lo,
         )  # fmt: skip
         others = np.flatnonzero(status[lo:hi] == P.FALLBACK)

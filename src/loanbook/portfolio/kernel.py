@@ -264,6 +264,12 @@ def quote(
     if row[F_INDEX] < 0:
         return row[F_FIXED]
     fixing = fixing_in_force(row[F_INDEX], day - row[F_LAG], idx_off, fx_date, fx_rate)
+    return held(row, fixing, previous)
+
+
+@njit(cache=True)
+def held(row: np.ndarray, fixing: int, previous: int) -> int:
+    """The floating rate of ``fixing`` (NONE: none) held by period caps, floor and cap."""
     if fixing == NONE:
         return NONE
     raw = fixing + row[F_MARGIN]

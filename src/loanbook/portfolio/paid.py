@@ -29,9 +29,11 @@ from loanbook.portfolio.kernel import (
     C_PRINCIPAL,
     F_AMORT,
     F_DC,
+    F_FIXED,
     F_INDEX,
     F_INITIAL,
     F_INSTALLMENT,
+    F_LAG,
     F_LATE,
     F_PRINCIPAL,
     F_RECALC,
@@ -53,11 +55,12 @@ from loanbook.portfolio.kernel import (
     P_PAYMENT,
     P_PRINCIPAL_NOT_DUE,
     accrue_span,
+    fixing_in_force,
+    held,
     installment_dates,
     interest_capacity,
     interest_dates,
     n_installments,
-    quote,
     reset_capacity,
     reset_dates,
     rounded,
@@ -75,6 +78,28 @@ def _rate_fine(rate: int) -> bool:
 
 
 @njit(cache=True)
+def _quote(
+    row: np.ndarray,
+    day: int,
+    previous: int,
+    idx_off: np.ndarray,
+    fx_date: np.ndarray,
+    fx_rate: np.ndarray,
+    daily: np.ndarray,
+    base: int,
+) -> int:
+    """``kernel.quote`` reading the fixing from ``daily`` (day ``base`` first) when it covers
+    the day."""
+    k = row[F_INDEX]
+    if k < 0:
+        return row[F_FIXED]
+    j = day - row[F_LAG] - base
+    if 0 <= j < daily.shape[1]:
+        return held(row, daily[k, j], previous)
+    return held(row, fixing_in_force(k, day - row[F_LAG], idx_off, fx_date, fx_rate), previous)
+
+
+@njit(cache=True)
 def run_paid(
     row: np.ndarray,
     until: int,
@@ -82,6 +107,7 @@ def run_paid(
     idx_off: np.ndarray,
     fx_date: np.ndarray,
     fx_rate: np.ndarray,
+    daily: np.ndarray,
     nxt: np.ndarray,
     prv: np.ndarray,
     base: int,
@@ -186,7 +212,7 @@ def run_paid(
                 if row[F_INITIAL] != NONE and row[F_INDEX] >= 0:
                     rate = row[F_INITIAL]
                 else:
-                    rate = quote(row, day, NONE, idx_off, fx_date, fx_rate)
+                    rate = _quote(row, day, NONE, idx_off, fx_date, fx_rate, daily, base)
                 if not _rate_fine(rate):
                     return -1
         elif which == 1:
@@ -232,7 +258,7 @@ def run_paid(
         elif which == 3:
             p_res += 1
             previous = rate if (rate != NONE and day > start) else NONE
-            rate = quote(row, day, previous, idx_off, fx_date, fx_rate)
+            rate = _quote(row, day, previous, idx_off, fx_date, fx_rate, daily, base)
             if not _rate_fine(rate):
                 return -1
         else:
@@ -281,6 +307,7 @@ def run_many(
     idx_off: np.ndarray,
     fx_date: np.ndarray,
     fx_rate: np.ndarray,
+    daily: np.ndarray,
     nxt: np.ndarray,
     prv: np.ndarray,
     base: int,
@@ -321,7 +348,7 @@ def run_many(
                 status[i] = FALLBACK
                 continue
             k = run_paid(
-                loans[i], untils[i], first_loan + i, idx_off, fx_date, fx_rate, nxt, prv, base,
+                loans[i], untils[i], first_loan + i, idx_off, fx_date, fx_rate, daily, nxt, prv, base,
                 pos[i], o_loan, o_date, o_kind, o_comp, o_amount, w, inst, ints, resets, yf,
             )  # fmt: skip
             if k < 0:
