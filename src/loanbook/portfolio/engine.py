@@ -54,8 +54,9 @@ BY_KERNEL, BY_EXACT, REFUSED_BY_EXACT = "portfolio", "exact", "refused"
 
 @dataclass(frozen=True)
 class Calendars:
-    """Next and previous business day of every day from ``base`` for each calendar, as
-    offsets from ``base`` (the kernel's business-day tables)."""
+    """The days from every day from ``base`` to the next and to the previous business day
+    for each calendar (the kernel's business-day tables; 16 bits, so that a calendar's
+    table stays in the cache while loans look up their dates)."""
 
     base: int
     nxt: np.ndarray
@@ -88,9 +89,11 @@ def calendars(first: int, last: int) -> Calendars:
                             business[i] = False
                         d += timedelta(days=1)
         idx = np.where(business, days, span + 10_000)
-        nxt[c] = np.minimum.accumulate(idx[::-1])[::-1]
-        prv[c] = np.maximum.accumulate(np.where(business, days, -10_000))
-    return Calendars(base, nxt, prv)
+        nxt[c] = np.minimum.accumulate(idx[::-1])[::-1] - days
+        prv[c] = np.maximum.accumulate(np.where(business, days, -10_000)) - days
+    lim = np.iinfo(np.int16).max
+    return Calendars(base, np.clip(nxt, -lim, lim).astype(np.int16),
+                     np.clip(prv, -lim, lim).astype(np.int16))  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -159,27 +159,28 @@ def add_cycle(anchor: int, months: int, times: int, eom: bool) -> int:
 
 @njit(cache=True, inline="always")
 def adjust(day: int, conv: int, cal: int, nxt: np.ndarray, prv: np.ndarray, base: int) -> int:
-    """The business-day convention ``conv`` on calendar ``cal`` (tables of the next and the
-    previous business day); -1 when ``day`` is outside the tables."""
+    """The business-day convention ``conv`` on calendar ``cal`` (tables of the days to the
+    next and to the previous business day); -1 when ``day`` is outside the tables."""
     if conv == CONV_NONE:
         return day
     i = day - base
     if i < 0 or i >= nxt.shape[1]:
         return -1
-    if nxt[cal, i] == i:
+    ahead = nxt[cal, i]
+    if ahead == 0:
         return day
     if conv == CONV_F:
-        return base + nxt[cal, i]
+        return day + ahead
     if conv == CONV_P:
-        return base + prv[cal, i]
+        return day + prv[cal, i]
     y, m, _ = civil_from_days(day)
     if conv == CONV_MF:
-        moved = base + nxt[cal, i]
+        moved = day + ahead
         ym, mm, _ = civil_from_days(moved)
-        return moved if (ym == y and mm == m) else base + prv[cal, i]
-    moved = base + prv[cal, i]
+        return moved if (ym == y and mm == m) else day + prv[cal, i]
+    moved = day + prv[cal, i]
     ym, mm, _ = civil_from_days(moved)
-    return moved if (ym == y and mm == m) else base + nxt[cal, i]
+    return moved if (ym == y and mm == m) else day + ahead
 
 
 # -- exact accrual -----------------------------------------------------------------------------
