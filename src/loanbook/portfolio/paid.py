@@ -8,6 +8,8 @@ principal not yet due. What is left is its merge of the step streams (advance, i
 interest, resets, level payment computed again), the same exact accrual (``Q + N / DEN``,
 half-up of the cumulative total) and the same statuses, so this pass is ``run_one`` with the
 dues machinery taken out, and its flows are ``run_one``'s (tests/portfolio/test_paid.py).
+The usury excess is not tracked: it only lowers the interest due, which is paid, and never
+exceeds the interest (a smaller rate over the same spans), while the flow is the interest.
 Anything ``run_one`` would not settle itself (a status other than ``OK``) is not decided
 here: the loan is marked ``FALLBACK`` and run by ``loop.run_many``.
 
@@ -38,7 +40,6 @@ from loanbook.portfolio.kernel import (
     F_PRINCIPAL,
     F_RECALC,
     F_START,
-    F_USURY,
     FL_INTEREST_DUE,
     FL_PRINCIPAL_DUE,
     K_ADVANCE,
@@ -128,7 +129,6 @@ def run_paid(
     where ``run_one`` would give a status other than ``OK`` (nothing is then decided here)."""
     start = row[F_START]
     principal = row[F_PRINCIPAL]
-    usury = row[F_USURY]
     if principal > MAX_BALANCE or principal < 0 or row[F_LATE] > MAX_RATE:
         return -1
     n_inst = n_installments(row)
@@ -152,7 +152,7 @@ def run_paid(
     # the level-principal amounts of ``run_one`` as they fall due: ``min(each, left)`` of the
     # principal not yet allotted, the last installment taking what is left
     allotted = 0
-    pnd = q = n = posted = uq = un = 0
+    pnd = q = n = posted = 0
     rate = accrued_to = done = NONE
     p_adv = p_inst = p_int = p_res = p_rr = p_fr = 0
     yf_ready = False
@@ -199,8 +199,6 @@ def run_paid(
                     return -1
                 q, n = accrue_span(q, n, pnd * rate, row[F_DC], accrued_to, day)
                 posted = rounded(q, n)
-                if usury != NONE and rate > usury:
-                    uq, un = accrue_span(uq, un, pnd * (rate - usury), row[F_DC], accrued_to, day)
             accrued_to = day
         if which == 0:
             p_adv = 1
@@ -248,13 +246,11 @@ def run_paid(
         elif which == 2:
             p_int += 1
             amount = rounded(q, n)
-            if (uq != 0 or un != 0) and amount < rounded(uq, un):
-                return -1
             if amount != 0:
                 o_loan[w], o_date[w], o_kind[w] = loan_no, day, FL_INTEREST_DUE
                 o_comp[w], o_amount[w] = C_INTEREST, amount
                 w += 1
-            q, n, posted, uq, un = 0, 0, 0, 0, 0
+            q, n, posted = 0, 0, 0
         elif which == 3:
             p_res += 1
             previous = rate if (rate != NONE and day > start) else NONE
