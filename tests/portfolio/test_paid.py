@@ -106,3 +106,21 @@ def test_lifetime_flows_give_the_exact_engines_cents(seed: int, loans: int) -> N
     assert whole.flows is not None
     kernel = set(np.flatnonzero(lifetime.status == K.OK).tolist())
     assert streamed == [r for r in zip(*_columns(whole.flows), strict=True) if r[0] in kernel]
+
+
+def test_flow_columns_are_reused_only_once_nothing_refers_to_them() -> None:
+    pool = E._Pool()
+    first = pool.take(100)
+    for col in first:
+        col[:] = 1
+    table = pa.Table.from_batches([E._flow_batch([c[10:20] for c in first])], E._FLOW_SCHEMA)
+    del first, col
+    amounts = table.column("amount_cents").to_numpy()
+    del table
+    second = pool.take(100)
+    second[4][:] = 7
+    assert amounts.tolist() == [1] * 10  # still held through the NumPy view: not reused
+    assert pool.sets[1] is second
+    del amounts
+    assert pool.take(50) is pool.sets[0]  # free again: reused
+    assert len(pool.sets) == 2
