@@ -20,6 +20,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+import numba
 import numpy as np
 import pyarrow as pa
 
@@ -509,11 +510,13 @@ def _flow_chunks(
         np.cumsum(P.capacity(matrix[lo:hi], untils[lo:hi]), out=cap_off[1:])
         cols = pool.take(int(cap_off[-1]))
         f_lo = np.empty(hi - lo, np.int64)
-        ends = P.run_many(
-            matrix[lo:hi], untils[lo:hi], lo, evs.off[lo : hi + 1],
-            market.off, market.dates, market.rates, daily, cals.nxt, cals.prv, cals.base,
-            cap_off, pos[lo:hi], status[lo:hi], *cols, f_lo,
-        )  # fmt: skip
+        # ranges handed out one at a time: a thread slowed by other work takes fewer
+        with numba.parallel_chunksize(1):
+            ends = P.run_many(
+                matrix[lo:hi], untils[lo:hi], lo, evs.off[lo : hi + 1],
+                market.off, market.dates, market.rates, daily, cals.nxt, cals.prv, cals.base,
+                cap_off, pos[lo:hi], status[lo:hi], *cols, f_lo,
+            )  # fmt: skip
         others = np.flatnonzero(status[lo:hi] == P.FALLBACK)
         more = None
         if len(others):

@@ -214,13 +214,17 @@ def level_payment(
     (ACTUS annuity formula). Computed in floating point and rounded half-up; (0, False) when
     the value is within the float's error bound of a half cent (then only the exact engine
     may decide). ``yf[i]``: the year fraction from installment i-1 to i."""
-    count = 0
-    first = -1
-    for i in range(n_inst):
-        if inst[i] >= day and (done == NONE or inst[i] > done):
-            if first < 0:
-                first = i
-            count += 1
+    # the installments still to come: those on or after ``day`` and after ``done``, a tail of
+    # the dates (they are in order), found by bisection
+    low = day if done == NONE else max(day, done + 1)
+    first, hi = 0, n_inst
+    while first < hi:
+        mid = (first + hi) // 2
+        if inst[mid] < low:
+            first = mid + 1
+        else:
+            hi = mid
+    count = n_inst - first
     if count == 0:
         return balance + rounded(q, n), True
     dc = row[F_DC]

@@ -69,7 +69,7 @@ from loanbook.portfolio.kernel import (
 from loanbook.portfolio.loop import level_payment, year_fractions
 
 FALLBACK = -1  # a status: the loan is run by ``loop.run_many``
-RANGE = 2048  # loans per range (one thread, one set of buffers, contiguous flows)
+RANGE = 1024  # loans per range (one thread, one set of buffers, contiguous flows)
 _BIG = 1 << 62
 
 
