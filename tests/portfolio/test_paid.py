@@ -124,4 +124,3 @@ def test_flow_columns_are_reused_only_once_nothing_refers_to_them() -> None:
     del amounts
     assert pool.take(50) is pool.sets[0]  # free again: reused
     assert len(pool.sets) == 2
-

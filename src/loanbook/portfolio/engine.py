@@ -499,7 +499,7 @@ def _flow_chunks(
     written in place, contiguous by range), the others by ``loop``."""
     matrix, evs = prepared.matrix, prepared.events
     n = matrix.shape[0]
-    daily = market.daily(cals.base, cals.nxt.shape[1]) if assume_paid else None
+    daily = market.daily(cals.base, cals.nxt.shape[1])
     pool = _Pool()
     for lo in range(0, n, FLOW_CHUNK):
         hi = min(lo + FLOW_CHUNK, n)

@@ -209,8 +209,24 @@ def accrue_span(q: int, n: int, a: int, dc: int, s: int, e: int) -> tuple[int, i
         return _add(q, n, a, e - s, 360)
     if dc == DC_ACT_365F:
         return _add(q, n, a, e - s, 365)
-    sy, sm, sd = civil_from_days(s)
-    ey, em, ed = civil_from_days(e)
+    return accrue_civil(q, n, a, dc, s, e, civil_from_days(s), civil_from_days(e))
+
+
+@njit(cache=True)
+def accrue_civil(
+    q: int,
+    n: int,
+    a: int,
+    dc: int,
+    s: int,
+    e: int,
+    sc: tuple[int, int, int],
+    ec: tuple[int, int, int],
+) -> tuple[int, int]:
+    """``accrue_span`` by a day count of the calendar (actual/actual, 30/360, 30E/360), the
+    civil dates of ``s`` and ``e`` given (a caller accruing date after date has them)."""
+    sy, sm, sd = sc
+    ey, em, ed = ec
     if dc == DC_ACT_ACT:
         if sy == ey:
             return _add(q, n, a, e - s, 366 if is_leap(sy) else 365)

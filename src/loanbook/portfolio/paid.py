@@ -29,6 +29,7 @@ from loanbook.portfolio.kernel import (
     AM_LEVEL_PRINCIPAL,
     C_INTEREST,
     C_PRINCIPAL,
+    DC_ACT_365F,
     F_AMORT,
     F_DC,
     F_FIXED,
@@ -55,7 +56,9 @@ from loanbook.portfolio.kernel import (
     P_INTEREST_ACCRUED,
     P_PAYMENT,
     P_PRINCIPAL_NOT_DUE,
+    accrue_civil,
     accrue_span,
+    civil_from_days,
     fixing_in_force,
     held,
     installment_dates,
@@ -98,6 +101,24 @@ def _quote(
     if 0 <= j < daily.shape[1]:
         return held(row, daily[k, j], previous)
     return held(row, fixing_in_force(k, day - row[F_LAG], idx_off, fx_date, fx_rate), previous)
+
+
+@njit(cache=True)
+def _accrue(
+    q: int,
+    n: int,
+    a: int,
+    dc: int,
+    s: int,
+    e: int,
+    sc: tuple[int, int, int],
+    ec: tuple[int, int, int],
+) -> tuple[int, int]:
+    """``kernel.accrue_span``, with the civil dates of ``s`` and ``e`` where the day count
+    needs them (``sc``, ``ec``: each date's computed once, not at both ends of its spans)."""
+    if dc <= DC_ACT_365F:
+        return accrue_span(q, n, a, dc, s, e)
+    return accrue_civil(q, n, a, dc, s, e, sc, ec)
 
 
 @njit(cache=True)
@@ -154,6 +175,10 @@ def run_paid(
     allotted = 0
     pnd = q = n = posted = 0
     rate = accrued_to = done = NONE
+    dc = row[F_DC]
+    civil = dc > DC_ACT_365F
+    no_civil = (0, 0, 0)
+    civil_to = no_civil  # the civil date of ``accrued_to`` (day counts of the calendar)
     p_adv = p_inst = p_int = p_res = p_rr = p_fr = 0
     yf_ready = False
     w = at
@@ -194,17 +219,19 @@ def run_paid(
         if day > until:
             break
         if accrued_to != NONE and day > accrued_to:
+            civil_day = civil_from_days(day) if civil else no_civil
             if rate != NONE and pnd != 0:
                 if pnd > MAX_BALANCE:
                     return -1
-                q, n = accrue_span(q, n, pnd * rate, row[F_DC], accrued_to, day)
+                q, n = _accrue(q, n, pnd * rate, dc, accrued_to, day, civil_to, civil_day)
                 posted = rounded(q, n)
-            accrued_to = day
+            accrued_to, civil_to = day, civil_day
         if which == 0:
             p_adv = 1
             first = accrued_to == NONE
             if first:
                 accrued_to = start
+                civil_to = civil_from_days(start) if civil else no_civil
             pnd += principal
             if first and rate == NONE:
                 if row[F_INITIAL] != NONE and row[F_INDEX] >= 0:
@@ -217,7 +244,9 @@ def run_paid(
             index = p_inst
             p_inst += 1
             if amort == AM_LEVEL_PRINCIPAL:
-                amount = principal - allotted if index == n_inst - 1 else min(each, principal - allotted)
+                amount = (
+                    principal - allotted if index == n_inst - 1 else min(each, principal - allotted)
+                )
                 allotted += amount
             elif amort == AM_BULLET:
                 amount = principal
@@ -274,7 +303,8 @@ def run_paid(
     if accrued_to != NONE and until > accrued_to and rate != NONE and pnd != 0:
         if pnd > MAX_BALANCE:
             return -1
-        q, n = accrue_span(q, n, pnd * rate, row[F_DC], accrued_to, until)
+        civil_day = civil_from_days(until) if civil else no_civil
+        q, n = _accrue(q, n, pnd * rate, dc, accrued_to, until, civil_to, civil_day)
         posted = rounded(q, n)
     for j in range(pos.shape[0]):
         pos[j] = 0
@@ -344,8 +374,9 @@ def run_many(
                 status[i] = FALLBACK
                 continue
             k = run_paid(
-                loans[i], untils[i], first_loan + i, idx_off, fx_date, fx_rate, daily, nxt, prv, base,
-                pos[i], o_loan, o_date, o_kind, o_comp, o_amount, w, inst, ints, resets, yf,
+                loans[i], untils[i], first_loan + i, idx_off, fx_date, fx_rate, daily,
+                nxt, prv, base, pos[i], o_loan, o_date, o_kind, o_comp, o_amount, w,
+                inst, ints, resets, yf,
             )  # fmt: skip
             if k < 0:
                 status[i] = FALLBACK
