@@ -34,6 +34,7 @@ from loanbook.portfolio.kernel import (
     C_LATE,
     C_PRINCIPAL,
     CAPACITY,
+    DC_ACT_365F,
     DEN,
     EV_FEE,
     EV_PAYMENT,
@@ -87,8 +88,10 @@ from loanbook.portfolio.kernel import (
     P_UNAPPLIED,
     RATE_SCALE,
     REFUSED,
+    accrue_civil,
     accrue_span,
     adjust,
+    civil_from_days,
     installment_dates,
     interest_capacity,
     interest_dates,
@@ -249,8 +252,19 @@ def level_payment(
 
 @njit(cache=True)
 def year_fractions(row: np.ndarray, inst: np.ndarray, n_inst: int, yf: np.ndarray) -> None:
+    """``yf[i] = year_fraction_float(dc, inst[i - 1], inst[i])``, each date's civil date
+    computed once where the day count needs it."""
+    dc = row[F_DC]
+    if dc <= DC_ACT_365F or n_inst < 2:
+        for i in range(1, n_inst):
+            yf[i] = year_fraction_float(dc, inst[i - 1], inst[i])
+        return
+    before = civil_from_days(inst[0])
     for i in range(1, n_inst):
-        yf[i] = year_fraction_float(row[F_DC], inst[i - 1], inst[i])
+        now = civil_from_days(inst[i])
+        q, n = accrue_civil(0, 0, RATE_SCALE, dc, inst[i - 1], inst[i], before, now)
+        yf[i] = q + n / DEN
+        before = now
 
 
 @njit(cache=True)
