@@ -124,3 +124,25 @@ def test_flow_columns_are_reused_only_once_nothing_refers_to_them() -> None:
     del amounts
     assert pool.take(50) is pool.sets[0]  # free again: reused
     assert len(pool.sets) == 2
+
+
+def test_a_loan_handed_over_before_plain_loans_and_one_with_events() -> None:
+    """Loan 0 goes to the exact engine (beyond 64-bit range: no kernel flows), loans 1 and 2
+    take the paid pass, loan 3 has events: its general flows go after loans 1 and 2."""
+    table, events = generate.loans_and_events(4, 3, history_to=date(2030, 1, 1))
+    principal = table.column("principal_cents").to_pylist()
+    principal[0] = 20_000_000_000  # $200M: beyond MAX_BALANCE
+    table = table.set_column(
+        table.schema.get_field_index("principal_cents"),
+        "principal_cents",
+        pa.array(principal, pa.int64()),
+    )
+    last = table.column("loan")[3]
+    events = events.filter(pa.compute.equal(events.column("loan"), last))
+    assert events.num_rows > 0
+    mine, theirs, pos, g_pos, status, g_status = _both(table, events, generate.fixings(3), None)
+    assert status.tolist() == g_status.tolist()
+    assert status[0] == K.OUT_OF_RANGE and (status[1:] == K.OK).all()
+    assert pos[1:].tolist() == g_pos[1:].tolist()
+    assert sorted(set(mine[0])) == [1, 2, 3]
+    assert mine == theirs

@@ -521,7 +521,7 @@ def _flow_chunks(
         more = None
         if len(others):
             more = _general_flows(prepared, market, cals, untils, True, lo, hi, others, pos, status)
-        yield _pieces(cols, f_lo, ends, others, more)
+        yield _pieces(cols, f_lo, ends, lo, others, more)
 
 
 class _Pool:
@@ -548,11 +548,17 @@ class _Pool:
 
 
 def _pieces(
-    cols: Flows, f_lo: np.ndarray, ends: np.ndarray, others: np.ndarray, more: Flows | None
+    cols: Flows,
+    f_lo: np.ndarray,
+    ends: np.ndarray,
+    lo: int,
+    others: np.ndarray,
+    more: Flows | None,
 ) -> list[Flows]:
-    """The flows of a chunk in loan order without copying: each range's contiguous flows
-    (``paid.run_many``), cut where a loan run by ``loop`` (``others``, chunk positions; its
-    flows in ``more``, loan numbers in its first column) takes its place."""
+    """The flows of a chunk (its first loan ``lo``) in loan order without copying: each
+    range's contiguous flows (``paid.run_many``), cut where a loan run by ``loop`` (``others``,
+    chunk positions; its flows in ``more``, loan numbers in its first column) takes its
+    place."""
     out: list[Flows] = []
 
     def piece(part: Flows, a: int, b: int) -> None:
@@ -561,8 +567,7 @@ def _pieces(
 
     bounds = np.zeros(1, np.int64)
     if more is not None:
-        first = int(more[0][0]) - int(others[0]) if len(more[0]) else 0
-        bounds = np.searchsorted(more[0], np.append(others, others[-1] + 1) + first)
+        bounds = np.searchsorted(more[0], np.append(others, others[-1] + 1) + lo)
     k = 0
     for r, end in enumerate(ends.tolist()):
         s = int(f_lo[r * P.RANGE])
