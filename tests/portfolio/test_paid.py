@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -138,7 +139,7 @@ def test_a_loan_handed_over_before_plain_loans_and_one_with_events() -> None:
         pa.array(principal, pa.int64()),
     )
     last = table.column("loan")[3]
-    events = events.filter(pa.compute.equal(events.column("loan"), last))
+    events = events.filter(pc.equal(events.column("loan"), last))
     assert events.num_rows > 0
     mine, theirs, pos, g_pos, status, g_status = _both(table, events, generate.fixings(3), None)
     assert status.tolist() == g_status.tolist()
