@@ -12,6 +12,7 @@ two engines and both give the same cents (tests/portfolio).
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+import numba
 import numpy as np
 import pyarrow as pa
 
@@ -29,6 +31,7 @@ from loanbook.errors import LoanbookError
 from loanbook.portfolio import form
 from loanbook.portfolio import kernel as K
 from loanbook.portfolio import loop as L
+from loanbook.portfolio import paid as P
 from loanbook.time import get_calendar
 
 POSITION_COLUMNS = (
@@ -58,8 +61,9 @@ KERNEL_LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class Calendars:
-    """Next and previous business day of every day from ``base`` for each calendar, as
-    offsets from ``base`` (the kernel's business-day tables)."""
+    """The days from every day from ``base`` to the next and to the previous business day
+    for each calendar (the kernel's business-day tables; 16 bits, so that a calendar's
+    table stays in the cache while loans look up their dates)."""
 
     base: int
     nxt: np.ndarray
@@ -92,9 +96,11 @@ def calendars(first: int, last: int) -> Calendars:
                             business[i] = False
                         d += timedelta(days=1)
         idx = np.where(business, days, span + 10_000)
-        nxt[c] = np.minimum.accumulate(idx[::-1])[::-1]
-        prv[c] = np.maximum.accumulate(np.where(business, days, -10_000))
-    return Calendars(base, nxt, prv)
+        nxt[c] = np.minimum.accumulate(idx[::-1])[::-1] - days
+        prv[c] = np.maximum.accumulate(np.where(business, days, -10_000)) - days
+    lim = np.iinfo(np.int16).max
+    return Calendars(base, np.clip(nxt, -lim, lim).astype(np.int16),
+                     np.clip(prv, -lim, lim).astype(np.int16))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,18 @@ class Market:
             np.asarray(days[order], dtype=np.int64),
             np.asarray(rates[order], dtype=np.int64),
         )
+
+    def daily(self, first: int, days: int) -> np.ndarray:
+        """The fixing of each index in force on each of ``days`` days from ``first``
+        (``kernel.fixing_in_force`` as a table: one lookup in place of a binary search)."""
+        out = np.full((max(len(self.names), 1), days), K.NONE, np.int64)
+        span = np.arange(first, first + days)
+        for k in range(len(self.names)):
+            dates = self.dates[self.off[k] : self.off[k + 1]]
+            at = np.searchsorted(dates, span, side="right") - 1
+            known = at >= 0
+            out[k, known] = self.rates[self.off[k] + at[known]]
+        return out
 
 
 @dataclass(frozen=True)
@@ -338,10 +356,10 @@ def run_prepared(
     cals = calendars(first, last)
     pos = np.zeros((n, K.NP_), np.int64)
     status = np.zeros(n, np.int64)
-    chunks: list[tuple[np.ndarray, ...]] = []
+    chunks: list[Flows] = []
     if flows:
-        for _, cols in _flow_chunks(prepared, market, cals, untils, assume_paid, pos, status):
-            chunks.append(cols)
+        for pieces in _flow_chunks(prepared, market, cals, untils, assume_paid, pos, status):
+            chunks.extend(pieces)
         new_state = None
     else:
         new_state = _run_state(
@@ -540,6 +558,9 @@ def _kernel(
         pos[which], status[which] = p, s
 
 
+Flows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
 def _flow_chunks(
     prepared: Prepared,
     market: Market,
@@ -548,50 +569,151 @@ def _flow_chunks(
     assume_paid: bool,
     pos: np.ndarray,
     status: np.ndarray,
-) -> Iterator[tuple[int, tuple[np.ndarray, ...]]]:
-    """The kernel over ``FLOW_CHUNK`` loans at a time, its flow buffers reused from one chunk
-    to the next; yields (first loan, compacted flows of the loans the kernel settled)."""
+) -> Iterator[list[Flows]]:
+    """The kernel over ``FLOW_CHUNK`` loans at a time; yields each chunk's flows of the
+    loans the kernel settled, in loan order, as pieces of columns (loan number, date, kind,
+    component, amount). With ``assume_paid`` the loans with no events run by ``paid`` (flows
+    written in place, contiguous by range), the others by ``loop``."""
     matrix, evs = prepared.matrix, prepared.events
     n = matrix.shape[0]
-    with KERNEL_LOCK:
-        cap = L.flow_capacity(matrix, evs.off, untils)
-    size = 0
-    bufs: tuple[np.ndarray, ...] = ()
-    empty_state = State.empty(0)
-    e = np.zeros(0, np.int64)
+    daily = market.daily(cals.base, cals.nxt.shape[1])
+    pool = _Pool()
     for lo in range(0, n, FLOW_CHUNK):
         hi = min(lo + FLOW_CHUNK, n)
-        fl_off = np.zeros(hi - lo + 1, np.int64)
-        np.cumsum(cap[lo:hi], out=fl_off[1:])
-        need = int(fl_off[-1])
-        if need > size:
-            size = max(need, 2 * size)
-            bufs = (
-                np.empty(size, np.int32),
-                np.empty(size, np.int8),
-                np.empty(size, np.int8),
-                np.empty(size, np.int64),
-            )
-        f_count = np.zeros(hi - lo, np.int64)
-        ev_off = evs.off[lo : hi + 1]
-        none = empty_state
+        if not assume_paid:
+            yield [_general_flows(prepared, market, cals, untils, False, lo, hi, None, pos, status)]
+            continue
+        cap_off = np.zeros(hi - lo + 1, np.int64)
         with KERNEL_LOCK:
-            L.run_many(
-                matrix[lo:hi], ev_off - ev_off[0], evs.dates[ev_off[0]:ev_off[-1]],
-                evs.kinds[ev_off[0]:ev_off[-1]], evs.amounts[ev_off[0]:ev_off[-1]],
-                market.off, market.dates, market.rates, cals.nxt, cals.prv, cals.base,
-                untils[lo:hi], assume_paid, K.NONE,
-                np.zeros((hi - lo, L.NS), np.int64), np.zeros(hi - lo + 1, np.int64), e,
-                np.zeros(hi - lo + 1, np.int64), none.du,
-                none.scalars, none.am_off, none.am, none.du_off, none.du,
-                np.full(hi - lo, -1, np.int64), np.zeros(hi - lo, np.bool_),
-                pos[lo:hi], status[lo:hi], np.zeros((0, L.NS), np.int64),
-                e, e, e, e, e, np.zeros((0, 3), np.int64),
-                fl_off, bufs[0], bufs[1], bufs[2], bufs[3], f_count,
+            np.cumsum(P.capacity(matrix[lo:hi], untils[lo:hi]), out=cap_off[1:])
+        cols = pool.take(int(cap_off[-1]))
+        f_lo = np.empty(hi - lo, np.int64)
+        # ranges handed out one at a time: a thread slowed by other work takes fewer
+        with KERNEL_LOCK, numba.parallel_chunksize(1):
+            ends = P.run_many(
+                matrix[lo:hi], untils[lo:hi], lo, evs.off[lo : hi + 1],
+                market.off, market.dates, market.rates, daily, cals.nxt, cals.prv, cals.base,
+                cap_off, pos[lo:hi], status[lo:hi], *cols, f_lo,
             )  # fmt: skip
-            keep = status[lo:hi] == K.OK
-            flows = L.compact(fl_off, f_count, keep, bufs[0], bufs[1], bufs[2], bufs[3], lo)
-        yield lo, flows
+        others = np.flatnonzero(status[lo:hi] == P.FALLBACK)
+        more = None
+        if len(others):
+            more = _general_flows(prepared, market, cals, untils, True, lo, hi, others, pos, status)
+        yield _pieces(cols, f_lo, ends, lo, others, more)
+
+
+class _Pool:
+    """Flow columns for the chunks, reused once nothing refers to them any more (the tables
+    of earlier chunks dropped by their consumer: every view, slice and Arrow array over a
+    column holds a reference to it): fresh memory costs a page fault and the zeroing of
+    each page, about a tenth of the kernel's time."""
+
+    def __init__(self) -> None:
+        self.sets: list[Flows] = []
+
+    def take(self, size: int) -> Flows:
+        for k, cols in enumerate(self.sets):
+            # references: this list, ``cols`` and getrefcount's argument
+            if all(sys.getrefcount(c) <= 3 for c in cols):
+                if cols[0].shape[0] >= size:
+                    return cols
+                del self.sets[k]
+                break
+        dtypes = (np.int64, np.int32, np.int8, np.int8, np.int64)
+        fresh = tuple(np.empty(size, t) for t in dtypes)
+        self.sets.append(fresh)  # type: ignore[arg-type]
+        return fresh  # type: ignore[return-value]
+
+
+def _pieces(
+    cols: Flows,
+    f_lo: np.ndarray,
+    ends: np.ndarray,
+    lo: int,
+    others: np.ndarray,
+    more: Flows | None,
+) -> list[Flows]:
+    """The flows of a chunk (its first loan ``lo``) in loan order without copying: each
+    range's contiguous flows (``paid.run_many``), cut where a loan run by ``loop`` (``others``,
+    chunk positions; its flows in ``more``, loan numbers in its first column) takes its
+    place."""
+    out: list[Flows] = []
+
+    def piece(part: Flows, a: int, b: int) -> None:
+        if b > a:
+            out.append((part[0][a:b], part[1][a:b], part[2][a:b], part[3][a:b], part[4][a:b]))
+
+    bounds = np.zeros(1, np.int64)
+    if more is not None:
+        bounds = np.searchsorted(more[0], np.append(others, others[-1] + 1) + lo)
+    k = 0
+    for r, end in enumerate(ends.tolist()):
+        s = int(f_lo[r * P.RANGE])
+        top = (r + 1) * P.RANGE
+        while k < len(others) and others[k] < top:
+            cut = int(f_lo[others[k]])
+            piece(cols, s, cut)
+            s = cut
+            assert more is not None
+            piece(more, int(bounds[k]), int(bounds[k + 1]))
+            k += 1
+        piece(cols, s, end)
+    return out
+
+
+def _general_flows(
+    prepared: Prepared,
+    market: Market,
+    cals: Calendars,
+    untils: np.ndarray,
+    assume_paid: bool,
+    lo: int,
+    hi: int,
+    which: np.ndarray | None,
+    pos: np.ndarray,
+    status: np.ndarray,
+) -> Flows:
+    """``loop.run_many`` with flows over loans ``lo`` to ``hi`` or, if given, over the loans
+    ``lo + which`` only; the flows of those it settled, compacted."""
+    evs = prepared.events
+    if which is None:
+        loans, matrix = np.arange(lo, hi), prepared.matrix[lo:hi]
+        ev_off = evs.off[lo : hi + 1] - evs.off[lo]
+        ev = (evs.dates[evs.off[lo] : evs.off[hi]], evs.kinds[evs.off[lo] : evs.off[hi]],
+              evs.amounts[evs.off[lo] : evs.off[hi]])  # fmt: skip
+    else:
+        loans = lo + which
+        matrix = prepared.matrix[loans]
+        ev_off, dates = _ragged_take(evs.off, evs.dates, loans)
+        ev = (dates, _ragged_take(evs.off, evs.kinds, loans)[1],
+              _ragged_take(evs.off, evs.amounts, loans)[1])  # fmt: skip
+    m = len(loans)
+    fl_off = np.zeros(m + 1, np.int64)
+    with KERNEL_LOCK:
+        np.cumsum(L.flow_capacity(matrix, ev_off, untils[loans]), out=fl_off[1:])
+    size = int(fl_off[-1])
+    bufs = (np.empty(size, np.int32), np.empty(size, np.int8), np.empty(size, np.int8),
+            np.empty(size, np.int64))  # fmt: skip
+    f_count = np.zeros(m, np.int64)
+    p, s = pos[loans], status[loans]
+    e = np.zeros(0, np.int64)
+    none = State.empty(0)
+    with KERNEL_LOCK:
+        L.run_many(
+            matrix, ev_off, *ev,
+            market.off, market.dates, market.rates, cals.nxt, cals.prv, cals.base,
+            untils[loans], assume_paid, K.NONE,
+            np.zeros((m, L.NS), np.int64), np.zeros(m + 1, np.int64), e,
+            np.zeros(m + 1, np.int64), none.du,
+            none.scalars, none.am_off, none.am, none.du_off, none.du,
+            np.full(m, -1, np.int64), np.zeros(m, np.bool_),
+            p, s, np.zeros((0, L.NS), np.int64),
+            e, e, e, e, e, np.zeros((0, 3), np.int64),
+            fl_off, *bufs, f_count,
+        )  # fmt: skip
+    pos[loans], status[loans] = p, s
+    out = L.compact(fl_off, f_count, s == K.OK, *bufs, 0)
+    return (loans[out[0]], *out[1:])
 
 
 @dataclass(frozen=True)
@@ -635,8 +757,8 @@ def lifetime_flows(lifetime: Lifetime, *, assume_paid: bool = True) -> Iterator[
     chunks = _flow_chunks(
         lt.prepared, lt.market, lt.cals, lt.untils, assume_paid, lt.pos, lt.status
     )
-    for _, cols in chunks:
-        yield _flow_table(cols)
+    for pieces in chunks:
+        yield pa.Table.from_batches([_flow_batch(p) for p in pieces], _FLOW_SCHEMA)
 
 
 _STATUS_NOTES = {
@@ -765,27 +887,37 @@ _KINDS = pa.array([FLOW_KINDS.get(k, "") for k in range(max(FLOW_KINDS) + 1)])
 _COMPONENTS = pa.array([COMPONENT_NAMES[c] for c in range(4)])
 
 
-def _flow_table(cols: Sequence[np.ndarray]) -> pa.Table:
-    return pa.table(
-        {
-            "loan_no": pa.array(cols[0], pa.int64()),
-            "date": pa.array(cols[1].astype(np.int32, copy=False), pa.int32()).cast(pa.date32()),
-            "kind": pa.DictionaryArray.from_arrays(pa.array(cols[2], pa.int8()), _KINDS),
-            "component": pa.DictionaryArray.from_arrays(pa.array(cols[3], pa.int8()), _COMPONENTS),
-            "amount_cents": pa.array(cols[4], pa.int64()),
-        }
+_FLOW_SCHEMA = pa.schema(
+    [
+        ("loan_no", pa.int64()),
+        ("date", pa.date32()),
+        ("kind", pa.dictionary(pa.int8(), pa.string())),
+        ("component", pa.dictionary(pa.int8(), pa.string())),
+        ("amount_cents", pa.int64()),
+    ]
+)
+
+
+def _flow_batch(cols: Sequence[np.ndarray]) -> pa.RecordBatch:
+    return pa.record_batch(
+        [
+            pa.array(cols[0], pa.int64()),
+            pa.array(cols[1].astype(np.int32, copy=False), pa.int32()).view(pa.date32()),
+            pa.DictionaryArray.from_arrays(pa.array(cols[2], pa.int8()), _KINDS),
+            pa.DictionaryArray.from_arrays(pa.array(cols[3], pa.int8()), _COMPONENTS),
+            pa.array(cols[4], pa.int64()),
+        ],
+        schema=_FLOW_SCHEMA,
     )
 
 
-def _flows(
-    chunks: list[tuple[np.ndarray, ...]], extra: dict[int, list[tuple[int, int, int, int]]]
-) -> pa.Table:
-    cols = [np.concatenate([c[j] for c in chunks]) for j in range(5)] if chunks else []
-    if extra:
-        rows = [(i, *r) for i, rs in sorted(extra.items()) for r in rs]
-        if rows:
-            more = np.array(rows, dtype=np.int64)
-            cols = [np.concatenate([c, more[:, j].astype(c.dtype)]) for j, c in enumerate(cols)]
-            order = np.argsort(cols[0], kind="stable")
-            cols = [c[order] for c in cols]
-    return _flow_table(cols)
+def _flows(chunks: list[Flows], extra: dict[int, list[tuple[int, int, int, int]]]) -> pa.Table:
+    dtypes = (np.int64, np.int32, np.int8, np.int8, np.int64)
+    cols = [np.concatenate([np.zeros(0, t)] + [c[j] for c in chunks]) for j, t in enumerate(dtypes)]
+    rows = [(i, *r) for i, rs in sorted(extra.items()) for r in rs]
+    if rows:
+        more = np.array(rows, dtype=np.int64)
+        cols = [np.concatenate([c, more[:, j].astype(c.dtype)]) for j, c in enumerate(cols)]
+        order = np.argsort(cols[0], kind="stable")
+        cols = [c[order] for c in cols]
+    return pa.Table.from_batches([_flow_batch(cols)], _FLOW_SCHEMA)

@@ -509,55 +509,57 @@ def _orders(column: pa.ChunkedArray) -> np.ndarray:
 
 
 def loan_matrix(loans: pa.Table, index_names: Sequence[str]) -> np.ndarray:
-    """The kernel's int64 matrix of a loan table (columns ``kernel.F_*``)."""
+    """The kernel's int64 matrix of a loan table (columns ``kernel.F_*``). Filled column by
+    column in the transposed layout and transposed once: writing the columns of a row-major
+    matrix directly touches every row's cache line once per column."""
     n = loans.num_rows
-    m = np.zeros((n, K.NF), dtype=np.int64)
+    m = np.zeros((K.NF, n), dtype=np.int64)
     c = loans.column
-    m[:, K.F_PRINCIPAL] = _ints(c("principal_cents"))
-    m[:, K.F_START] = _days(c("start"))
-    m[:, K.F_MATURITY] = _days(c("maturity"))
-    m[:, K.F_DC] = _codes(c("day_count"), {k.value: v for k, v in DAY_COUNTS.items()}, "day count")
+    m[K.F_PRINCIPAL] = _ints(c("principal_cents"))
+    m[K.F_START] = _days(c("start"))
+    m[K.F_MATURITY] = _days(c("maturity"))
+    m[K.F_DC] = _codes(c("day_count"), {k.value: v for k, v in DAY_COUNTS.items()}, "day count")
     amort = {k.value: v for k, v in AMORTIZATIONS.items()}
-    m[:, K.F_AMORT] = _codes(c("amortization"), amort, "amortization")
-    m[:, K.F_INSTALLMENT] = _ints(c("installment_cents"), 0)
-    m[:, K.F_S_ANCHOR] = _days(c("schedule_anchor"))
-    m[:, K.F_S_MONTHS] = _ints(c("schedule_months"), 1)
-    m[:, K.F_S_COUNT] = _ints(c("schedule_count"), 1)
-    m[:, K.F_S_EOM] = _ints(c("schedule_eom").cast(pa.int64()), 0)
-    m[:, K.F_I_ANCHOR] = _days(c("interest_anchor"))
-    m[:, K.F_I_MONTHS] = _ints(c("interest_months"), 1)
-    m[:, K.F_I_EOM] = _ints(c("interest_eom").cast(pa.int64()), 0)
+    m[K.F_AMORT] = _codes(c("amortization"), amort, "amortization")
+    m[K.F_INSTALLMENT] = _ints(c("installment_cents"), 0)
+    m[K.F_S_ANCHOR] = _days(c("schedule_anchor"))
+    m[K.F_S_MONTHS] = _ints(c("schedule_months"), 1)
+    m[K.F_S_COUNT] = _ints(c("schedule_count"), 1)
+    m[K.F_S_EOM] = _ints(c("schedule_eom").cast(pa.int64()), 0)
+    m[K.F_I_ANCHOR] = _days(c("interest_anchor"))
+    m[K.F_I_MONTHS] = _ints(c("interest_months"), 1)
+    m[K.F_I_EOM] = _ints(c("interest_eom").cast(pa.int64()), 0)
     conv = {k.value: v for k, v in CONVENTIONS.items()}
-    m[:, K.F_CONV] = _codes(c("convention"), conv, "convention")
-    m[:, K.F_CAL] = _codes(c("calendar"), {k: i for i, k in enumerate(CALENDARS)}, "calendar")
+    m[K.F_CONV] = _codes(c("convention"), conv, "convention")
+    m[K.F_CAL] = _codes(c("calendar"), {k: i for i, k in enumerate(CALENDARS)}, "calendar")
     indexes = {"": -1, **{name: i for i, name in enumerate(index_names)}}
-    m[:, K.F_INDEX] = _codes(c("rate_index"), indexes, "rate index")
-    m[:, K.F_FIXED] = _ints(c("fixed_rate_e9"), 0)
-    m[:, K.F_MARGIN] = _ints(c("margin_e9"), 0)
-    m[:, K.F_FLOOR] = _ints(c("floor_e9"))
-    m[:, K.F_CAP] = _ints(c("cap_e9"))
-    m[:, K.F_PCAP] = _ints(c("period_cap_e9"))
-    m[:, K.F_PFLOOR] = _ints(c("period_floor_e9"))
-    m[:, K.F_RESET] = _codes(c("reset"), {k.value: v for k, v in RESETS.items()}, "reset")
+    m[K.F_INDEX] = _codes(c("rate_index"), indexes, "rate index")
+    m[K.F_FIXED] = _ints(c("fixed_rate_e9"), 0)
+    m[K.F_MARGIN] = _ints(c("margin_e9"), 0)
+    m[K.F_FLOOR] = _ints(c("floor_e9"))
+    m[K.F_CAP] = _ints(c("cap_e9"))
+    m[K.F_PCAP] = _ints(c("period_cap_e9"))
+    m[K.F_PFLOOR] = _ints(c("period_floor_e9"))
+    m[K.F_RESET] = _codes(c("reset"), {k.value: v for k, v in RESETS.items()}, "reset")
     rules = {"": 0, **{k.value: v for k, v in PERIOD_RULES.items()}}
-    m[:, K.F_PRULE] = _codes(c("period_rule"), rules, "period rule")
-    m[:, K.F_R_MONTHS] = _ints(c("reset_months"), 1)
-    m[:, K.F_R_ANCHOR] = _days(c("reset_anchor"))
-    m[:, K.F_LAG] = _ints(c("fixing_lag_days"), 0)
-    m[:, K.F_INITIAL] = _ints(c("initial_rate_e9"))
-    m[:, K.F_RECALC] = _ints(c("recalculate_on_reset").cast(pa.int64()), 0)
-    m[:, K.F_LATE] = _ints(c("late_charge_e9"))
+    m[K.F_PRULE] = _codes(c("period_rule"), rules, "period rule")
+    m[K.F_R_MONTHS] = _ints(c("reset_months"), 1)
+    m[K.F_R_ANCHOR] = _days(c("reset_anchor"))
+    m[K.F_LAG] = _ints(c("fixing_lag_days"), 0)
+    m[K.F_INITIAL] = _ints(c("initial_rate_e9"))
+    m[K.F_RECALC] = _ints(c("recalculate_on_reset").cast(pa.int64()), 0)
+    m[K.F_LATE] = _ints(c("late_charge_e9"))
     dcs = {k.value: v for k, v in DAY_COUNTS.items()}
-    m[:, K.F_LATE_DC] = _codes(c("late_charge_day_count"), dcs, "late charge day count")
+    m[K.F_LATE_DC] = _codes(c("late_charge_day_count"), dcs, "late charge day count")
     orders = {o.value: int(o is PrepaymentOrder.DIRECT) for o in PrepaymentOrder}
-    m[:, K.F_PREPAY_DIRECT] = _codes(c("prepayment_order"), orders, "prepayment order")
-    m[:, K.F_WF_BEFORE : K.F_WF_BEFORE + 4] = _orders(c("waterfall_before"))
-    m[:, K.F_WF_AFTER : K.F_WF_AFTER + 4] = _orders(c("waterfall_after"))
-    m[:, K.F_USURY] = _ints(c("usury_max_e9"))
-    m[:, K.F_S_MONTHS] = np.maximum(m[:, K.F_S_MONTHS], 1)
-    m[:, K.F_I_MONTHS] = np.maximum(m[:, K.F_I_MONTHS], 1)
-    m[:, K.F_R_MONTHS] = np.maximum(m[:, K.F_R_MONTHS], 1)
-    return m
+    m[K.F_PREPAY_DIRECT] = _codes(c("prepayment_order"), orders, "prepayment order")
+    m[K.F_WF_BEFORE : K.F_WF_BEFORE + 4] = _orders(c("waterfall_before")).T
+    m[K.F_WF_AFTER : K.F_WF_AFTER + 4] = _orders(c("waterfall_after")).T
+    m[K.F_USURY] = _ints(c("usury_max_e9"))
+    m[K.F_S_MONTHS] = np.maximum(m[K.F_S_MONTHS], 1)
+    m[K.F_I_MONTHS] = np.maximum(m[K.F_I_MONTHS], 1)
+    m[K.F_R_MONTHS] = np.maximum(m[K.F_R_MONTHS], 1)
+    return np.ascontiguousarray(m.T)
 
 
 def table_of(rows: Sequence[dict[str, Any]], schema: pa.Schema) -> pa.Table:

@@ -157,29 +157,30 @@ def add_cycle(anchor: int, months: int, times: int, eom: bool) -> int:
     return add_months(anchor, months * times, eom and is_month_end(anchor))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def adjust(day: int, conv: int, cal: int, nxt: np.ndarray, prv: np.ndarray, base: int) -> int:
-    """The business-day convention ``conv`` on calendar ``cal`` (tables of the next and the
-    previous business day); -1 when ``day`` is outside the tables."""
+    """The business-day convention ``conv`` on calendar ``cal`` (tables of the days to the
+    next and to the previous business day); -1 when ``day`` is outside the tables."""
     if conv == CONV_NONE:
         return day
     i = day - base
     if i < 0 or i >= nxt.shape[1]:
         return -1
-    if nxt[cal, i] == i:
+    ahead = nxt[cal, i]
+    if ahead == 0:
         return day
     if conv == CONV_F:
-        return base + nxt[cal, i]
+        return day + ahead
     if conv == CONV_P:
-        return base + prv[cal, i]
+        return day + prv[cal, i]
     y, m, _ = civil_from_days(day)
     if conv == CONV_MF:
-        moved = base + nxt[cal, i]
+        moved = day + ahead
         ym, mm, _ = civil_from_days(moved)
-        return moved if (ym == y and mm == m) else base + prv[cal, i]
-    moved = base + prv[cal, i]
+        return moved if (ym == y and mm == m) else day + prv[cal, i]
+    moved = day + prv[cal, i]
     ym, mm, _ = civil_from_days(moved)
-    return moved if (ym == y and mm == m) else base + nxt[cal, i]
+    return moved if (ym == y and mm == m) else day + ahead
 
 
 # -- exact accrual -----------------------------------------------------------------------------
@@ -208,8 +209,24 @@ def accrue_span(q: int, n: int, a: int, dc: int, s: int, e: int) -> tuple[int, i
         return _add(q, n, a, e - s, 360)
     if dc == DC_ACT_365F:
         return _add(q, n, a, e - s, 365)
-    sy, sm, sd = civil_from_days(s)
-    ey, em, ed = civil_from_days(e)
+    return accrue_civil(q, n, a, dc, s, e, civil_from_days(s), civil_from_days(e))
+
+
+@njit(cache=True)
+def accrue_civil(
+    q: int,
+    n: int,
+    a: int,
+    dc: int,
+    s: int,
+    e: int,
+    sc: tuple[int, int, int],
+    ec: tuple[int, int, int],
+) -> tuple[int, int]:
+    """``accrue_span`` by a day count of the calendar (actual/actual, 30/360, 30E/360), the
+    civil dates of ``s`` and ``e`` given (a caller accruing date after date has them)."""
+    sy, sm, sd = sc
+    ey, em, ed = ec
     if dc == DC_ACT_ACT:
         if sy == ey:
             return _add(q, n, a, e - s, 366 if is_leap(sy) else 365)
@@ -264,6 +281,12 @@ def quote(
     if row[F_INDEX] < 0:
         return row[F_FIXED]
     fixing = fixing_in_force(row[F_INDEX], day - row[F_LAG], idx_off, fx_date, fx_rate)
+    return held(row, fixing, previous)
+
+
+@njit(cache=True)
+def held(row: np.ndarray, fixing: int, previous: int) -> int:
+    """The floating rate of ``fixing`` (NONE: none) held by period caps, floor and cap."""
     if fixing == NONE:
         return NONE
     raw = fixing + row[F_MARGIN]
@@ -289,10 +312,31 @@ def _months_between(a: int, b: int) -> int:
     return (yb - ya) * 12 + (mb - ma)
 
 
+def _month_firsts(first_year: int, last_year: int) -> np.ndarray:
+    """Day number of the 1st of every month from ``first_year`` to ``last_year`` and of the
+    January after (so consecutive entries give each month's length)."""
+    out = np.empty((last_year - first_year + 1) * 12 + 1, np.int64)
+    for j in range(out.shape[0]):
+        y, m = divmod(first_year * 12 + j, 12)
+        out[j] = days_from_civil(y, m + 1, 1)
+    return out
+
+
+_FIRST_YEAR = 1900
+#: a table lookup in place of two civil-date conversions per cycle date (most of the cost of
+#: generating a loan's dates); dates outside these years are computed
+_MONTH_FIRSTS = _month_firsts(_FIRST_YEAR, 2299)
+
+
 @njit(cache=True)
 def _cycle_date(ya: int, ma: int, da: int, eom: bool, months: int) -> int:
     """``add_months`` of the anchor (ya, ma, da) by ``months``, its civil date known."""
     index = ya * 12 + ma - 1 + months
+    j = index - _FIRST_YEAR * 12
+    if 0 <= j < _MONTH_FIRSTS.shape[0] - 1:
+        first = _MONTH_FIRSTS[j]
+        length = _MONTH_FIRSTS[j + 1] - first
+        return first - 1 + (length if eom else min(da, length))
     y2 = index // 12
     m2 = index - y2 * 12 + 1
     last = month_length(y2, m2)

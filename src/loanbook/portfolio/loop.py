@@ -34,6 +34,7 @@ from loanbook.portfolio.kernel import (
     C_LATE,
     C_PRINCIPAL,
     CAPACITY,
+    DC_ACT_365F,
     DEN,
     EV_FEE,
     EV_PAYMENT,
@@ -87,8 +88,10 @@ from loanbook.portfolio.kernel import (
     P_UNAPPLIED,
     RATE_SCALE,
     REFUSED,
+    accrue_civil,
     accrue_span,
     adjust,
+    civil_from_days,
     installment_dates,
     interest_capacity,
     interest_dates,
@@ -197,7 +200,7 @@ def _overdue(d_comp: np.ndarray, d_date: np.ndarray, d_rem: np.ndarray, nd: int,
 
 
 @njit(cache=True)
-def _level_payment(
+def level_payment(
     row: np.ndarray,
     day: int,
     inst: np.ndarray,
@@ -215,13 +218,17 @@ def _level_payment(
     (ACTUS annuity formula). Computed in floating point and rounded half-up; (0, False) when
     the value is within the float's error bound of a half cent (then only the exact engine
     may decide). ``yf[i]``: the year fraction from installment i-1 to i."""
-    count = 0
-    first = -1
-    for i in range(n_inst):
-        if inst[i] >= day and (done == NONE or inst[i] > done):
-            if first < 0:
-                first = i
-            count += 1
+    # the installments still to come: those on or after ``day`` and after ``done``, a tail of
+    # the dates (they are in order), found by bisection
+    low = day if done == NONE else max(day, done + 1)
+    first, hi = 0, n_inst
+    while first < hi:
+        mid = (first + hi) // 2
+        if inst[mid] < low:
+            first = mid + 1
+        else:
+            hi = mid
+    count = n_inst - first
     if count == 0:
         return balance + rounded(q, n), True
     dc = row[F_DC]
@@ -245,9 +252,20 @@ def _level_payment(
 
 
 @njit(cache=True)
-def _year_fractions(row: np.ndarray, inst: np.ndarray, n_inst: int, yf: np.ndarray) -> None:
+def year_fractions(row: np.ndarray, inst: np.ndarray, n_inst: int, yf: np.ndarray) -> None:
+    """``yf[i] = year_fraction_float(dc, inst[i - 1], inst[i])``, each date's civil date
+    computed once where the day count needs it."""
+    dc = row[F_DC]
+    if dc <= DC_ACT_365F or n_inst < 2:
+        for i in range(1, n_inst):
+            yf[i] = year_fraction_float(dc, inst[i - 1], inst[i])
+        return
+    before = civil_from_days(inst[0])
     for i in range(1, n_inst):
-        yf[i] = year_fraction_float(row[F_DC], inst[i - 1], inst[i])
+        now = civil_from_days(inst[i])
+        q, n = accrue_civil(0, 0, RATE_SCALE, dc, inst[i - 1], inst[i], before, now)
+        yf[i] = q + n / DEN
+        before = now
 
 
 @njit(cache=True)
@@ -537,9 +555,9 @@ def run_one(
                     if payment == NONE:
                         balance = _principal_outstanding(pnd, d_comp, d_rem, nd)
                         if not yf_ready:
-                            _year_fractions(row, inst, n_inst, yf)
+                            year_fractions(row, inst, n_inst, yf)
                             yf_ready = True
-                        payment, fine = _level_payment(
+                        payment, fine = level_payment(
                             row, day, inst, yf, n_inst, done, balance, rate, q, n, accrued_to
                         )
                         if not fine:
@@ -601,9 +619,9 @@ def run_one(
             if rate != NONE:
                 balance = _principal_outstanding(pnd, d_comp, d_rem, nd)
                 if not yf_ready:
-                    _year_fractions(row, inst, n_inst, yf)
+                    year_fractions(row, inst, n_inst, yf)
                     yf_ready = True
-                payment, fine = _level_payment(
+                payment, fine = level_payment(
                     row, day, inst, yf, n_inst, done, balance, rate, q, n, accrued_to
                 )
                 if not fine:
