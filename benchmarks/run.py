@@ -19,8 +19,9 @@ Reported, from the same run on the same machine:
   building the rows and the INSERTs and commits, not the engine runs);
 - peers: the raw INSERT rate of the same database (the very rows the run wrote, INSERTed again
   by the driver's executemany into unindexed copies of the tables, transaction by transaction
-  of the run, on one connection) and the engine alone (no database), so that the ratios say
-  where time goes; the write phase and the raw peer also per thread-CPU second.
+  of the run, on one connection; once into copies with the same keys and constraints, once
+  into copies with none) and the engine alone (no database), so that the ratios say where
+  time goes; the write phase and the raw peers also per thread-CPU second.
 """
 
 from __future__ import annotations
@@ -40,12 +41,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from loanbook.storage.close import close_of_business
 from loanbook.storage.db import WRITE
 from loanbook.storage.importer import import_folder
+from loanbook.storage.schema import Base
 from loanbook.storage.store import Store
 from loanbook.storage.url import database_url
 from loanbook.time import Cycle, add_cycle
@@ -155,16 +157,35 @@ def _transactions(conn: Any, batch: int) -> list[tuple[Any, str, str]]:
     return [(day, first, last) for first, last in groups for day in days]
 
 
-def raw_insert_rate(store: Store, batch: int = 500) -> tuple[float, float]:
-    """The peer: the very rows the run wrote (postings, entries, closes), INSERTed again by the
-    driver's plain ``executemany`` (tuples, pipelined on psycopg) into copies of the tables
-    with no key, index or constraint, one transaction per transaction of the run (a batch of
-    loans' day: the same rows, the same sizes), on one connection. Only the INSERTs and
-    commits are timed (not reading the rows back). Returns rows/s over wall and thread-CPU
-    seconds."""
+def _raw_tables(store: Store, keyed: bool) -> str:
+    """Empty copies of the run's tables: with their keys, indexes and constraints (``keyed``)
+    or without any; returns the copies' name prefix."""
+    prefix = "rawk_" if keyed else "raw_"
     with store.write() as conn:
-        for t in RAW_TABLES:
-            conn.exec_driver_sql(f"CREATE TABLE raw_{t} AS SELECT * FROM {t} WHERE 1 = 0")
+        if keyed:
+            copies = MetaData()
+            # the copy of entries refers to the run's postings (the same rows as the copy's)
+            Base.metadata.tables["postings"].to_metadata(copies)
+            made = []
+            for t in RAW_TABLES:
+                made.append(Base.metadata.tables[t].to_metadata(copies, name=f"{prefix}{t}"))
+                for item in (*made[-1].constraints, *made[-1].indexes):
+                    item.name = f"{prefix}{item.name}" if item.name else None
+            copies.create_all(conn, tables=made)
+        else:
+            for t in RAW_TABLES:
+                conn.exec_driver_sql(f"CREATE TABLE {prefix}{t} AS SELECT * FROM {t} WHERE 1 = 0")
+    return prefix
+
+
+def raw_insert_rate(store: Store, keyed: bool, batch: int = 500) -> tuple[float, float]:
+    """The peer: the very rows the run wrote (postings, entries, closes), INSERTed again by the
+    driver's plain ``executemany`` (tuples; pipelined on psycopg) into empty copies of the
+    tables (``keyed``: with the same keys and constraints; else none), one transaction per
+    transaction of the run (a batch of loans' day: the same rows, the same sizes), on one
+    connection. Only the INSERTs and commits are timed (not reading the rows back). Returns
+    rows/s over wall and over thread-CPU seconds."""
+    prefix = _raw_tables(store, keyed)
     mark = "?" if store.dialect == "sqlite" else "%s"
     day_column = {"postings": "posted_on", "entries": "posted_on", "closes": "day"}
     wall = cpu = 0.0
@@ -184,7 +205,8 @@ def raw_insert_rate(store: Store, batch: int = 500) -> tuple[float, float]:
                     ).all()
                     if rows:
                         marks = ", ".join([mark] * len(rows[0]))
-                        found.append((f"INSERT INTO raw_{t} VALUES ({marks})", [tuple(r) for r in rows]))
+                        insert = f"INSERT INTO {prefix}{t} VALUES ({marks})"
+                        found.append((insert, [tuple(r) for r in rows]))
             w, c = time.perf_counter(), time.thread_time()
             with conn.begin():
                 for sql, rows in found:
@@ -228,7 +250,8 @@ def bench(kind: str, pg_url: str, loans: int, days: int) -> dict[str, Any]:
             seconds = t3 - t2
             write_s = getattr(report, "write_seconds", 0.0) or float("nan")  # older versions
             write_cpu = getattr(report, "write_cpu_seconds", 0.0) or float("nan")
-            raw, raw_cpu = raw_insert_rate(store)
+            raw, raw_cpu = raw_insert_rate(store, keyed=False)
+            keyed, keyed_cpu = raw_insert_rate(store, keyed=True)
             engine_lines_s, engine_lines = engine_rate(store, last)
         return {
             "database": kind,
@@ -259,6 +282,14 @@ def bench(kind: str, pg_url: str, loans: int, days: int) -> dict[str, Any]:
             "peer_raw_insert_rows_per_cpu_s": round(raw_cpu),
             "write_phase_cpu_vs_raw_insert": round(
                 (report.postings + entries + closes) / write_cpu / raw_cpu, 3
+            ),
+            "peer_raw_insert_keyed_rows_per_s": round(keyed),
+            "peer_raw_insert_keyed_rows_per_cpu_s": round(keyed_cpu),
+            "write_phase_vs_raw_insert_keyed": round(
+                (report.postings + entries + closes) / write_s / keyed, 3
+            ),
+            "write_phase_cpu_vs_raw_insert_keyed": round(
+                (report.postings + entries + closes) / write_cpu / keyed_cpu, 3
             ),
             "peer_engine_lines_per_s": round(engine_lines_s),
             "postings_vs_raw_insert": round(report.postings / seconds / raw, 3),
@@ -317,7 +348,10 @@ def main(argv: list[str] | None = None) -> int:
             f" of raw INSERT {r['peer_raw_insert_rows_per_s']} rows/s; in the write "
             f"transactions ({r['write_seconds']}s) {r['rows_written_per_write_s']} rows/s = "
             f"{r['write_phase_vs_raw_insert']:.0%} of raw, CPU {r['write_cpu_seconds']}s = "
-            f"{r['write_phase_cpu_vs_raw_insert']:.0%} of raw per CPU s; engine alone "
+            f"{r['write_phase_cpu_vs_raw_insert']:.0%} of raw per CPU s; against raw INSERT "
+            f"into keyed tables {r['peer_raw_insert_keyed_rows_per_s']} rows/s: "
+            f"{r['write_phase_vs_raw_insert_keyed']:.0%}, per CPU s "
+            f"{r['write_phase_cpu_vs_raw_insert_keyed']:.0%}; engine alone "
             f"{r['peer_engine_lines_per_s']} lines/s)",
             flush=True,
         )

@@ -5,8 +5,12 @@ now. Loans are taken a batch at a time (so memory holds one batch's lines, not t
 the batch is planned, then, day by day, each loan's postings for that day and a ``closes`` row
 saying so are committed together, the batch's loans in one transaction, each table's rows in
 one ``executemany`` (SQLite) or ``COPY`` (PostgreSQL; ``storage.bulk``); the primary key
-(loan, posted_on, seq) refuses any posting twice. A run killed at any point loses only its open transaction, and the next run
-starts after each loan's last closed day: nothing is posted twice, nothing is missed.
+(loan, posted_on, seq) refuses any posting twice. A run killed at any point loses only its
+open transaction, and the next run starts after each loan's last closed day: nothing is
+posted twice, nothing is missed.
+
+The term files are read a batch of loans at a time too (``storage.bookindex``): the run holds
+a few batches' documents parsed, not the book's.
 
 When the book has learned something since a loan was last closed (a backdated payment, a
 retroactive amendment, a fixing), the next day it closes first compares everything posted so
@@ -32,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from loanbook.engine.events import EventKind
 from loanbook.errors import Issue, LoanbookError
 from loanbook.ledger.lines import LedgerLine
+from loanbook.storage.bookindex import BatchViews
 from loanbook.storage.bulk import BulkInsert
 from loanbook.storage.postings import StoredPosting, active, cents, load_postings, reversal
 from loanbook.storage.schema import CloseRow, DocumentRow, EventRow, FixingRow, PostingRow
@@ -270,19 +275,29 @@ def close_of_business(
         upto = store.watermark(conn)
         per_loan, base = knowledge_now(conn, upto)
         states = last_closes(conn)
-        view = store.view(conn, upto=upto)
+        views = BatchViews(store, conn, upto)
     failures: list[tuple[str, tuple[Issue, ...]]] = []
     todo: list[tuple[str, tuple[date, date]]] = []  # (loan, first and last day): small
-    for loan in loans if loans is not None else view.loans:
-        try:
-            span = _days_to_close(view, loan, to, per_loan.get(loan, base), states.get(loan))
-        except LoanbookError as exc:
-            failures.append((loan, exc.issues))
-            continue
-        finally:
-            view.release(loan)  # memory: built again, for its batch, when the loan is run
-        if span is not None:
-            todo.append((loan, span))
+    candidates = list(loans) if loans is not None else views.loans
+    for i in range(0, len(candidates), batch):
+        group = candidates[i : i + batch]
+        with store.read() as conn:
+            view = views.of(conn, group)
+        # of the loans some document names, those the terms define (the whole book's view
+        # names these only)
+        defined = set(view.loans) if loans is None and views.index is not None else None
+        for loan in group:
+            if defined is not None and loan not in defined:
+                continue
+            try:
+                span = _days_to_close(view, loan, to, per_loan.get(loan, base), states.get(loan))
+            except LoanbookError as exc:
+                failures.append((loan, exc.issues))
+                continue
+            finally:
+                view.release(loan)  # memory: built again, for its batch, when the loan is run
+            if span is not None:
+                todo.append((loan, span))
     total = sum((last - first).days + 1 for _, (first, last) in todo)
     corrected: list[str] = []
     planned: list[str] = []
@@ -294,6 +309,7 @@ def close_of_business(
         for i in range(0, len(todo), batch):
             plans: list[_Plan] = []
             with store.read() as conn:  # a batch at a time: memory holds a few batches' lines
+                view = views.of(conn, [loan for loan, _ in todo[i : i + batch]])
                 for loan, (first, last) in todo[i : i + batch]:
                     known, days = per_loan.get(loan, base), _days(first, last)
                     try:
