@@ -153,7 +153,9 @@ def _transactions(conn: Any, batch: int) -> list[tuple[Any, str, str]]:
     """The run's transactions: (day, first loan, last loan) of each batch of loans and day."""
     loans = [r[0] for r in conn.exec_driver_sql("SELECT DISTINCT loan FROM closes ORDER BY loan")]
     days = [r[0] for r in conn.exec_driver_sql("SELECT DISTINCT day FROM closes ORDER BY day")]
-    groups = [(loans[i], loans[min(i + batch, len(loans)) - 1]) for i in range(0, len(loans), batch)]
+    groups = [
+        (loans[i], loans[min(i + batch, len(loans)) - 1]) for i in range(0, len(loans), batch)
+    ]
     return [(day, first, last) for first, last in groups for day in days]
 
 

@@ -82,9 +82,7 @@ def document_index(conn: Connection, upto: int) -> DocumentIndex | None:
                 elif a.path[:2] == ("compliance", "conditions") and shared[-1:] != [place]:
                     shared.append(place)
         last = rows[-1].id
-    return DocumentIndex(
-        tuple(ids), {loan: tuple(p) for loan, p in by_loan.items()}, tuple(shared)
-    )
+    return DocumentIndex(tuple(ids), {loan: tuple(p) for loan, p in by_loan.items()}, tuple(shared))
 
 
 def documents_at(
@@ -118,4 +116,4 @@ class BatchViews:
         if self.index is None:
             return self.whole
         places = self.index.places(loans)
-        return self.whole.for_documents(documents_at(conn, self.index, places), places)
+        return self.whole.for_documents(documents_at(conn, self.index, places), places, loans)

@@ -274,9 +274,7 @@ class Store:
         last_event = upto.events if upto else None
         docs: tuple[TermDocument, ...] = ()
         if documents:
-            docs = tuple(
-                d for i, d in self.document_rows(conn) if not upto or i <= upto.documents
-            )
+            docs = tuple(d for i, d in self.document_rows(conn) if not upto or i <= upto.documents)
         market_kinds = (EventKind.FIXING, EventKind.CORRECTION)
         stored = self.stored_events(conn, known_on, kinds=market_kinds, upto=last_event)
         fixing_events = tuple(e for e in effective_events(stored) if e.kind is EventKind.FIXING)
