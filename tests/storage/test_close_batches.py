@@ -9,6 +9,7 @@ never met (its terms never take effect)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -17,13 +18,17 @@ from textwrap import dedent
 
 import pytest
 
+from loanbook.book import TermDocument
 from loanbook.storage import bookindex
-from loanbook.storage.bookindex import BatchViews, document_index
+from loanbook.storage.bookindex import BatchViews, document_index, names
 from loanbook.storage.close import close_of_business
 from loanbook.storage.importer import import_folder
 from loanbook.storage.store import Store
 from loanbook.storage.view import LoanBook
-from tests.conftest import CIT_BOOK
+from loanbook.terms.effectiveness import satisfactions
+from loanbook.terms.files import parse_term_file
+from loanbook.terms.versioning import assertions_of
+from tests.conftest import CIT_BOOK, ROOT
 from tests.storage.conftest import dump, fresh_db
 
 IMPORTED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -115,6 +120,27 @@ def test_the_index_names_each_loans_documents_and_the_shared_ones(book: Store) -
     assert len(named["cit-note"]) == 2  # the note and the amendment; not the agreement
     # the conditions precedent (in the amendments) and the notice meeting them
     assert sorted(docs[p] for p in index.shared) == ["amd-b", "amd-c", "met-amd-b"]
+
+
+@pytest.mark.parametrize(
+    "path", sorted(ROOT.glob("examples/**/*.yaml")) + sorted(CIT_BOOK.glob("*.yaml")), ids=str
+)
+def test_the_index_names_at_least_what_the_assertions_say(path: Path) -> None:
+    """The index reads the stored JSON, not the assertions: it must name every loan, shared
+    document and revolving facility ``assertions_of`` finds (more is harmless)."""
+    model = parse_term_file(path.read_text(), path.name)
+    found = assertions_of(model, path.name, 0)
+    named = names(json.loads(model.model_dump_json()))
+    if any(a.path[0] == "revolvers" for a in found):
+        assert named is None
+        return
+    assert named is not None
+    loans, shared = named
+    assert {a.path[1] for a in found if a.path[0] == "loans"} <= loans
+    if satisfactions([TermDocument(path.name, "", model)]) or any(
+        a.path[:2] == ("compliance", "conditions") for a in found
+    ):
+        assert shared
 
 
 def test_each_loan_runs_on_the_same_small_book_in_a_batch(book: Store) -> None:

@@ -2,7 +2,7 @@
 term files a batch of loans at a time instead of holding the whole book parsed.
 
 A book of notes held parsed costs tens of kilobytes a term file: gigabytes at 100,000 loans.
-The index is read once, a few hundred documents at a time (each parsed, looked at, dropped):
+The index is read once, a few hundred documents at a time (each one's stored JSON looked at):
 per loan, the places in the whole book (its order) of the documents that assert its terms, and
 the places every batch needs, the documents that name conditions precedent or record their
 satisfaction (they decide whether any document's terms are in effect). A batch's view
@@ -16,8 +16,10 @@ with its facility's events, so the run reads the whole book, as every other comm
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -25,8 +27,7 @@ from loanbook.book import TermDocument
 from loanbook.storage.schema import DocumentRow
 from loanbook.storage.store import Store, Watermark, document_of
 from loanbook.storage.view import BookView
-from loanbook.terms.effectiveness import satisfactions
-from loanbook.terms.versioning import assertions_of
+from loanbook.terms.files import parse_term_file
 
 CHUNK = 500  # documents parsed at a time while indexing
 
@@ -52,14 +53,15 @@ class DocumentIndex:
 
 def document_index(conn: Connection, upto: int) -> DocumentIndex | None:
     """The index of the documents with ids up to ``upto``; None for a book with revolving
-    facilities (or a change to the whole ``loans`` section), which runs on the whole book."""
+    facilities (or a change to the whole ``loans`` section), which runs on the whole book.
+    Each document is read from its stored JSON (parsed only when none was stored)."""
     ids: list[int] = []
     by_loan: dict[str, list[int]] = {}
     shared: list[int] = []
     last = 0
     while True:
         rows = conn.execute(
-            select(DocumentRow)
+            select(DocumentRow.id, DocumentRow.source, DocumentRow.text, DocumentRow.model_json)
             .where(DocumentRow.id > last, DocumentRow.id <= upto)
             .order_by(DocumentRow.id)
             .limit(CHUNK)
@@ -69,20 +71,34 @@ def document_index(conn: Connection, upto: int) -> DocumentIndex | None:
         for row in rows:
             place = len(ids)
             ids.append(row.id)
-            doc = document_of(row.source, row.text, row.model_json)
-            if satisfactions((doc,)):
+            model = row.model_json or parse_term_file(row.text, row.source).model_dump_json()
+            named = names(json.loads(model))
+            if named is None:
+                return None
+            loans, is_shared = named
+            for loan in loans:
+                by_loan.setdefault(loan, []).append(place)
+            if is_shared:
                 shared.append(place)
-            for a in assertions_of(doc.model, doc.source, place):
-                if a.path[0] == "revolvers" or a.path == ("loans",):
-                    return None
-                if a.path[0] == "loans":
-                    places = by_loan.setdefault(a.path[1], [])
-                    if not places or places[-1] != place:
-                        places.append(place)
-                elif a.path[:2] == ("compliance", "conditions") and shared[-1:] != [place]:
-                    shared.append(place)
         last = rows[-1].id
     return DocumentIndex(tuple(ids), {loan: tuple(p) for loan, p in by_loan.items()}, tuple(shared))
+
+
+def names(model: dict[str, Any]) -> tuple[set[str], bool] | None:
+    """From a term file's model (as JSON): the loans whose terms it states or changes, and
+    whether every loan depends on it (it names conditions precedent or records their
+    satisfaction); None if it states or changes a revolving facility or the whole ``loans``
+    section. At least what ``terms.versioning.assertions_of`` makes of it (more is harmless:
+    a batch then reads a document it needs not)."""
+    paths = [tuple(str(c["path"]).split(".")) for c in model.get("changes") or ()]
+    if model.get("revolvers") or any(p[0] == "revolvers" or p == ("loans",) for p in paths):
+        return None
+    loans = set(model.get("loans") or ()) | {p[1] for p in paths if p[0] == "loans"}
+    conditions = ((model.get("compliance") or {}).get("conditions")) or any(
+        p[:2] == ("compliance", "conditions") for p in paths
+    )
+    met = any(f.get("kind") == "satisfaction" for f in model.get("facts") or ())
+    return loans, bool(conditions or met)
 
 
 def documents_at(

@@ -203,16 +203,25 @@ def _days(first: date, last: date) -> list[date]:
 
 
 def _days_to_close(
-    view: BookView, loan: str, to: date, known: Knowledge, state: LoanState | None
+    view: BookView | None, loan: str, to: date, known: Knowledge, state: LoanState | None
 ) -> tuple[date, date] | None:
     """The first and last day a run to ``to`` closes for ``loan`` (its last closed day again
-    when the book has learned something since: the corrections are posted on it)."""
+    when the book has learned something since: the corrections are posted on it). Only a
+    loan never closed needs its terms (``view``): its start."""
     if state is None:
+        assert view is not None
         start = view.start_of(loan)
         return (start, to) if start <= to else None
     if state.day < to:
         return (state.day + timedelta(days=1), to)
     return (state.day, state.day) if not state.knowledge.same_inputs(known) else None
+
+
+def _defined(views: BatchViews, view: BookView, loan: str, asked: Sequence[str] | None) -> bool:
+    """Whether the terms define ``loan``, of the loans some document names (a batch's view
+    says; the whole book's view names only those), unless it was asked for by name (an
+    unknown one fails, naming itself)."""
+    return asked is not None or views.index is None or loan in view.loans
 
 
 def _plan_loan(
@@ -281,13 +290,13 @@ def close_of_business(
     candidates = list(loans) if loans is not None else views.loans
     for i in range(0, len(candidates), batch):
         group = candidates[i : i + batch]
-        with store.read() as conn:
-            view = views.of(conn, group)
-        # of the loans some document names, those the terms define (the whole book's view
-        # names these only)
-        defined = set(view.loans) if loans is None and views.index is not None else None
+        new = [loan for loan in group if loan not in states]  # their start is in their terms
+        view: BookView | None = None
+        if new:
+            with store.read() as conn:
+                view = views.of(conn, new)
         for loan in group:
-            if defined is not None and loan not in defined:
+            if view is not None and loan in new and not _defined(views, view, loan, loans):
                 continue
             try:
                 span = _days_to_close(view, loan, to, per_loan.get(loan, base), states.get(loan))
@@ -295,7 +304,8 @@ def close_of_business(
                 failures.append((loan, exc.issues))
                 continue
             finally:
-                view.release(loan)  # memory: built again, for its batch, when the loan is run
+                if view is not None:
+                    view.release(loan)  # memory: built again, for its batch, when it is run
             if span is not None:
                 todo.append((loan, span))
     total = sum((last - first).days + 1 for _, (first, last) in todo)
@@ -311,6 +321,8 @@ def close_of_business(
             with store.read() as conn:  # a batch at a time: memory holds a few batches' lines
                 view = views.of(conn, [loan for loan, _ in todo[i : i + batch]])
                 for loan, (first, last) in todo[i : i + batch]:
+                    if not _defined(views, view, loan, loans):
+                        continue
                     known, days = per_loan.get(loan, base), _days(first, last)
                     try:
                         plans.append(_plan_loan(conn, view, loan, days, known, states.get(loan)))
