@@ -296,7 +296,7 @@ def close_of_business(
             with store.read() as conn:
                 view = views.of(conn, new)
         for loan in group:
-            if view is not None and loan in new and not _defined(views, view, loan, loans):
+            if view is not None and loan not in states and not _defined(views, view, loan, loans):
                 continue
             try:
                 span = _days_to_close(view, loan, to, per_loan.get(loan, base), states.get(loan))
