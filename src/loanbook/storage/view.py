@@ -126,8 +126,10 @@ class BookView:
 
     @cached_property
     def loans(self) -> tuple[str, ...]:
-        """Every loan the terms define (as known on ``known_on``)."""
-        return self._placed().loan_ids(FAR_FUTURE, self.known_on)
+        """Every loan the terms define (as known on ``known_on``). A batch's view keeps its
+        terms book (and the terms it resolved): its loans are run next."""
+        book = self._placed() if self.positions is None else self._terms_book
+        return book.loan_ids(FAR_FUTURE, self.known_on)
 
     @cached_property
     def _terms_book(self) -> Book:
