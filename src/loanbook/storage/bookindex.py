@@ -29,7 +29,7 @@ from loanbook.storage.store import Store, Watermark, document_of
 from loanbook.storage.view import BookView
 from loanbook.terms.files import parse_term_file
 
-CHUNK = 500  # documents parsed at a time while indexing
+CHUNK = 500  # documents read at a time
 
 
 @dataclass(frozen=True)
