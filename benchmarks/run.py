@@ -17,9 +17,11 @@ Reported, from the same run on the same machine:
 - postings/s: postings (each a balanced debit and credit entry) per second;
 - rows written/s over the whole run and inside the write transactions alone (``write_seconds``:
   building the rows and the INSERTs and commits, not the engine runs);
-- peers: the raw INSERT rate of the same database (rows of the same width, in transactions of
-  the same size, on one connection) and the engine alone (no database), so that the ratios say
-  where time goes.
+- peers: the raw INSERT rate of the same database (the very rows the run wrote, INSERTed again
+  by the driver's executemany into unindexed copies of the tables, transaction by transaction
+  of the run, on one connection; once into copies with the same keys and constraints, once
+  into copies with none) and the engine alone (no database), so that the ratios say where
+  time goes; the write phase and the raw peers also per thread-CPU second.
 """
 
 from __future__ import annotations
@@ -39,12 +41,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.pool import NullPool
 
 from loanbook.storage.close import close_of_business
 from loanbook.storage.db import WRITE
 from loanbook.storage.importer import import_folder
+from loanbook.storage.schema import Base
 from loanbook.storage.store import Store
 from loanbook.storage.url import database_url
 from loanbook.time import Cycle, add_cycle
@@ -143,40 +146,77 @@ def database(kind: str, pg_url: str, workdir: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def raw_insert_rate(store: Store, rows: int, per_transaction: int) -> float:
-    """The peer: plain INSERTs of posting-sized rows, executemany, same transaction size, on
-    one connection (as close of business writes)."""
-    with store.write() as conn:
-        conn.execute(
-            text(
-                "CREATE TABLE bench_raw (loan VARCHAR(200), posted_on DATE, seq INTEGER, "
-                "kind VARCHAR(30), event VARCHAR(300), cite VARCHAR(300), amount BIGINT)"
-            )
-        )
-    batch = [
-        {
-            "loan": f"bench-{i % 10000:05d}",
-            "posted_on": START,
-            "seq": i,
-            "kind": "accrual",
-            "event": f"bench-{i:05d}/accrual/2025-01-03",
-            "cite": "N00001 ¶1",
-            "amount": 12345,
-        }
-        for i in range(per_transaction)
+RAW_TABLES = ("postings", "entries", "closes")
+
+
+def _transactions(conn: Any, batch: int) -> list[tuple[Any, str, str]]:
+    """The run's transactions: (day, first loan, last loan) of each batch of loans and day."""
+    loans = [r[0] for r in conn.exec_driver_sql("SELECT DISTINCT loan FROM closes ORDER BY loan")]
+    days = [r[0] for r in conn.exec_driver_sql("SELECT DISTINCT day FROM closes ORDER BY day")]
+    groups = [
+        (loans[i], loans[min(i + batch, len(loans)) - 1]) for i in range(0, len(loans), batch)
     ]
-    stmt = text(
-        "INSERT INTO bench_raw VALUES (:loan, :posted_on, :seq, :kind, :event, :cite, :amount)"
-    )
-    started, done = time.perf_counter(), 0
-    # one connection, a transaction per batch: as close of business writes
+    return [(day, first, last) for first, last in groups for day in days]
+
+
+def _raw_tables(store: Store, keyed: bool) -> str:
+    """Empty copies of the run's tables: with their keys, indexes and constraints (``keyed``)
+    or without any; returns the copies' name prefix."""
+    prefix = "rawk_" if keyed else "raw_"
+    with store.write() as conn:
+        if keyed:
+            copies = MetaData()
+            # the copy of entries refers to the run's postings (the same rows as the copy's)
+            Base.metadata.tables["postings"].to_metadata(copies)
+            made = []
+            for t in RAW_TABLES:
+                made.append(Base.metadata.tables[t].to_metadata(copies, name=f"{prefix}{t}"))
+                for item in (*made[-1].constraints, *made[-1].indexes):
+                    item.name = f"{prefix}{item.name}" if item.name else None
+            copies.create_all(conn, tables=made)
+        else:
+            for t in RAW_TABLES:
+                conn.exec_driver_sql(f"CREATE TABLE {prefix}{t} AS SELECT * FROM {t} WHERE 1 = 0")
+    return prefix
+
+
+def raw_insert_rate(store: Store, keyed: bool, batch: int = 500) -> tuple[float, float]:
+    """The peer: the very rows the run wrote (postings, entries, closes), INSERTed again by the
+    driver's plain ``executemany`` (tuples; pipelined on psycopg) into empty copies of the
+    tables (``keyed``: with the same keys and constraints; else none), one transaction per
+    transaction of the run (a batch of loans' day: the same rows, the same sizes), on one
+    connection. Only the INSERTs and commits are timed (not reading the rows back). Returns
+    rows/s over wall and over thread-CPU seconds."""
+    prefix = _raw_tables(store, keyed)
+    mark = "?" if store.dialect == "sqlite" else "%s"
+    day_column = {"postings": "posted_on", "entries": "posted_on", "closes": "day"}
+    wall = cpu = 0.0
+    done = 0
     with store.engine.connect() as raw:
         conn = raw.execution_options(**{WRITE: True})
-        while done < rows:
+        with conn.begin():
+            transactions = _transactions(conn, batch)
+        for day, first, last in transactions:
+            found: list[tuple[str, list[Any]]] = []
             with conn.begin():
-                conn.execute(stmt, batch)
-            done += len(batch)
-    return done / (time.perf_counter() - started)
+                for t in RAW_TABLES:
+                    rows = conn.exec_driver_sql(
+                        f"SELECT * FROM {t} WHERE {day_column[t]} = {mark} "
+                        f"AND loan BETWEEN {mark} AND {mark}",
+                        (day, first, last),
+                    ).all()
+                    if rows:
+                        marks = ", ".join([mark] * len(rows[0]))
+                        insert = f"INSERT INTO {prefix}{t} VALUES ({marks})"
+                        found.append((insert, [tuple(r) for r in rows]))
+            w, c = time.perf_counter(), time.thread_time()
+            with conn.begin():
+                for sql, rows in found:
+                    conn.exec_driver_sql(sql, rows)
+            wall += time.perf_counter() - w
+            cpu += time.thread_time() - c
+            done += sum(len(rows) for _, rows in found)
+    return done / wall, done / cpu
 
 
 def engine_rate(store: Store, last: date) -> tuple[float, int]:
@@ -211,8 +251,9 @@ def bench(kind: str, pg_url: str, loans: int, days: int) -> dict[str, Any]:
                 ).scalar_one()
             seconds = t3 - t2
             write_s = getattr(report, "write_seconds", 0.0) or float("nan")  # older versions
-            per_txn = max(1, report.postings // max(1, report.loan_days // 500))
-            raw = raw_insert_rate(store, report.postings, per_txn)
+            write_cpu = getattr(report, "write_cpu_seconds", 0.0) or float("nan")
+            raw, raw_cpu = raw_insert_rate(store, keyed=False)
+            keyed, keyed_cpu = raw_insert_rate(store, keyed=True)
             engine_lines_s, engine_lines = engine_rate(store, last)
         return {
             "database": kind,
@@ -238,6 +279,19 @@ def bench(kind: str, pg_url: str, loans: int, days: int) -> dict[str, Any]:
             else None,
             "write_phase_vs_raw_insert": round(
                 (report.postings + entries + closes) / write_s / raw, 3
+            ),
+            "write_cpu_seconds": round(write_cpu, 2),
+            "peer_raw_insert_rows_per_cpu_s": round(raw_cpu),
+            "write_phase_cpu_vs_raw_insert": round(
+                (report.postings + entries + closes) / write_cpu / raw_cpu, 3
+            ),
+            "peer_raw_insert_keyed_rows_per_s": round(keyed),
+            "peer_raw_insert_keyed_rows_per_cpu_s": round(keyed_cpu),
+            "write_phase_vs_raw_insert_keyed": round(
+                (report.postings + entries + closes) / write_s / keyed, 3
+            ),
+            "write_phase_cpu_vs_raw_insert_keyed": round(
+                (report.postings + entries + closes) / write_cpu / keyed_cpu, 3
             ),
             "peer_engine_lines_per_s": round(engine_lines_s),
             "postings_vs_raw_insert": round(report.postings / seconds / raw, 3),
@@ -295,7 +349,11 @@ def main(argv: list[str] | None = None) -> int:
             f"({r['rows_written_per_s']} rows/s written = {r['rows_written_vs_raw_insert']:.0%}"
             f" of raw INSERT {r['peer_raw_insert_rows_per_s']} rows/s; in the write "
             f"transactions ({r['write_seconds']}s) {r['rows_written_per_write_s']} rows/s = "
-            f"{r['write_phase_vs_raw_insert']:.0%} of raw; engine alone "
+            f"{r['write_phase_vs_raw_insert']:.0%} of raw, CPU {r['write_cpu_seconds']}s = "
+            f"{r['write_phase_cpu_vs_raw_insert']:.0%} of raw per CPU s; against raw INSERT "
+            f"into keyed tables {r['peer_raw_insert_keyed_rows_per_s']} rows/s: "
+            f"{r['write_phase_vs_raw_insert_keyed']:.0%}, per CPU s "
+            f"{r['write_phase_cpu_vs_raw_insert_keyed']:.0%}; engine alone "
             f"{r['peer_engine_lines_per_s']} lines/s)",
             flush=True,
         )

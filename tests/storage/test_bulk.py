@@ -1,6 +1,7 @@
-"""Rows written by ``storage.bulk`` (the driver's executemany, values converted once) are
-stored exactly as ``insert(Table)`` stores them: compared as the database returns them, raw
-(``SELECT *`` without SQLAlchemy's types), on SQLite and PostgreSQL."""
+"""Rows written by ``storage.bulk`` (the driver's executemany on SQLite, COPY on PostgreSQL,
+values converted once) are stored exactly as ``insert(Table)`` stores them: compared as the
+database returns them, raw (``SELECT *`` without SQLAlchemy's types), on SQLite and
+PostgreSQL; a duplicate key is refused as an INSERT's is (``IntegrityError``)."""
 
 from __future__ import annotations
 

@@ -4,9 +4,13 @@ For each loan the engine runs once to the last day (daily accruals), with what t
 now. Loans are taken a batch at a time (so memory holds one batch's lines, not the book's):
 the batch is planned, then, day by day, each loan's postings for that day and a ``closes`` row
 saying so are committed together, the batch's loans in one transaction, each table's rows in
-one ``executemany`` (``storage.bulk``); the primary key (loan, posted_on, seq) refuses any
-posting twice. A run killed at any point loses only its open transaction, and the next run
-starts after each loan's last closed day: nothing is posted twice, nothing is missed.
+one ``executemany`` (SQLite) or ``COPY`` (PostgreSQL; ``storage.bulk``); the primary key
+(loan, posted_on, seq) refuses any posting twice. A run killed at any point loses only its
+open transaction, and the next run starts after each loan's last closed day: nothing is
+posted twice, nothing is missed.
+
+The term files are read a batch of loans at a time too (``storage.bookindex``): the run holds
+a few batches' documents parsed, not the book's.
 
 When the book has learned something since a loan was last closed (a backdated payment, a
 retroactive amendment, a fixing), the next day it closes first compares everything posted so
@@ -32,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from loanbook.engine.events import EventKind
 from loanbook.errors import Issue, LoanbookError
 from loanbook.ledger.lines import LedgerLine
+from loanbook.storage.bookindex import BatchViews
 from loanbook.storage.bulk import BulkInsert
 from loanbook.storage.postings import StoredPosting, active, cents, load_postings, reversal
 from loanbook.storage.schema import CloseRow, DocumentRow, EventRow, FixingRow, PostingRow
@@ -117,6 +122,7 @@ class RunReport:
     failures: tuple[tuple[str, tuple[Issue, ...]], ...]
     seconds: float
     write_seconds: float = 0.0  # of ``seconds``, inside the write transactions
+    write_cpu_seconds: float = 0.0  # the writer thread's CPU time in them (no lock waits)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -131,6 +137,7 @@ class RunReport:
             ],
             "seconds": round(self.seconds, 3),
             "write_seconds": round(self.write_seconds, 3),
+            "write_cpu_seconds": round(self.write_cpu_seconds, 3),
         }
 
 
@@ -196,16 +203,25 @@ def _days(first: date, last: date) -> list[date]:
 
 
 def _days_to_close(
-    view: BookView, loan: str, to: date, known: Knowledge, state: LoanState | None
+    view: BookView | None, loan: str, to: date, known: Knowledge, state: LoanState | None
 ) -> tuple[date, date] | None:
     """The first and last day a run to ``to`` closes for ``loan`` (its last closed day again
-    when the book has learned something since: the corrections are posted on it)."""
+    when the book has learned something since: the corrections are posted on it). Only a
+    loan never closed needs its terms (``view``): its start."""
     if state is None:
+        assert view is not None
         start = view.start_of(loan)
         return (start, to) if start <= to else None
     if state.day < to:
         return (state.day + timedelta(days=1), to)
     return (state.day, state.day) if not state.knowledge.same_inputs(known) else None
+
+
+def _defined(views: BatchViews, view: BookView, loan: str, asked: Sequence[str] | None) -> bool:
+    """Whether the terms define ``loan``, of the loans some document names (a batch's view
+    says; the whole book's view names only those), unless it was asked for by name (an
+    unknown one fails, naming itself)."""
+    return asked is not None or views.index is None or loan in view.loans
 
 
 def _plan_loan(
@@ -268,19 +284,30 @@ def close_of_business(
         upto = store.watermark(conn)
         per_loan, base = knowledge_now(conn, upto)
         states = last_closes(conn)
-        view = store.view(conn, upto=upto)
+        views = BatchViews(store, conn, upto)
     failures: list[tuple[str, tuple[Issue, ...]]] = []
     todo: list[tuple[str, tuple[date, date]]] = []  # (loan, first and last day): small
-    for loan in loans if loans is not None else view.loans:
-        try:
-            span = _days_to_close(view, loan, to, per_loan.get(loan, base), states.get(loan))
-        except LoanbookError as exc:
-            failures.append((loan, exc.issues))
-            continue
-        finally:
-            view.release(loan)  # memory: built again, for its batch, when the loan is run
-        if span is not None:
-            todo.append((loan, span))
+    candidates = list(loans) if loans is not None else views.loans
+    for i in range(0, len(candidates), batch):
+        group = candidates[i : i + batch]
+        new = [loan for loan in group if loan not in states]  # their start is in their terms
+        view: BookView | None = None
+        if new:
+            with store.read() as conn:
+                view = views.of(conn, new)
+        for loan in group:
+            if view is not None and loan not in states and not _defined(views, view, loan, loans):
+                continue
+            try:
+                span = _days_to_close(view, loan, to, per_loan.get(loan, base), states.get(loan))
+            except LoanbookError as exc:
+                failures.append((loan, exc.issues))
+                continue
+            finally:
+                if view is not None:
+                    view.release(loan)  # memory: built again, for its batch, when it is run
+            if span is not None:
+                todo.append((loan, span))
     total = sum((last - first).days + 1 for _, (first, last) in todo)
     corrected: list[str] = []
     planned: list[str] = []
@@ -292,7 +319,10 @@ def close_of_business(
         for i in range(0, len(todo), batch):
             plans: list[_Plan] = []
             with store.read() as conn:  # a batch at a time: memory holds a few batches' lines
+                view = views.of(conn, [loan for loan, _ in todo[i : i + batch]])
                 for loan, (first, last) in todo[i : i + batch]:
+                    if not _defined(views, view, loan, loans):
+                        continue
                     known, days = per_loan.get(loan, base), _days(first, last)
                     try:
                         plans.append(_plan_loan(conn, view, loan, days, known, states.get(loan)))
@@ -323,6 +353,7 @@ def close_of_business(
         tuple(failures),
         (now() - started).total_seconds(),
         writer.seconds,
+        writer.cpu_seconds,
     )
 
 
@@ -345,6 +376,19 @@ ENTRY_COLUMNS = ("loan", "posted_on", "seq", "leg", "side", "account", "amount_c
 CLOSE_COLUMNS = ("loan", "day", *FIELDS, "closed_at")
 
 
+@dataclass
+class _Rows:
+    """One transaction's rows (a day of a batch of loans), built by the planning thread
+    before the transaction begins, so that the write lock is held only for the INSERTs and
+    the commit. The time stamp, the last column of postings and closes, is the writer's."""
+
+    day: date
+    postings: list[tuple[Any, ...]]
+    entries: list[tuple[Any, ...]]
+    closes: list[tuple[Any, ...]]
+    reversals: int
+
+
 class _Writer:
     """The write side of a run, in a thread of its own so that the database's work (and, on
     PostgreSQL, the server's) overlaps the engine's: one connection, a transaction per (day,
@@ -361,9 +405,9 @@ class _Writer:
         self.postings_table = BulkInsert(dialect, tables["postings"], POSTING_COLUMNS)
         self.entries = BulkInsert(dialect, tables["entries"], ENTRY_COLUMNS)
         self.closes = BulkInsert(dialect, tables["closes"], CLOSE_COLUMNS)
-        self.seconds = 0.0
+        self.seconds = self.cpu_seconds = 0.0
         self.postings = self.reversals = self.done = 0
-        self._queue: queue.Queue[tuple[date, list[_Plan]] | None] = queue.Queue(QUEUED)
+        self._queue: queue.Queue[_Rows | None] = queue.Queue(QUEUED)
         self._error: BaseException | None = None
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="close-of-business", daemon=True)
@@ -372,7 +416,7 @@ class _Writer:
         self._thread.start()
 
     def put(self, day: date, plans: list[_Plan]) -> None:
-        self._offer((day, plans))
+        self._offer(self.rows(day, plans))
         if self._error is not None:
             raise self._error
 
@@ -389,7 +433,7 @@ class _Writer:
         self._offer(None)
         self._thread.join()
 
-    def _offer(self, item: tuple[date, list[_Plan]] | None) -> None:
+    def _offer(self, item: _Rows | None) -> None:
         while self._thread.is_alive():
             try:
                 self._queue.put(item, timeout=0.1)
@@ -404,33 +448,24 @@ class _Writer:
                     item = self._queue.get()
                     if item is None or self._stop:
                         return
-                    day, plans = item
-                    n, r = self.commit_day(conn, day, plans)
-                    self.postings += n
-                    self.reversals += r
-                    self.done += len(plans)
+                    self.commit(conn, item)
+                    self.postings += len(item.postings)
+                    self.reversals += item.reversals
+                    self.done += len(item.closes)
                     if self.on_progress:
                         self.on_progress(self.done, self.total)
         except BaseException as exc:  # handed to the caller's thread
             self._error = exc
 
-    def commit_day(self, conn: Connection, day: date, plans: list[_Plan]) -> tuple[int, int]:
-        """One transaction: the day's postings of a batch of loans, and their closes."""
-        started = time.perf_counter()
-        stamp = now()
-        # values in the driver's form, converted once: the day and the stamp here, value
-        # dates through the memo (``storage.bulk``)
-        p_day, p_stamp = (
-            self.postings_table.value("posted_on", day),
-            self.postings_table.value("posted_at", stamp),
-        )
+    def rows(self, day: date, plans: list[_Plan]) -> _Rows:
+        """The day's postings of a batch of loans, their entries and closes, as rows."""
+        # values in the driver's form, converted once: the day here, value dates through the
+        # memo (``storage.bulk``)
+        p_day = self.postings_table.value("posted_on", day)
         e_day = self.entries.value("posted_on", day)
-        c_day, c_stamp = self.closes.value("day", day), self.closes.value("closed_at", stamp)
+        c_day = self.closes.value("day", day)
         value_date = self.postings_table.value
-        posting_rows: list[tuple[Any, ...]] = []
-        entry_rows: list[tuple[Any, ...]] = []
-        close_rows: list[tuple[Any, ...]] = []
-        reversals = 0
+        out = _Rows(day, [], [], [], 0)
         for plan in plans:
             seq = plan.first_seq if day == plan.days[0] else 0
             loan = plan.loan
@@ -439,7 +474,7 @@ class _Writer:
                     amount = cents(line.amount, loan)
                 except LoanbookError:  # again, naming the line (built only when needed)
                     amount = cents(line.amount, f"{loan}: {line.event or line.kind} on {line.date}")
-                posting_rows.append(
+                out.postings.append(
                     (
                         loan,
                         p_day,
@@ -453,31 +488,38 @@ class _Writer:
                         line.memo,
                         value_date("reverses_on", reverses[0]) if reverses else None,
                         reverses[1] if reverses else None,
-                        p_stamp,
                     )
                 )
-                entry_rows.append((loan, e_day, seq, 0, "debit", line.debit.value, amount))
-                entry_rows.append((loan, e_day, seq, 1, "credit", line.credit.value, amount))
-                reversals += reverses is not None
+                out.entries.append((loan, e_day, seq, 0, "debit", line.debit.value, amount))
+                out.entries.append((loan, e_day, seq, 1, "credit", line.credit.value, amount))
+                out.reversals += reverses is not None
                 seq += 1
-            close_rows.append((loan, c_day, *plan.knowledge.as_row(), c_stamp))
+            out.closes.append((loan, c_day, *plan.knowledge.as_row()))
+        return out
+
+    def commit(self, conn: Connection, rows: _Rows) -> None:
+        """One transaction: the rows, each posting and close stamped with the time now."""
+        started, cpu = time.perf_counter(), time.thread_time()
+        stamp = now()
+        p_stamp = self.postings_table.value("posted_at", stamp)
+        c_stamp = self.closes.value("closed_at", stamp)
         try:
             with self.store.write_on(conn):
-                self.postings_table.execute(conn, posting_rows)
-                self.entries.execute(conn, entry_rows)
-                self.closes.execute(conn, close_rows)
+                self.postings_table.execute(conn, [(*r, p_stamp) for r in rows.postings])
+                self.entries.execute(conn, rows.entries)
+                self.closes.execute(conn, [(*r, c_stamp) for r in rows.closes])
         except IntegrityError:
             raise LoanbookError(
                 Issue(
                     self.store.name,
                     "run",
-                    f"another run closed {day} for some of these loans meanwhile; nothing of "
-                    "this batch was posted; run again to continue",
+                    f"another run closed {rows.day} for some of these loans meanwhile; nothing "
+                    "of this batch was posted; run again to continue",
                 )
             ) from None
         finally:
             self.seconds += time.perf_counter() - started
-        return len(posting_rows), reversals
+            self.cpu_seconds += time.thread_time() - cpu
 
 
 def closed_through(store: Store) -> dict[str, date]:

@@ -265,12 +265,16 @@ class Store:
         known_on: KnownOn = None,
         with_events: bool = True,
         upto: Watermark | None = None,
+        documents: bool = True,
     ) -> BookView:
         """The book as known on ``known_on`` (every document, fixing and event recorded by
         then; documents by their own record date), ready to run loan by loan. ``upto``
-        limits it to what a past computation read."""
+        limits it to what a past computation read. Without ``documents``: the market and
+        events only, for views of a few documents each (``BookView.for_documents``)."""
         last_event = upto.events if upto else None
-        docs = tuple(d for i, d in self.document_rows(conn) if not upto or i <= upto.documents)
+        docs: tuple[TermDocument, ...] = ()
+        if documents:
+            docs = tuple(d for i, d in self.document_rows(conn) if not upto or i <= upto.documents)
         market_kinds = (EventKind.FIXING, EventKind.CORRECTION)
         stored = self.stored_events(conn, known_on, kinds=market_kinds, upto=last_event)
         fixing_events = tuple(e for e in effective_events(stored) if e.kind is EventKind.FIXING)

@@ -9,6 +9,7 @@ same as on the whole book; only the cost differs (resolving terms scans every as
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -19,7 +20,7 @@ from loanbook.engine.result import LoanResult
 from loanbook.errors import Issue
 from loanbook.rates import Market
 from loanbook.terms.build import start_of
-from loanbook.terms.versioning import Assertion
+from loanbook.terms.versioning import Assertion, assertions_of
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class BookView:
         known_on: date | None = None,
     ) -> None:
         self.documents = documents
+        self.positions: tuple[int, ...] | None = None  # the documents' places in the book
+        self._only: frozenset[str] = frozenset()  # with ``positions``: the loans it runs
         self.known_on = known_on
         self.base_market = market
         self.fixing_events = fixing_events
@@ -74,6 +77,24 @@ class BookView:
                 self._by_loan[ev.loan].append(ev)
         self._projections: dict[str, Book] = {}
         self._facility_books: dict[tuple[str, ...], Book] = {}
+
+    def for_documents(
+        self,
+        documents: tuple[TermDocument, ...],
+        positions: tuple[int, ...],
+        loans: Iterable[str],
+    ) -> BookView:
+        """This view (its market and events) of ``loans`` only, from ``documents`` (all their
+        terms are in, at ``positions`` in the whole book): a batch of loans' view
+        (``storage.bookindex``), whose loans run on the same small books as in the whole
+        book's view."""
+        view = BookView.__new__(BookView)
+        for name in ("known_on", "base_market", "fixing_events", "market", "events", "_by_loan"):
+            setattr(view, name, getattr(self, name))
+        view.documents, view.positions = documents, positions
+        view._only = frozenset(loans)
+        view._projections, view._facility_books = {}, {}
+        return view
 
     @cached_property
     def book(self) -> Book:
@@ -105,12 +126,30 @@ class BookView:
 
     @cached_property
     def loans(self) -> tuple[str, ...]:
-        """Every loan the terms define (as known on ``known_on``)."""
-        return Book(self.documents).loan_ids(FAR_FUTURE, self.known_on)
+        """Every loan the terms define (as known on ``known_on``). A batch's view keeps its
+        terms book (and the terms it resolved): its loans are run next."""
+        book = self._placed() if self.positions is None else self._terms_book
+        return book.loan_ids(FAR_FUTURE, self.known_on)
 
     @cached_property
     def _terms_book(self) -> Book:
-        return Book(self.documents)
+        return self._placed()
+
+    def _placed(self) -> Book:
+        """The documents' terms. A view of some loans only keeps their terms and the
+        conditions precedent (all a loan depends on; the other terms its documents state or
+        change may live in documents the view does not hold), each ordered by its
+        document's place in the whole book."""
+        if self.positions is None:
+            return Book(self.documents)
+        placed = tuple(
+            a
+            for doc, n in zip(self.documents, self.positions, strict=True)
+            for a in assertions_of(doc.model, doc.source, n)
+            if (a.path[0] == "loans" and a.path[1] in self._only)
+            or a.path[:2] == ("compliance", "conditions")
+        )
+        return LoanBook(self.documents, loan_assertions=placed)
 
     def revolving_accounts(self, loan: str) -> tuple[str, ...]:
         """Every account of the revolving facility ``loan`` belongs to (empty for a note)."""

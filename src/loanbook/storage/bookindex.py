@@ -1,0 +1,135 @@
+"""Which stored term files each loan's terms come from, so that close of business reads the
+term files a batch of loans at a time instead of holding the whole book parsed.
+
+A book of notes held parsed costs tens of kilobytes a term file: gigabytes at 100,000 loans.
+The index is read once, a few hundred documents at a time (each one's stored JSON looked at):
+per loan, the places in the whole book (its order) of the documents that assert its terms, and
+the places every batch needs, the documents that name conditions precedent or record their
+satisfaction (they decide whether any document's terms are in effect). A batch's view
+(``BookView.for_documents``) holds those documents only, each assertion ordered by its
+document's place in the whole book, so every loan of the batch runs on exactly the small book
+(``view.LoanBook``) the whole book's view gives it.
+
+A book with revolving facilities is not indexed (``None``): an account runs on the whole book
+with its facility's events, so the run reads the whole book, as every other command does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from loanbook.book import TermDocument
+from loanbook.storage.schema import DocumentRow
+from loanbook.storage.store import Store, Watermark, document_of
+from loanbook.storage.view import BookView
+from loanbook.terms.files import parse_term_file
+
+CHUNK = 500  # documents read at a time
+
+
+@dataclass(frozen=True)
+class DocumentIndex:
+    ids: tuple[int, ...]  # each document's row id, by its place in the book
+    by_loan: dict[str, tuple[int, ...]]  # each loan named: the places of its documents
+    shared: tuple[int, ...]  # places of the documents every loan's terms depend on
+
+    @property
+    def loans(self) -> tuple[str, ...]:
+        """Every loan a document names (the terms may still delete it or hold it back)."""
+        return tuple(sorted(self.by_loan))
+
+    def places(self, loans: Iterable[str]) -> tuple[int, ...]:
+        """The places of the documents ``loans`` need, in the book's order."""
+        found = set(self.shared)
+        for loan in loans:
+            found.update(self.by_loan.get(loan, ()))
+        return tuple(sorted(found))
+
+
+def document_index(conn: Connection, upto: int) -> DocumentIndex | None:
+    """The index of the documents with ids up to ``upto``; None for a book with revolving
+    facilities (or a change to the whole ``loans`` section), which runs on the whole book.
+    Each document is read from its stored JSON (parsed only when none was stored)."""
+    ids: list[int] = []
+    by_loan: dict[str, list[int]] = {}
+    shared: list[int] = []
+    last = 0
+    while True:
+        rows = conn.execute(
+            select(DocumentRow.id, DocumentRow.source, DocumentRow.text, DocumentRow.model_json)
+            .where(DocumentRow.id > last, DocumentRow.id <= upto)
+            .order_by(DocumentRow.id)
+            .limit(CHUNK)
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            place = len(ids)
+            ids.append(row.id)
+            model = row.model_json or parse_term_file(row.text, row.source).model_dump_json()
+            named = names(json.loads(model))
+            if named is None:
+                return None
+            loans, is_shared = named
+            for loan in loans:
+                by_loan.setdefault(loan, []).append(place)
+            if is_shared:
+                shared.append(place)
+        last = rows[-1].id
+    return DocumentIndex(tuple(ids), {loan: tuple(p) for loan, p in by_loan.items()}, tuple(shared))
+
+
+def names(model: dict[str, Any]) -> tuple[set[str], bool] | None:
+    """From a term file's model (as JSON): the loans whose terms it states or changes, and
+    whether every loan depends on it (it names conditions precedent or records their
+    satisfaction); None if it states or changes a revolving facility or the whole ``loans``
+    section. At least what ``terms.versioning.assertions_of`` makes of it (more is harmless:
+    a batch then reads a document it needs not)."""
+    paths = [tuple(str(c["path"]).split(".")) for c in model.get("changes") or ()]
+    if model.get("revolvers") or any(p[0] == "revolvers" or p == ("loans",) for p in paths):
+        return None
+    loans = set(model.get("loans") or ()) | {p[1] for p in paths if p[0] == "loans"}
+    conditions = ((model.get("compliance") or {}).get("conditions")) or any(
+        p[:2] == ("compliance", "conditions") for p in paths
+    )
+    met = any(f.get("kind") == "satisfaction" for f in model.get("facts") or ())
+    return loans, bool(conditions or met)
+
+
+def documents_at(
+    conn: Connection, index: DocumentIndex, places: tuple[int, ...]
+) -> tuple[TermDocument, ...]:
+    """The documents at ``places``, parsed, in the book's order."""
+    wanted = [index.ids[p] for p in places]
+    found: dict[int, TermDocument] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        for row in conn.execute(select(DocumentRow).where(DocumentRow.id.in_(chunk))):
+            found[row.id] = document_of(row.source, row.text, row.model_json)
+    return tuple(found[i] for i in wanted)
+
+
+class BatchViews:
+    """The views close of business runs its loans on, a batch of loans at a time: each
+    batch's own (its documents only, read when asked for) or, for a book that is not indexed,
+    the whole book's, read once."""
+
+    def __init__(self, store: Store, conn: Connection, upto: Watermark) -> None:
+        self.index = document_index(conn, upto.documents)
+        self.whole = store.view(conn, upto=upto, documents=self.index is None)
+
+    @property
+    def loans(self) -> tuple[str, ...]:
+        """Every loan the book may define (a batch's view says which it does)."""
+        return self.whole.loans if self.index is None else self.index.loans
+
+    def of(self, conn: Connection, loans: Sequence[str]) -> BookView:
+        if self.index is None:
+            return self.whole
+        places = self.index.places(loans)
+        return self.whole.for_documents(documents_at(conn, self.index, places), places, loans)
