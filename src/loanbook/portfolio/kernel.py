@@ -93,7 +93,7 @@ FL_INTEREST_DUE, FL_PRINCIPAL_DUE, FL_LATE_CHARGE, FL_FEE, FL_OPEN_DUE = 1, 2, 3
 P_PRINCIPAL_NOT_DUE, P_PRINCIPAL_DUE, P_INTEREST_ACCRUED, P_INTEREST_DUE = 0, 1, 2, 3
 P_LATE_CHARGES, P_FEES, P_UNAPPLIED, P_PAYMENT = 4, 5, 6, 7
 NP_ = 8
-_BIG = 1 << 62
+BIG = 1 << 62  # beyond every step key (date x 1024 + kind x 4 + seq)
 
 
 # -- dates -------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from loanbook.portfolio.kernel import (
     AM_BULLET,
     AM_LEVEL_PAYMENT,
     AM_LEVEL_PRINCIPAL,
+    BIG,
     C_FEE,
     C_INTEREST,
     C_LATE,
@@ -105,7 +106,6 @@ from loanbook.portfolio.kernel import (
     year_fraction_float,
 )
 
-_BIG = 1 << 62
 BLOCK = 256  # loans per block (one thread, one set of buffers)
 DUES_SLACK = 24  # room for open amounts due planned per loan (more: the loan runs again)
 DAY_SLACK = 4  # the same for a loan run from its state: what it had and a few new ones
@@ -447,7 +447,7 @@ def run_one(
     yf_ready = False  # the year fractions between installments, computed when first needed
     while not quiet:
         # the next step: the least (date, kind, seq) over the streams
-        best = _BIG
+        best = BIG
         which = -1
         if p_adv == 0:
             best, which = start * 1024 + K_ADVANCE * 4, 0
@@ -494,7 +494,7 @@ def run_one(
             # the state: no step before the earliest date a stream may still give (streams
             # end at ``until``; beyond it, interest dates are cycle dates only, the maturity
             # being before: the next one moved to a business day)
-            nxt_day = day if which >= 0 else _BIG
+            nxt_day = day if which >= 0 else BIG
             if p_int == n_int:
                 after = next_cycle_after(
                     row[F_I_ANCHOR], row[F_I_MONTHS], row[F_I_EOM] != 0, max(until, row[F_MATURITY])
