@@ -12,6 +12,8 @@ two engines and both give the same cents (tests/portfolio).
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import numba
 import numpy as np
@@ -748,17 +750,59 @@ def lifetime_prepared(loans: pa.Table, fixings: pa.Table) -> Lifetime:
 
 def lifetime_flows(lifetime: Lifetime, *, assume_paid: bool = True) -> Iterator[pa.Table]:
     """Each loan's lifetime cash flows, ``FLOW_CHUNK`` loans at a time, as tables of
-    ``run_portfolio``'s flow columns: the memory held is one chunk's, whatever the number of
-    loans. Loans the kernel hands over are left out here (``lifetime.status``);
-    ``run_portfolio(..., None, flows=True)`` runs them by the exact engine."""
+    ``run_portfolio``'s flow columns: the memory held is a few chunks', whatever the number
+    of loans. Loans the kernel hands over are left out here (``lifetime.status``);
+    ``run_portfolio(..., None, flows=True)`` runs them by the exact engine. The next chunk
+    is computed while the consumer reads this one (``_ahead``)."""
     lt = lifetime
     if lt.prepared.matrix.shape[0] == 0:
         return
     chunks = _flow_chunks(
         lt.prepared, lt.market, lt.cals, lt.untils, assume_paid, lt.pos, lt.status
     )
-    for pieces in chunks:
-        yield pa.Table.from_batches([_flow_batch(p) for p in pieces], _FLOW_SCHEMA)
+    tables = (
+        pa.Table.from_batches([_flow_batch(p) for p in pieces], _FLOW_SCHEMA) for pieces in chunks
+    )
+    yield from _ahead(tables)
+
+
+_T = TypeVar("_T")
+
+
+def _ahead(items: Iterator[_T]) -> Iterator[_T]:
+    """``items``, each made in a thread while the one before is consumed: the kernel releases
+    the GIL, so both cores stay busy while the consumer (and the Python between two kernel
+    calls) works, where one of them waited. Stops making items when the consumer stops; an
+    error making one is raised to the consumer."""
+    made: queue.Queue[tuple[int, Any]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def make() -> None:
+        try:
+            for item in items:
+                made.put((0, item))
+                if stop.is_set():
+                    return
+            made.put((1, None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            made.put((2, exc))
+
+    worker = threading.Thread(target=make, name="lifetime-flows", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = made.get()
+            if kind == 1:
+                return
+            if kind == 2:
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while worker.is_alive():  # let a worker blocked on a full queue put and see ``stop``
+            with contextlib.suppress(queue.Empty):
+                made.get(timeout=0.05)
+        worker.join()
 
 
 _STATUS_NOTES = {

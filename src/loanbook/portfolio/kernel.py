@@ -20,7 +20,7 @@ Loans are rows of an ``int64`` matrix (columns ``F_*``); dates are days since 19
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 RATE_SCALE = 1_000_000_000  # rates are integers in billionths: 5.4375% = 54_375_000
 LCM = 1_603_080  # lcm(360, 365, 366)
@@ -109,7 +109,9 @@ def days_from_civil(y: int, m: int, d: int) -> int:
 
 
 @njit(cache=True)
-def civil_from_days(z: int) -> tuple[int, int, int]:
+def _civil_arith(z: int) -> tuple[int, int, int]:
+    """The (year, month, day) of day number ``z`` (days from 1970-01-01), by arithmetic
+    (Howard Hinnant's ``civil_from_days``)."""
     z += 719468
     era = (z if z >= 0 else z - 146096) // 146097
     doe = z - era * 146097
@@ -120,6 +122,33 @@ def civil_from_days(z: int) -> tuple[int, int, int]:
     d = doy - (153 * mp + 2) // 5 + 1
     m = mp + 3 if mp < 10 else mp - 9
     return y + (m <= 2), m, d
+
+
+def _civil_table(first: int, last: int) -> np.ndarray:
+    """Each day's civil date from day ``first`` to ``last``, packed ``y << 9 | m << 5 | d``."""
+    days = np.arange(first, last + 1).astype("datetime64[D]")
+    years = days.astype("datetime64[Y]")
+    months = days.astype("datetime64[M]")
+    y = years.astype(np.int64) + 1970
+    m = (months - years).astype(np.int64) + 1
+    d = (days - months).astype(np.int64) + 1
+    return ((y << 9) | (m << 5) | d).astype(np.int32)
+
+
+_CIVIL_FIRST = -25_567  # 1900-01-01
+#: a table lookup in place of the arithmetic (about 47 ns a date against a few: the day counts
+#: of the calendar need both ends of every accrual); dates outside 1900-2199 are computed
+_CIVIL = _civil_table(_CIVIL_FIRST, 84_005)  # to 2199-12-31
+
+
+@njit(cache=True)
+def civil_from_days(z: int) -> tuple[int, int, int]:
+    """The (year, month, day) of day number ``z`` (days from 1970-01-01)."""
+    j = z - _CIVIL_FIRST
+    if 0 <= j < _CIVIL.shape[0]:
+        v = int(_CIVIL[j])
+        return v >> 9, (v >> 5) & 15, v & 31
+    return _civil_arith(z)
 
 
 @njit(cache=True)
@@ -525,3 +554,25 @@ def next_reset_after(row: np.ndarray, day: int) -> int:
         return NONE
     anchor, months, eom, _ = _reset_anchor(row)
     return max(next_cycle_after(anchor, months, eom, day), row[F_START])
+
+
+# -- the loans' matrix -------------------------------------------------------------------------
+_BLOCK = 1024  # loans per block of ``gather_rows``
+
+
+@njit(cache=True, parallel=True)
+def gather_rows(columns: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The row-major (loan, field) matrix of one array per field, blocks of loans in
+    parallel: a block reads each field's run in sequence and writes its rows while they are
+    in the cache, and each thread faults in the pages of its own rows."""
+    nf = len(columns)
+    n = columns[0].shape[0]
+    out = np.empty((n, nf), np.int64)
+    for b in prange((n + _BLOCK - 1) // _BLOCK):
+        lo = b * _BLOCK
+        hi = min(lo + _BLOCK, n)
+        for f in range(nf):
+            values = columns[f]
+            for i in range(lo, hi):
+                out[i, f] = values[i]
+    return out

@@ -212,16 +212,22 @@ def level_payment(
     q: int,
     n: int,
     accrued_to: int,
+    lo: int = 0,
 ) -> tuple[int, bool]:
     """``contract._payment_recalc``: the level payment repaying the balance and the interest
     accrued to the next principal date in equal payments on the remaining principal dates
     (ACTUS annuity formula). Computed in floating point and rounded half-up; (0, False) when
     the value is within the float's error bound of a half cent (then only the exact engine
-    may decide). ``yf[i]``: the year fraction from installment i-1 to i."""
+    may decide). ``yf[i]``: the year fraction from installment i-1 to i. ``lo``: an index
+    every installment before which is already behind (a caller stepping through the
+    installments knows it: at each reset the first still to come is nearly always the next
+    one, where a bisection of every installment took a mispredicted branch per halving)."""
     # the installments still to come: those on or after ``day`` and after ``done``, a tail of
-    # the dates (they are in order), found by bisection
+    # the dates (they are in order), found by bisection from ``lo``
     low = day if done == NONE else max(day, done + 1)
-    first, hi = 0, n_inst
+    first, hi = lo, n_inst
+    if first < hi and inst[first] >= low:
+        hi = first
     while first < hi:
         mid = (first + hi) // 2
         if inst[mid] < low:

@@ -263,7 +263,7 @@ def run_paid(
                             year_fractions(row, inst, n_inst, yf)
                             yf_ready = True
                         payment, fine = level_payment(
-                            row, day, inst, yf, n_inst, done, pnd, rate, q, n, accrued_to
+                            row, day, inst, yf, n_inst, done, pnd, rate, q, n, accrued_to, index
                         )
                         if not fine:
                             return -1
@@ -300,7 +300,7 @@ def run_paid(
                     year_fractions(row, inst, n_inst, yf)
                     yf_ready = True
                 payment, fine = level_payment(
-                    row, day, inst, yf, n_inst, done, pnd, rate, q, n, accrued_to
+                    row, day, inst, yf, n_inst, done, pnd, rate, q, n, accrued_to, p_inst
                 )
                 if not fine:
                     return -1
@@ -318,7 +318,7 @@ def run_paid(
     return w - at
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def capacity(loans: np.ndarray, untils: np.ndarray) -> np.ndarray:
     """An upper bound on the flows ``run_paid`` writes for each loan: one per installment
     and per interest date."""
@@ -328,7 +328,7 @@ def capacity(loans: np.ndarray, untils: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def run_many(
     loans: np.ndarray,
     untils: np.ndarray,

@@ -1,0 +1,103 @@
+"""The kernel's shortcuts equal what they replace: the civil-date table and the arithmetic,
+the loan matrix gathered from field arrays (in threads, in parallel blocks) and the matrix
+filled one loan at a time from its row, the level payment's search from a hint and from the
+first installment."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from loanbook.portfolio import engine as E
+from loanbook.portfolio import form, generate
+from loanbook.portfolio import kernel as K
+from loanbook.portfolio.loop import level_payment, year_fractions
+
+
+def test_the_civil_date_table_gives_the_arithmetics_dates_and_python_s() -> None:
+    first = K._CIVIL_FIRST
+    last = first + K._CIVIL.shape[0] - 1
+    # the table's whole range and beyond both ends (computed there)
+    for z in range(first - 800, last + 800):
+        assert K.civil_from_days(z) == K._civil_arith(z)
+    for z in (first - 1, first, last, last + 1, 0, -1, 30_000):
+        d = form.EPOCH + timedelta(days=z)
+        assert K.civil_from_days(z) == (d.year, d.month, d.day)
+    assert K.civil_from_days(first) == (1900, 1, 1)
+    assert K.civil_from_days(last) == (2199, 12, 31)
+
+
+def _by_rows(loans: pa.Table, names: tuple[str, ...]) -> np.ndarray:
+    """The matrix one loan at a time, each from a one-row table (no threads, no blocks)."""
+    rows = [form.loan_matrix(loans.slice(i, 1), names) for i in range(loans.num_rows)]
+    return np.concatenate(rows) if rows else np.zeros((0, K.NF), np.int64)
+
+
+def test_the_gathered_matrix_is_the_row_by_row_one() -> None:
+    names = E.Market.of(generate.fixings(1)).names
+    loans, _ = generate.loans_and_events(300, 5)
+    m = form.loan_matrix(loans, names)
+    assert m.dtype == np.int64 and m.flags.c_contiguous and m.shape == (300, K.NF)
+    assert np.array_equal(m, _by_rows(loans, names))
+    assert np.array_equal(m, np.stack(form.loan_columns(loans, names)).T)
+    assert form.loan_matrix(loans.slice(0, 0), names).shape == (0, K.NF)
+
+
+def test_the_matrix_made_in_threads_is_the_one_made_in_one() -> None:
+    names = E.Market.of(generate.fixings(1)).names
+    loans, _ = generate.loans_and_events(70_000, 9)  # above the size made in threads
+    threaded = form.loan_matrix(loans, names)
+    one = np.concatenate(
+        [form.loan_matrix(loans.slice(lo, 7_000), names) for lo in range(0, 70_000, 7_000)]
+    )
+    assert np.array_equal(threaded, one)
+    assert np.array_equal(threaded[1234], _by_rows(loans.slice(1234, 1), names)[0])
+
+
+@settings(max_examples=20, deadline=None)
+@given(n=st.integers(0, 5_000), fields=st.integers(1, 45), seed=st.integers(0, 2**31))
+def test_gather_rows_is_a_transpose(n: int, fields: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    cols = rng.integers(-(2**62), 2**62, (fields, max(n, 1)))[:, :n]
+    out = K.gather_rows(tuple(np.ascontiguousarray(c) for c in cols))
+    assert np.array_equal(out, cols.T)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**31),
+    count=st.integers(1, 80),
+    dc=st.sampled_from(sorted(form.DAY_COUNTS.values())),
+    rate=st.integers(0, K.MAX_RATE),
+    balance=st.integers(0, K.MAX_BALANCE),
+)
+def test_the_level_payment_from_a_hint_is_the_one_from_the_first_installment(
+    seed: int, count: int, dc: int, rate: int, balance: int
+) -> None:
+    """Every hint at or before the first installment still to come gives the same payment
+    (and the same near-tie refusal) as the search over every installment."""
+    rng = np.random.default_rng(seed)
+    start = form.day_number(date(2020, 1, 1)) + int(rng.integers(0, 3000))
+    inst = start + np.cumsum(rng.integers(1, 95, count)).astype(np.int64)
+    row = np.zeros(K.NF, np.int64)
+    row[K.F_DC] = dc
+    yf = np.empty(count, np.float64)
+    year_fractions(row, inst, count, yf)
+    q, n = int(rng.integers(0, 10**7)), int(rng.integers(0, K.DEN))
+    for _ in range(6):
+        day = int(rng.integers(start, int(inst[-1]) + 40))
+        done_at = int(rng.integers(-1, count))
+        done = K.NONE if done_at < 0 else int(min(inst[done_at], day))
+        low = day if done == K.NONE else max(day, done + 1)
+        first = int(np.searchsorted(inst, low))
+        accrued_to = K.NONE if rng.random() < 0.3 else int(rng.integers(start, day + 1))
+        full = level_payment(row, day, inst, yf, count, done, balance, rate, q, n, accrued_to)
+        for lo in {0, first, int(rng.integers(0, first + 1))}:
+            hinted = level_payment(
+                row, day, inst, yf, count, done, balance, rate, q, n, accrued_to, lo
+            )
+            assert hinted == full
