@@ -5,10 +5,12 @@ first installment."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,8 +65,37 @@ def test_the_matrix_made_in_threads_is_the_one_made_in_one() -> None:
 def test_gather_rows_is_a_transpose(n: int, fields: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     cols = rng.integers(-(2**62), 2**62, (fields, max(n, 1)))[:, :n]
-    out = K.gather_rows(tuple(np.ascontiguousarray(c) for c in cols))
+    arrays = tuple(np.ascontiguousarray(c) for c in cols)
+    out = np.full((n, fields), -1, np.int64)
+    if n:
+        K.gather_rows(arrays, 0, n, out)
     assert np.array_equal(out, cols.T)
+    lo, hi = sorted(int(v) for v in rng.integers(0, n + 1, 2))
+    part = np.full((n + 3, fields), -7, np.int64)
+    if hi > lo:
+        K.gather_rows(arrays, lo, hi, part)
+    assert np.array_equal(part[: hi - lo], cols.T[lo:hi])
+    assert (part[hi - lo :] == -7).all()  # nothing written past the block
+
+
+def test_loan_fields_read_as_the_matrix_does() -> None:
+    names = E.Market.of(generate.fixings(1)).names
+    loans, _ = generate.loans_and_events(2_500, 3)
+    m = form.loan_matrix(loans, names)
+    fields = form.LoanFields.of(loans, names)
+    assert fields.shape == m.shape
+    assert np.array_equal(fields[:, K.F_MATURITY], m[:, K.F_MATURITY])
+    assert np.array_equal(fields[100:1_700], m[100:1_700])
+    assert np.array_equal(fields[2_400:9_999], m[2_400:])
+    which = np.array([5, 3, 2_499, 0, 5])
+    assert np.array_equal(fields[which], m[which])
+    room = np.full((1_024, K.NF), -1, np.int64)
+    for lo in range(0, 2_500, 1_024):  # one buffer, block after block (as lifetime flows)
+        hi = min(lo + 1_024, 2_500)
+        block = fields.rows(lo, hi, room)
+        assert block.base is room or block is room
+        assert np.array_equal(block, m[lo:hi])
+    assert fields.rows(7, 7).shape == (0, K.NF)
 
 
 @settings(max_examples=60, deadline=None)
@@ -101,3 +132,50 @@ def test_the_level_payment_from_a_hint_is_the_one_from_the_first_installment(
                 row, day, inst, yf, count, done, balance, rate, q, n, accrued_to, lo
             )
             assert hinted == full
+
+
+def test_lifetime_flows_by_chunks_of_gathered_rows_are_the_whole_matrix_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Many chunks (each gathered into the same buffer, computed ahead of the consumer) give
+    the flows, positions and statuses of the run over the whole matrix."""
+    monkeypatch.setattr(E, "FLOW_CHUNK", 97)
+    fixings = generate.fixings(2)
+    loans, _ = generate.loans_and_events(1_000, 21)
+    lifetime = E.lifetime_prepared(loans, fixings)
+    assert isinstance(lifetime.prepared.matrix, form.LoanFields)
+    mine = pa.concat_tables(list(E.lifetime_flows(lifetime)))
+    market = E.Market.of(fixings)
+    prepared = E.Prepared.of(loans, form.table_of([], form.EVENT_SCHEMA), market.names)
+    n = loans.num_rows
+    pos, status = np.zeros((n, K.NP_), np.int64), np.zeros(n, np.int64)
+    chunks = E._flow_chunks(prepared, market, lifetime.cals, lifetime.untils, True, pos, status)
+    theirs = E._flows([p for ps in chunks for p in ps], {})
+    assert mine.num_rows == theirs.num_rows > 20_000
+    for name in ("loan_no", "date", "kind", "component", "amount_cents"):
+        assert mine.column(name).to_pylist() == theirs.column(name).to_pylist()
+    assert np.array_equal(lifetime.pos, pos) and np.array_equal(lifetime.status, status)
+
+
+def test_items_made_ahead_stop_with_the_consumer_and_raise_its_errors() -> None:
+    made: list[int] = []
+
+    def items() -> Iterator[int]:
+        for i in range(1_000):
+            made.append(i)
+            yield i
+
+    ahead = E._ahead(items())
+    assert [next(ahead) for _ in range(3)] == [0, 1, 2]
+    ahead.close()  # the consumer stops: the worker stops soon after
+    assert len(made) <= 6
+
+    def failing() -> Iterator[int]:
+        yield 1
+        raise ValueError("no fixing")
+
+    got: list[int] = []
+    with pytest.raises(ValueError, match="no fixing"):
+        for i in E._ahead(failing()):
+            got.append(i)
+    assert got == [1]

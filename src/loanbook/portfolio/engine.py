@@ -55,10 +55,7 @@ FLOW_KINDS = {
 COMPONENT_NAMES = {v: k for k, v in form.COMPONENTS.items()}
 #: How each loan's figures were computed.
 BY_KERNEL, BY_EXACT, REFUSED_BY_EXACT = "portfolio", "exact", "refused"
-#: One parallel kernel call at a time: they already use every core, and Numba's fallback
-#: threading layer (workqueue) refuses calls from two threads at once. The kernel releases the
-#: GIL, so a thread running another partition reads, writes or runs the exact engine meanwhile.
-KERNEL_LOCK = threading.Lock()
+KERNEL_LOCK = K.KERNEL_LOCK  # one parallel kernel call at a time (``kernel``)
 
 
 @dataclass(frozen=True)
@@ -235,13 +232,18 @@ class State:
         return State(self.as_of, self.scalars[which], am_off, am, du_off, du)
 
 
+#: The kernel's rows of every loan: a matrix, or the field arrays to gather them from
+#: (``form.LoanFields``: lifetime flows gather a chunk's rows at a time)
+Matrix = np.ndarray | form.LoanFields
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A portfolio in the kernel's arrays; ``rows(i)`` gives loan i's row and event rows for
     the exact engine (read only for the loans the kernel hands over)."""
 
     ids: pa.Array
-    matrix: np.ndarray
+    matrix: Matrix
     events: Events
     rows: Callable[[list[int]], list[tuple[dict[str, Any], list[dict[str, Any]]]]]
 
@@ -256,6 +258,11 @@ class Prepared:
             Events.of(loans, events),
             rows,
         )
+
+    def whole(self) -> np.ndarray:
+        """Every loan's row in one matrix (gathered if held as field arrays)."""
+        m = self.matrix
+        return m if isinstance(m, np.ndarray) else m.rows(0, m.shape[0])
 
 
 def _rows_of(
@@ -281,7 +288,7 @@ class Result:
     state: State | None = None
 
 
-def _span(loans: np.ndarray, low: int, high: int) -> tuple[int, int]:
+def _span(loans: Matrix, low: int, high: int) -> tuple[int, int]:
     """Days the business-day tables cover, widened to whole decades so that partitions and
     runs share one table (``calendars`` is cached by span)."""
     first = int(min(loans[:, K.F_START].min(), loans[:, K.F_S_ANCHOR].min(), low))
@@ -294,7 +301,7 @@ LIFETIME_MARGIN = 7  # days after maturity: an installment moved by a business-d
 FLOW_CHUNK = 32_768  # loans per kernel call when flows are written (bounded memory)
 
 
-def lifetime_ends(matrix: np.ndarray) -> np.ndarray:
+def lifetime_ends(matrix: Matrix) -> np.ndarray:
     """The date each loan's lifetime cash flows run to: a week after its maturity."""
     return np.asarray(matrix[:, K.F_MATURITY] + LIFETIME_MARGIN, dtype=np.int64)
 
@@ -410,7 +417,7 @@ def _run_state(
     if st_in.rows is not None:
         cols[st_in.rows] = st_in.scalars[:, _ROOM_COLUMNS]
     has = cols[:, 0] == L.HAS_STATE
-    n_inst = _installments(prepared.matrix)
+    n_inst = _installments(prepared.whole())
     # room for the state of the loans that may write one: not those with no step before
     # their date (``S_NEXT_DAY`` is on or before the next event too), unless they are kept
     writes = ~(has & (cols[:, 3] > untils)) | ins.keep_quiet
@@ -426,9 +433,10 @@ def _run_state(
         out = _Out(out.st, out.am_lo, out.am_hi, am, out.du_lo, out.du_hi, du)
         _kernel(prepared, market, cals, untils, assume_paid, ins, again, pos, status, out)
     rows = np.flatnonzero(out.st[:, L.S_STATUS] != L.UNCHANGED)
+    matrix = prepared.whole()  # gathered (if it must be) outside the lock
     with KERNEL_LOCK:
         a_off, a, d_off, d = L.pack_state(
-            prepared.matrix, out.st, rows, out.am_lo, out.am, out.du_lo, out.du
+            matrix, out.st, rows, out.am_lo, out.am, out.du_lo, out.du
         )
     as_of = int(untils[0])
     if whole:
@@ -524,7 +532,7 @@ def _kernel(
     out: _Out,
 ) -> None:
     """``loop.run_many`` over every loan, or over the loans ``which`` only."""
-    matrix, evs = prepared.matrix, prepared.events
+    matrix, evs = prepared.whole(), prepared.events
     ev_off, ev = evs.off, (evs.dates, evs.kinds, evs.amounts)
     base, delta, src, keep_quiet = ins.base, ins.delta, ins.src, ins.keep_quiet
     st, am_lo, am_hi, du_lo, du_hi = out.st, out.am_lo, out.am_hi, out.du_lo, out.du_hi
@@ -580,20 +588,22 @@ def _flow_chunks(
     n = matrix.shape[0]
     daily = market.daily(cals.base, cals.nxt.shape[1])
     pool = _Pool()
+    room = np.empty((min(FLOW_CHUNK, n), K.NF), np.int64)  # a chunk's rows, gathered
     for lo in range(0, n, FLOW_CHUNK):
         hi = min(lo + FLOW_CHUNK, n)
         if not assume_paid:
             yield [_general_flows(prepared, market, cals, untils, False, lo, hi, None, pos, status)]
             continue
+        rows = matrix.rows(lo, hi, room) if isinstance(matrix, form.LoanFields) else matrix[lo:hi]
         cap_off = np.zeros(hi - lo + 1, np.int64)
         with KERNEL_LOCK:
-            np.cumsum(P.capacity(matrix[lo:hi], untils[lo:hi]), out=cap_off[1:])
+            np.cumsum(P.capacity(rows, untils[lo:hi]), out=cap_off[1:])
         cols = pool.take(int(cap_off[-1]))
         f_lo = np.empty(hi - lo, np.int64)
         # ranges handed out one at a time: a thread slowed by other work takes fewer
         with KERNEL_LOCK, numba.parallel_chunksize(1):
             ends = P.run_many(
-                matrix[lo:hi], untils[lo:hi], lo, evs.off[lo : hi + 1],
+                rows, untils[lo:hi], lo, evs.off[lo : hi + 1],
                 market.off, market.dates, market.rates, daily, cals.nxt, cals.prv, cals.base,
                 cap_off, pos[lo:hi], status[lo:hi], *cols, f_lo,
             )  # fmt: skip
@@ -734,7 +744,13 @@ class Lifetime:
 def lifetime_prepared(loans: pa.Table, fixings: pa.Table) -> Lifetime:
     """``loans`` (no events: the contract as agreed) in the kernel's arrays."""
     market = Market.of(fixings)
-    prepared = Prepared.of(loans, form.table_of([], form.EVENT_SCHEMA), market.names)
+    no_events = form.table_of([], form.EVENT_SCHEMA)
+    prepared = Prepared(
+        loans.column("loan").combine_chunks(),
+        form.LoanFields.of(loans, market.names),  # rows gathered a chunk at a time
+        Events.of(loans, no_events),
+        lambda which: _rows_of(loans, no_events, which),
+    )
     n = prepared.matrix.shape[0]
     untils = lifetime_ends(prepared.matrix)
     span = _span(prepared.matrix, int(untils.min()), int(untils.max())) if n else (0, 3650)

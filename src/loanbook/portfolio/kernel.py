@@ -19,6 +19,8 @@ Loans are rows of an ``int64`` matrix (columns ``F_*``); dates are days since 19
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numba import njit, prange
 
@@ -558,21 +560,23 @@ def next_reset_after(row: np.ndarray, day: int) -> int:
 
 # -- the loans' matrix -------------------------------------------------------------------------
 _BLOCK = 1024  # loans per block of ``gather_rows``
+#: One parallel kernel call at a time: they already use every core, and Numba's fallback
+#: threading layer (workqueue) refuses calls from two threads at once. The kernels release the
+#: GIL, so a thread running another partition reads, writes or runs the exact engine meanwhile.
+KERNEL_LOCK = threading.Lock()
 
 
-@njit(cache=True, parallel=True)
-def gather_rows(columns: tuple[np.ndarray, ...]) -> np.ndarray:
-    """The row-major (loan, field) matrix of one array per field, blocks of loans in
-    parallel: a block reads each field's run in sequence and writes its rows while they are
-    in the cache, and each thread faults in the pages of its own rows."""
+@njit(cache=True, parallel=True, nogil=True)
+def gather_rows(columns: tuple[np.ndarray, ...], lo: int, hi: int, out: np.ndarray) -> None:
+    """``out[i - lo, f] = columns[f][i]`` for the loans ``lo`` to ``hi``: the row-major
+    (loan, field) matrix of one array per field, blocks of loans in parallel. A block reads
+    each field's run in sequence and writes its rows while they are in the cache, and each
+    thread faults in the pages of its own rows."""
     nf = len(columns)
-    n = columns[0].shape[0]
-    out = np.empty((n, nf), np.int64)
-    for b in prange((n + _BLOCK - 1) // _BLOCK):
-        lo = b * _BLOCK
-        hi = min(lo + _BLOCK, n)
+    for b in prange((hi - lo + _BLOCK - 1) // _BLOCK):
+        a = lo + b * _BLOCK
+        z = min(a + _BLOCK, hi)
         for f in range(nf):
             values = columns[f]
-            for i in range(lo, hi):
-                out[i, f] = values[i]
-    return out
+            for i in range(a, z):
+                out[i - lo, f] = values[i]

@@ -118,7 +118,7 @@ def prepared(
     ev = built.events
     _publish_dir(
         {
-            "matrix": built.matrix,
+            "matrix": built.whole(),
             "ev_off": ev.off,
             "ev_date": ev.dates,
             "ev_kind": ev.kinds,
