@@ -629,7 +629,7 @@ class LoanFields:
             lo, hi, step = key.indices(self.shape[0])
             if step == 1:
                 return self.rows(lo, max(lo, hi))
-        return np.stack([c[key] for c in self.columns], axis=-1)
+        return np.ascontiguousarray(np.stack([c[key] for c in self.columns], axis=-1))
 
 
 def table_of(rows: Sequence[dict[str, Any]], schema: pa.Schema) -> pa.Table:
