@@ -47,11 +47,15 @@ BATCH = 500  # loans per transaction
 #: Days per transaction (of a batch of loans). A transaction's postings sit in the indexes
 #: beside its loans' postings of the days before (the keys begin with the loan), so one
 #: transaction of several days dirties, and writes to SQLite's journal, the same index pages
-#: once instead of once a day: measured on SQLite, the write phase's CPU per row fell by a
-#: fifth from 1 day to 10 (benchmarks/README.md); more days gained little more, and every day
-#: held in a transaction is memory and a longer hold of the write lock.
+#: once instead of once a day: on SQLite, a fifth less CPU per row written from 1 day to 10
+#: (``benchmarks/sqlite_layouts.py``); more days gained no more, and every day held in a
+#: transaction is memory and a longer hold of the write lock.
 DAYS = 10
-QUEUED = 3  # transactions planned ahead of the writer at most (memory: 3 x DAYS days' rows)
+#: Transactions planned ahead of the writer at most. One: the planning thread then waits
+#: while the writer writes the one before, so the two share the interpreter and the cores
+#: less often; on SQLite this made the write phase and the whole run faster than queueing
+#: 3 (or 8 of a day each), measured in turns (benchmarks/README.md). Memory: 3 x DAYS days.
+QUEUED = 1
 Progress = Callable[[int, int], None]  # (loan-days done now, loan-days in all)
 
 
