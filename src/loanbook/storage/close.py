@@ -406,8 +406,9 @@ class _Writer:
     """The write side of a run, in a thread of its own so that the database's work (and, on
     PostgreSQL, the server's) overlaps the engine's: one connection, a transaction per (up to
     ``DAYS`` days, batch of loans), committed in the order they are put. ``QUEUED`` wait at
-    most, so memory holds the batch being planned and the transactions being written. The first error stops it (nothing
-    more is committed) and is raised again by ``put`` or ``finish`` in the caller's thread."""
+    most, so memory holds the batch being planned and the transactions being written. The
+    first error stops it (nothing more is committed) and is raised again by ``put`` or
+    ``finish`` in the caller's thread."""
 
     def __init__(self, store: Store, on_progress: Progress | None, total: int) -> None:
         self.store = store
