@@ -44,7 +44,7 @@ from typing import Any
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.pool import NullPool
 
-from loanbook.storage.close import close_of_business
+from loanbook.storage.close import DAYS, close_of_business
 from loanbook.storage.db import WRITE
 from loanbook.storage.importer import import_folder
 from loanbook.storage.schema import Base
@@ -149,14 +149,16 @@ def database(kind: str, pg_url: str, workdir: Path) -> Iterator[str]:
 RAW_TABLES = ("postings", "entries", "closes")
 
 
-def _transactions(conn: Any, batch: int) -> list[tuple[Any, str, str]]:
-    """The run's transactions: (day, first loan, last loan) of each batch of loans and day."""
+def _transactions(conn: Any, batch: int) -> list[tuple[Any, Any, str, str]]:
+    """The run's transactions: (first day, last day, first loan, last loan) of each batch of
+    loans and each ``DAYS`` days of it (every loan of the generated book closes every day)."""
     loans = [r[0] for r in conn.exec_driver_sql("SELECT DISTINCT loan FROM closes ORDER BY loan")]
     days = [r[0] for r in conn.exec_driver_sql("SELECT DISTINCT day FROM closes ORDER BY day")]
     groups = [
         (loans[i], loans[min(i + batch, len(loans)) - 1]) for i in range(0, len(loans), batch)
     ]
-    return [(day, first, last) for first, last in groups for day in days]
+    spans = [(days[k], days[min(k + DAYS, len(days)) - 1]) for k in range(0, len(days), DAYS)]
+    return [(d0, d1, first, last) for first, last in groups for d0, d1 in spans]
 
 
 def _raw_tables(store: Store, keyed: bool) -> str:
@@ -184,7 +186,7 @@ def raw_insert_rate(store: Store, keyed: bool, batch: int = 500) -> tuple[float,
     """The peer: the very rows the run wrote (postings, entries, closes), INSERTed again by the
     driver's plain ``executemany`` (tuples; pipelined on psycopg) into empty copies of the
     tables (``keyed``: with the same keys and constraints; else none), one transaction per
-    transaction of the run (a batch of loans' day: the same rows, the same sizes), on one
+    transaction of the run (a batch of loans' DAYS days: the same rows, the same sizes), on one
     connection. Only the INSERTs and commits are timed (not reading the rows back). Returns
     rows/s over wall and over thread-CPU seconds."""
     prefix = _raw_tables(store, keyed)
@@ -196,14 +198,14 @@ def raw_insert_rate(store: Store, keyed: bool, batch: int = 500) -> tuple[float,
         conn = raw.execution_options(**{WRITE: True})
         with conn.begin():
             transactions = _transactions(conn, batch)
-        for day, first, last in transactions:
+        for d0, d1, first, last in transactions:
             found: list[tuple[str, list[Any]]] = []
             with conn.begin():
                 for t in RAW_TABLES:
                     rows = conn.exec_driver_sql(
-                        f"SELECT * FROM {t} WHERE {day_column[t]} = {mark} "
-                        f"AND loan BETWEEN {mark} AND {mark}",
-                        (day, first, last),
+                        f"SELECT * FROM {t} WHERE {day_column[t]} BETWEEN {mark} AND {mark} "
+                        f"AND loan BETWEEN {mark} AND {mark} ORDER BY {day_column[t]}, loan",
+                        (d0, d1, first, last),
                     ).all()
                     if rows:
                         marks = ", ".join([mark] * len(rows[0]))

@@ -3,11 +3,11 @@
 For each loan the engine runs once to the last day (daily accruals), with what the book knows
 now. Loans are taken a batch at a time (so memory holds one batch's lines, not the book's):
 the batch is planned, then, day by day, each loan's postings for that day and a ``closes`` row
-saying so are committed together, the batch's loans in one transaction, each table's rows in
-one ``executemany`` (SQLite) or ``COPY`` (PostgreSQL; ``storage.bulk``); the primary key
-(loan, posted_on, seq) refuses any posting twice. A run killed at any point loses only its
-open transaction, and the next run starts after each loan's last closed day: nothing is
-posted twice, nothing is missed.
+saying so are committed together: the batch's loans over ``DAYS`` days in one transaction,
+each table's rows in one ``executemany`` (SQLite) or ``COPY`` (PostgreSQL; ``storage.bulk``);
+the primary key (loan, posted_on, seq) refuses any posting twice. A run killed at any point
+loses only its open transaction, and the next run starts after each loan's last closed day:
+nothing is posted twice, nothing is missed.
 
 The term files are read a batch of loans at a time too (``storage.bookindex``): the run holds
 a few batches' documents parsed, not the book's.
@@ -43,8 +43,19 @@ from loanbook.storage.schema import CloseRow, DocumentRow, EventRow, FixingRow, 
 from loanbook.storage.store import Store, Watermark, now
 from loanbook.storage.view import BookView
 
-BATCH = 500  # loans per transaction (per day)
-QUEUED = 8  # transactions planned ahead of the writer at most
+BATCH = 500  # loans per transaction
+#: Days per transaction (of a batch of loans). A transaction's postings sit in the indexes
+#: beside its loans' postings of the days before (the keys begin with the loan), so one
+#: transaction of several days dirties, and writes to SQLite's journal, the same index pages
+#: once instead of once a day: on SQLite, a fifth less CPU per row written from 1 day to 10
+#: (``benchmarks/sqlite_layouts.py``); more days gained no more, and every day held in a
+#: transaction is memory and a longer hold of the write lock.
+DAYS = 10
+#: Transactions planned ahead of the writer at most. One: the planning thread then waits
+#: while the writer writes the one before, so the two share the interpreter and the cores
+#: less often; on SQLite this made the write phase and the whole run faster than queueing
+#: 3 (or 8 of a day each), measured in turns (benchmarks/README.md). Memory: 3 x DAYS days.
+QUEUED = 1
 Progress = Callable[[int, int], None]  # (loan-days done now, loan-days in all)
 
 
@@ -336,8 +347,9 @@ def close_of_business(
             for plan in plans:
                 for day in plan.days:
                     schedule[day].append(plan)
-            for day in sorted(schedule):
-                writer.put(day, schedule[day])
+            days = sorted(schedule)
+            for k in range(0, len(days), DAYS):
+                writer.put([(day, schedule[day]) for day in days[k : k + DAYS]])
     except BaseException:
         writer.abort()  # the transaction being written ends as it would have; no other
         raise
@@ -378,11 +390,12 @@ CLOSE_COLUMNS = ("loan", "day", *FIELDS, "closed_at")
 
 @dataclass
 class _Rows:
-    """One transaction's rows (a day of a batch of loans), built by the planning thread
-    before the transaction begins, so that the write lock is held only for the INSERTs and
-    the commit. The time stamp, the last column of postings and closes, is the writer's."""
+    """One transaction's rows (up to ``DAYS`` days of a batch of loans), built by the planning
+    thread before the transaction begins, so that the write lock is held only for the INSERTs
+    and the commit. The time stamp, the last column of postings and closes, is the writer's."""
 
-    day: date
+    first: date
+    last: date
     postings: list[tuple[Any, ...]]
     entries: list[tuple[Any, ...]]
     closes: list[tuple[Any, ...]]
@@ -391,10 +404,11 @@ class _Rows:
 
 class _Writer:
     """The write side of a run, in a thread of its own so that the database's work (and, on
-    PostgreSQL, the server's) overlaps the engine's: one connection, a transaction per (day,
-    batch of loans), committed in the order they are put. A few are queued at most, so memory
-    holds the batch being planned and the one being written. The first error stops it (nothing
-    more is committed) and is raised again by ``put`` or ``finish`` in the caller's thread."""
+    PostgreSQL, the server's) overlaps the engine's: one connection, a transaction per (up to
+    ``DAYS`` days, batch of loans), committed in the order they are put. ``QUEUED`` wait at
+    most, so memory holds the batch being planned and the transactions being written. The
+    first error stops it (nothing more is committed) and is raised again by ``put`` or
+    ``finish`` in the caller's thread."""
 
     def __init__(self, store: Store, on_progress: Progress | None, total: int) -> None:
         self.store = store
@@ -415,8 +429,12 @@ class _Writer:
     def start(self) -> None:
         self._thread.start()
 
-    def put(self, day: date, plans: list[_Plan]) -> None:
-        self._offer(self.rows(day, plans))
+    def put(self, days: list[tuple[date, list[_Plan]]]) -> None:
+        """One transaction: each day's postings of the loans closing it, in the days' order."""
+        out = _Rows(days[0][0], days[-1][0], [], [], [], 0)
+        for day, plans in days:
+            self.rows(out, day, plans)
+        self._offer(out)
         if self._error is not None:
             raise self._error
 
@@ -457,15 +475,15 @@ class _Writer:
         except BaseException as exc:  # handed to the caller's thread
             self._error = exc
 
-    def rows(self, day: date, plans: list[_Plan]) -> _Rows:
-        """The day's postings of a batch of loans, their entries and closes, as rows."""
+    def rows(self, out: _Rows, day: date, plans: list[_Plan]) -> None:
+        """The day's postings of a batch of loans, their entries and closes, as rows (a
+        loan's closes in the order of its days: its latest close has the highest id)."""
         # values in the driver's form, converted once: the day here, value dates through the
         # memo (``storage.bulk``)
         p_day = self.postings_table.value("posted_on", day)
         e_day = self.entries.value("posted_on", day)
         c_day = self.closes.value("day", day)
         value_date = self.postings_table.value
-        out = _Rows(day, [], [], [], 0)
         for plan in plans:
             seq = plan.first_seq if day == plan.days[0] else 0
             loan = plan.loan
@@ -495,7 +513,6 @@ class _Writer:
                 out.reversals += reverses is not None
                 seq += 1
             out.closes.append((loan, c_day, *plan.knowledge.as_row()))
-        return out
 
     def commit(self, conn: Connection, rows: _Rows) -> None:
         """One transaction: the rows, each posting and close stamped with the time now."""
@@ -509,11 +526,12 @@ class _Writer:
                 self.entries.execute(conn, rows.entries)
                 self.closes.execute(conn, [(*r, c_stamp) for r in rows.closes])
         except IntegrityError:
+            days = f"{rows.first}" if rows.first == rows.last else f"{rows.first} to {rows.last}"
             raise LoanbookError(
                 Issue(
                     self.store.name,
                     "run",
-                    f"another run closed {rows.day} for some of these loans meanwhile; nothing "
+                    f"another run closed {days} for some of these loans meanwhile; nothing "
                     "of this batch was posted; run again to continue",
                 )
             ) from None
