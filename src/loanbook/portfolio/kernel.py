@@ -19,10 +19,13 @@ Loans are rows of an ``int64`` matrix (columns ``F_*``); dates are days since 19
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import numpy as np
 from numba import njit, prange
+
+from loanbook.portfolio import jitcache
 
 RATE_SCALE = 1_000_000_000  # rates are integers in billionths: 5.4375% = 54_375_000
 LCM = 1_603_080  # lcm(360, 365, 366)
@@ -580,3 +583,7 @@ def gather_rows(columns: tuple[np.ndarray, ...], lo: int, hi: int, out: np.ndarr
             values = columns[f]
             for i in range(a, z):
                 out[i - lo, f] = values[i]
+
+
+# Cached machine code compiled from other sources than these is dropped (jitcache says why).
+jitcache.guard(sys.modules[__name__], (sys.modules[__name__],))

@@ -22,9 +22,12 @@ sized for its largest loan, so no loan allocates memory of its own.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from numba import njit, prange
 
+from loanbook.portfolio import jitcache
 from loanbook.portfolio.kernel import (
     AM_BULLET,
     AM_LEVEL_PAYMENT,
@@ -1046,3 +1049,13 @@ def pack_state(
             d_out[d0 + j, 1] = du[t0 + j, 1]
             d_out[d0 + j, 2] = du[t0 + j, 2]
     return a_off, a_out, d_off, d_out
+
+
+# Cached machine code compiled from other sources than these is dropped (jitcache says why).
+jitcache.guard(
+    sys.modules[__name__],
+    (
+        sys.modules["loanbook.portfolio.kernel"],
+        sys.modules[__name__],
+    ),
+)

@@ -20,9 +20,12 @@ flows one after the other from the range's first slot, so a range's flows are co
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from numba import njit, prange
 
+from loanbook.portfolio import jitcache
 from loanbook.portfolio.kernel import (
     AM_BULLET,
     AM_LEVEL_PAYMENT,
@@ -389,3 +392,14 @@ def run_many(
                 w += k
         ends[r] = w
     return ends
+
+
+# Cached machine code compiled from other sources than these is dropped (jitcache says why).
+jitcache.guard(
+    sys.modules[__name__],
+    (
+        sys.modules["loanbook.portfolio.kernel"],
+        sys.modules["loanbook.portfolio.loop"],
+        sys.modules[__name__],
+    ),
+)
