@@ -17,13 +17,17 @@ with its facility's events, so the run reads the whole book, as every other comm
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from loanbook.book import TermDocument
+from loanbook.book import Book, TermDocument
+from loanbook.engine.events import LoanEvent
 from loanbook.storage.schema import DocumentRow
 from loanbook.storage.store import Store, Watermark, document_of
 from loanbook.storage.view import BookView
@@ -37,6 +41,8 @@ class DocumentIndex:
     ids: tuple[int, ...]  # each document's row id, by its place in the book
     by_loan: dict[str, tuple[int, ...]]  # each loan named: the places of its documents
     shared: tuple[int, ...]  # places of the documents every loan's terms depend on
+    loose: tuple[int, ...] = ()  # places of the documents that name no loan and are not shared
+    notes_only: bool = False  # every document only states or changes loans' terms (``plain``)
 
     @property
     def loans(self) -> tuple[str, ...]:
@@ -58,6 +64,8 @@ def document_index(conn: Connection, upto: int) -> DocumentIndex | None:
     ids: list[int] = []
     by_loan: dict[str, list[int]] = {}
     shared: list[int] = []
+    loose: list[int] = []
+    notes_only = True
     last = 0
     while True:
         rows = conn.execute(
@@ -71,8 +79,10 @@ def document_index(conn: Connection, upto: int) -> DocumentIndex | None:
         for row in rows:
             place = len(ids)
             ids.append(row.id)
-            model = row.model_json or parse_term_file(row.text, row.source).model_dump_json()
-            named = names(json.loads(model))
+            model = json.loads(
+                row.model_json or parse_term_file(row.text, row.source).model_dump_json()
+            )
+            named = names(model)
             if named is None:
                 return None
             loans, is_shared = named
@@ -80,8 +90,34 @@ def document_index(conn: Connection, upto: int) -> DocumentIndex | None:
                 by_loan.setdefault(loan, []).append(place)
             if is_shared:
                 shared.append(place)
+            elif not loans:
+                loose.append(place)
+            notes_only = notes_only and plain(model)
         last = rows[-1].id
-    return DocumentIndex(tuple(ids), {loan: tuple(p) for loan, p in by_loan.items()}, tuple(shared))
+    return DocumentIndex(
+        tuple(ids),
+        {loan: tuple(p) for loan, p in by_loan.items()},
+        tuple(shared),
+        tuple(loose),
+        notes_only,
+    )
+
+
+def plain(model: dict[str, Any]) -> bool:
+    """Whether a term file's model (as JSON) only states or changes loans' terms: no
+    facilities, revolving facilities, certificate, stated checks, compliance terms or facts.
+    The rules over a book of such documents are rules about one document or one loan
+    (``terms.validation.BookPart``), so a book of them is checked a batch at a time."""
+    paths = [str(c["path"]).split(".") for c in model.get("changes") or ()]
+    return (
+        not model.get("facilities")
+        and not model.get("revolvers")
+        and model.get("certificate") is None
+        and not model.get("checks")
+        and model.get("compliance") is None
+        and not model.get("facts")
+        and all(p[0] == "loans" and len(p) >= 2 for p in paths)
+    )
 
 
 def names(model: dict[str, Any]) -> tuple[set[str], bool] | None:
@@ -133,3 +169,64 @@ class BatchViews:
             return self.whole
         places = self.index.places(loans)
         return self.whole.for_documents(documents_at(conn, self.index, places), places, loans)
+
+
+class IndexedView(BookView):
+    """A book of notes only (``DocumentIndex.notes_only``) as the event checks see it
+    (``record.check_events``): the loans' small books read ``group`` loans at a time when
+    one of them is asked for (the loans that come next in ``order``, the events' order), two
+    groups kept; the whole book only if asked for (a fixing or an advance to check). So
+    importing the events of 100,000 notes holds a thousand of them parsed."""
+
+    def __init__(
+        self,
+        base: BookView,
+        conn: Connection,
+        index: DocumentIndex,
+        loans: tuple[str, ...],
+        order: Sequence[str] = (),
+        group: int = CHUNK,
+    ) -> None:
+        for name in ("known_on", "base_market", "fixing_events", "market", "events", "_by_loan"):
+            setattr(self, name, getattr(base, name))
+        self.documents, self.positions, self._only = (), None, frozenset()
+        self._projections, self._facility_books = {}, {}
+        self._conn, self._index, self._loans, self._base = conn, index, loans, base
+        self._order = list(dict.fromkeys(order))
+        self._at = {loan: n for n, loan in enumerate(self._order)}
+        self._group = max(1, group)
+        self._views: OrderedDict[str, BookView] = OrderedDict()
+
+    @property
+    def loans(self) -> tuple[str, ...]:
+        return self._loans
+
+    @cached_property
+    def book(self) -> Book:
+        places = tuple(range(len(self._index.ids)))
+        docs = documents_at(self._conn, self._index, places)
+        return Book(docs, self.base_market, self.fixing_events + self._loan_events())
+
+    def revolving_accounts(self, loan: str) -> tuple[str, ...]:
+        return ()  # a book of notes has no revolving facility
+
+    def loan_book(self, loan: str, extra: tuple[LoanEvent, ...] = ()) -> Book:
+        view = self._views.get(loan)
+        if view is None:
+            view = self._read_group(loan)
+        return view.loan_book(loan, extra)
+
+    def _read_group(self, loan: str) -> BookView:
+        start = self._at.get(loan)
+        after = () if start is None else islice(self._order, start + 1, None)
+        wanted = [loan, *islice((n for n in after if n not in self._views), self._group - 1)]
+        places = self._index.places(wanted)
+        view = self._base.for_documents(
+            documents_at(self._conn, self._index, places), places, wanted
+        )
+        for name in wanted:
+            self._views[name] = view
+            self._views.move_to_end(name)
+        while len(self._views) > 2 * self._group:
+            self._views.popitem(last=False)
+        return view
