@@ -125,3 +125,18 @@ def test_an_event_for_a_loan_of_a_later_batch_is_checked_on_its_terms(
         f"{folder / 'events' / 'early.csv'}:2: date: 2024-12-01 is before loan bench-00007 "
         "starts (2025-01-02, N00007 ¶1) (event e-1)"
     ]
+
+
+def test_the_index_knows_the_starts_the_terms_give(notes: Path, tmp_path: Path) -> None:
+    """A first close of business plans the loans from the starts the index read (each term
+    file parsed once, for the run): the same starts the terms resolve to; a loan that a
+    second document changes is left to its terms."""
+    folder = _with_amendment(notes, tmp_path, "N00002", "N00001")
+    with Store.open(f"sqlite:///{tmp_path / 'book.db'}") as store:
+        import_folder(store, folder, STAMP)
+        with store.read() as conn:
+            index = document_index(conn, store.watermark(conn).documents)
+            view = store.view(conn)
+    assert index is not None
+    assert sorted(index.starts) == [f"bench-{n:05d}" for n in (1, 3, 4, 5, 6, 7)]
+    assert index.starts == {loan: view.start_of(loan) for loan in index.starts}

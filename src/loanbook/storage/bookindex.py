@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from itertools import islice
 from typing import Any
@@ -43,6 +44,9 @@ class DocumentIndex:
     shared: tuple[int, ...]  # places of the documents every loan's terms depend on
     loose: tuple[int, ...] = ()  # places of the documents that name no loan and are not shared
     notes_only: bool = False  # every document only states or changes loans' terms (``plain``)
+    #: the start of each loan one document alone states (nothing changes it, no document
+    #: names conditions precedent): what its terms say, read without parsing them
+    starts: dict[str, date] = field(default_factory=dict)
 
     @property
     def loans(self) -> tuple[str, ...]:
@@ -66,6 +70,7 @@ def document_index(conn: Connection, upto: int) -> DocumentIndex | None:
     shared: list[int] = []
     loose: list[int] = []
     notes_only = True
+    stated: dict[str, tuple[int, date]] = {}
     last = 0
     while True:
         rows = conn.execute(
@@ -93,14 +98,42 @@ def document_index(conn: Connection, upto: int) -> DocumentIndex | None:
             elif not loans:
                 loose.append(place)
             notes_only = notes_only and plain(model)
+            stated.update((loan, (place, day)) for loan, day in stated_starts(model).items())
         last = rows[-1].id
+    starts = {}
+    if not shared:  # else a condition may hold a document's terms back
+        starts = {loan: day for loan, (n, day) in stated.items() if by_loan.get(loan) == [n]}
     return DocumentIndex(
         tuple(ids),
         {loan: tuple(p) for loan, p in by_loan.items()},
         tuple(shared),
         tuple(loose),
         notes_only,
+        starts,
     )
+
+
+def stated_starts(model: dict[str, Any]) -> dict[str, date]:
+    """From a term file's model (as JSON): the start each loan of its ``loans`` section
+    states, for the loans none of its own changes touch. When no other document names the
+    loan, that is the start its terms resolve to (``BookView.start_of``): close of
+    business plans a loan never closed from it without parsing its documents."""
+    changed = {
+        parts[1]
+        for c in model.get("changes") or ()
+        if len(parts := str(c["path"]).split(".")) >= 2 and parts[0] == "loans"
+    }
+    out: dict[str, date] = {}
+    for loan, terms in (model.get("loans") or {}).items():
+        start = terms.get("start") if isinstance(terms, dict) else None
+        value = start.get("value") if isinstance(start, dict) else None
+        if loan in changed or not isinstance(value, str):
+            continue
+        try:
+            out[loan] = date.fromisoformat(value)
+        except ValueError:
+            continue
+    return out
 
 
 def plain(model: dict[str, Any]) -> bool:
@@ -163,6 +196,11 @@ class BatchViews:
     def loans(self) -> tuple[str, ...]:
         """Every loan the book may define (a batch's view says which it does)."""
         return self.whole.loans if self.index is None else self.index.loans
+
+    def start_of(self, loan: str) -> date | None:
+        """The loan's start when the index knows it (``DocumentIndex.starts``): the loan is
+        defined and starts then; None: ask its batch's view."""
+        return None if self.index is None else self.index.starts.get(loan)
 
     def of(self, conn: Connection, loans: Sequence[str]) -> BookView:
         if self.index is None:
