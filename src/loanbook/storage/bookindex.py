@@ -12,6 +12,12 @@ document's place in the whole book, so every loan of the batch runs on exactly t
 
 A book with revolving facilities is not indexed (``None``): an account runs on the whole book
 with its facility's events, so the run reads the whole book, as every other command does.
+
+``import`` and ``validate`` use the index too (``storage.importer``): a book of notes only
+(``DocumentIndex.notes_only``) is checked a batch of loans at a time, its events on views
+read a group of loans at a time (``IndexedView``). The index also keeps the start of each
+loan one document alone states, so that a first close of business plans its loans without
+parsing their documents a second time (``DocumentIndex.starts``).
 """
 
 from __future__ import annotations

@@ -308,7 +308,8 @@ def _check_book(
         compliance_found.extend(compliance_issues(book))  # none in a book of notes
         if warnings:
             warned.extend(book_warnings(book, part))
-    issues = list(dict.fromkeys([*loan_found, *book_found])) + compliance_found
+    # as one book reports them: its loans' problems, then the rules over it, then compliance
+    issues = [*dict.fromkeys(loan_found), *dict.fromkeys(book_found), *compliance_found]
     if issues:
         raise ValidationError(issues)
     order = [i.event.loan for i in events]
