@@ -214,14 +214,21 @@ def _days(first: date, last: date) -> list[date]:
 
 
 def _days_to_close(
-    view: BookView | None, loan: str, to: date, known: Knowledge, state: LoanState | None
+    view: BookView | None,
+    loan: str,
+    to: date,
+    known: Knowledge,
+    state: LoanState | None,
+    start: date | None = None,
 ) -> tuple[date, date] | None:
     """The first and last day a run to ``to`` closes for ``loan`` (its last closed day again
     when the book has learned something since: the corrections are posted on it). Only a
-    loan never closed needs its terms (``view``): its start."""
+    loan never closed needs its start: ``start`` when the index knows it, else from its
+    terms (``view``)."""
     if state is None:
-        assert view is not None
-        start = view.start_of(loan)
+        if start is None:
+            assert view is not None
+            start = view.start_of(loan)
         return (start, to) if start <= to else None
     if state.day < to:
         return (state.day + timedelta(days=1), to)
@@ -301,21 +308,30 @@ def close_of_business(
     candidates = list(loans) if loans is not None else views.loans
     for i in range(0, len(candidates), batch):
         group = candidates[i : i + batch]
-        new = [loan for loan in group if loan not in states]  # their start is in their terms
+        # a loan never closed starts as its terms say: the index knows most (a first run then
+        # parses each document once, for the run), the batch's view the others
+        new = [loan for loan in group if loan not in states and views.start_of(loan) is None]
         view: BookView | None = None
         if new:
             with store.read() as conn:
                 view = views.of(conn, new)
         for loan in group:
-            if view is not None and loan not in states and not _defined(views, view, loan, loans):
+            start = views.start_of(loan) if loan not in states else None
+            if (
+                view is not None
+                and start is None
+                and loan not in states
+                and not _defined(views, view, loan, loans)
+            ):
                 continue
             try:
-                span = _days_to_close(view, loan, to, per_loan.get(loan, base), states.get(loan))
+                known = per_loan.get(loan, base)
+                span = _days_to_close(view, loan, to, known, states.get(loan), start)
             except LoanbookError as exc:
                 failures.append((loan, exc.issues))
                 continue
             finally:
-                if view is not None:
+                if view is not None and start is None:
                     view.release(loan)  # memory: built again, for its batch, when it is run
             if span is not None:
                 todo.append((loan, span))

@@ -1,7 +1,9 @@
 """``loanbook import BOOK_FOLDER``: term files, fixings and events into the book, or nothing.
 
 Every file is parsed and every term, fixing and event is validated against the book as it
-will be (what is stored plus the folder) before anything is written. Importing the same
+will be (what is stored plus the folder), in one transaction: the term files are written a
+batch at a time as they are parsed (a book of 100,000 notes is never held parsed), the book
+as it then stands is checked, and any problem rolls everything back. Importing the same
 folder again records nothing new; a term file whose text differs from the recorded one of
 the same document id is refused (an amendment is its own document).
 """
@@ -21,7 +23,6 @@ from sqlalchemy import Connection, insert, select
 
 from loanbook.book import Book, TermDocument
 from loanbook.compliance.service import compliance_issues
-from loanbook.engine.events import EventKind
 from loanbook.errors import Issue, LoanbookError, ValidationError
 from loanbook.loader import (
     MAX_DATA_FILE_BYTES,
@@ -31,7 +32,8 @@ from loanbook.loader import (
     term_files,
 )
 from loanbook.parse import parse_percent
-from loanbook.rates import Fixing, Market, parse_fixings_csv
+from loanbook.rates import Fixing, parse_fixings_csv
+from loanbook.storage.bookindex import IndexedView, document_index, documents_at
 from loanbook.storage.record import (
     Incoming,
     Recorded,
@@ -41,11 +43,14 @@ from loanbook.storage.record import (
     parse_events_file,
 )
 from loanbook.storage.schema import DocumentRow, FixingRow
-from loanbook.storage.store import Store, effective_events, now
+from loanbook.storage.store import Store, now
 from loanbook.storage.view import BookView
 from loanbook.terms.files import parse_term_file
 from loanbook.terms.schema import TermFileModel
-from loanbook.terms.validation import book_issues
+from loanbook.terms.validation import BookPart, book_issues, book_warnings
+
+#: Term files parsed, compared and written at a time, and loans checked at a time.
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -70,9 +75,10 @@ class ImportReport:
 
 
 @dataclass(frozen=True)
-class _Folder:
-    documents: list[tuple[Path, TermDocument]]
-    fixings: list[tuple[str, Fixing, Decimal]]  # ("rates/x.csv:LINE", fixing, percent as written)
+class _Data:
+    """The folder's fixings and events (small beside the term files: held whole)."""
+
+    fixings: list[tuple[str, Fixing, Decimal]]  # ("rates/x.csv:LINE", fixing, percent written)
     events: list[Incoming]
 
 
@@ -89,32 +95,31 @@ def exact_json(model: TermFileModel) -> str | None:
         return None
 
 
-def read_folder(folder: Path) -> _Folder:
-    """Parse every file of a book folder; all problems together as ``ValidationError``."""
-    if not folder.is_dir():
-        raise ValidationError(Issue(str(folder), "book", "not a folder"))
-    issues: list[Issue] = []
+def _parse_documents(
+    paths: list[Path], folder: Path, seen: dict[str, Path], issues: list[Issue]
+) -> list[tuple[Path, TermDocument]]:
+    """Parse some term files of the folder; a second document of an id already ``seen`` in
+    the folder is reported (and left out)."""
     docs: list[tuple[Path, TermDocument]] = []
-    for path in term_files(folder):
+    for path in paths:
         text = _read(path, issues)
         if text is None:
             continue
         try:
-            docs.append(
-                (
-                    path,
-                    TermDocument(
-                        document_name(path, folder), text, parse_term_file(text, str(path))
-                    ),
-                )
-            )
+            doc = TermDocument(document_name(path, folder), text, parse_term_file(text, str(path)))
         except LoanbookError as exc:
             issues.extend(exc.issues)
-    seen: dict[str, Path] = {}
-    for path, doc in docs:
+            continue
         if doc.id in seen:
             issues.append(Issue(str(path), "document.id", f"{doc.id!r} is also {seen[doc.id]}"))
+        else:
+            docs.append((path, doc))
         seen[doc.id] = path
+    return docs
+
+
+def _read_data(folder: Path, issues: list[Issue]) -> _Data:
+    """Parse the folder's fixing and event files; problems are collected in ``issues``."""
     fixings: list[tuple[str, Fixing, Decimal]] = []
     for path in sorted((folder / "rates").glob("*.csv")):
         text = _read(path, issues)
@@ -141,9 +146,7 @@ def read_folder(folder: Path) -> _Folder:
             issues.extend(exc.issues)
             continue
         events.extend(parsed)
-    if issues:
-        raise ValidationError(issues)
-    return _Folder(docs, fixings, events)
+    return _Data(fixings, events)
 
 
 def _relative(source: str, folder: Path) -> str:
@@ -165,66 +168,168 @@ def _read(path: Path, issues: list[Issue]) -> str | None:
 
 
 @dataclass(frozen=True)
-class _Checked:
-    """What importing a folder would write, once every check has passed."""
+class _Written:
+    """What the streamed pass over the term files wrote (ids only: the models are dropped
+    with their batch)."""
 
-    new_docs: list[tuple[Path, TermDocument]]
-    same_docs: list[str]
+    new: list[str]
+    same: list[str]
+    touched: set[str]  # the loans the new documents state or change
+
+
+def _write_documents(
+    conn: Connection, folder: Path, stamp: datetime, batch: int, parse_issues: list[Issue]
+) -> tuple[_Written, list[Issue]]:
+    """Parse the term files ``batch`` at a time, compare each with the recorded document of
+    its id and insert the new ones; problems of parsing go to ``parse_issues`` (reported
+    first, alone, as before), those against the stored book are returned. Once any problem
+    is found nothing more is written: the caller's transaction is rolled back."""
+    seen: dict[str, Path] = {}
+    written = _Written([], [], set())
+    stored_issues: list[Issue] = []
+    paths = term_files(folder)
+    for start in range(0, len(paths), batch):
+        docs = _parse_documents(paths[start : start + batch], folder, seen, parse_issues)
+        new, same = _new_documents(conn, docs, stored_issues)
+        written.same.extend(same)
+        if parse_issues or stored_issues:
+            continue  # keep parsing, to report every problem; write nothing more
+        _insert_documents(conn, new, stamp)
+        written.new.extend(d.id for _, d in new)
+        written.touched.update(_loans_of([d for _, d in new]))
+    return written, stored_issues
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What importing a folder writes, once every check has passed."""
+
+    written: _Written
     new_fixings: list[tuple[str, Fixing, Decimal]]
     same_fixings: int
     events: list[Incoming]
     same_events: list[str]
     loans: tuple[str, ...]
-    book: Book  # the book as it would stand with the folder imported
+    warnings: tuple[Issue, ...]
 
 
-def _check_folder(conn: Connection, store: Store, parsed: _Folder) -> _Checked:
-    """Every check of an import, against the book as stored; raises ``ValidationError``
-    listing every problem. Nothing is written: ``validate`` and ``import`` share this."""
-    issues: list[Issue] = []
-    new_docs, same_docs = _new_documents(conn, parsed, issues)
-    new_fixings, same_fixings = _new_fixings(conn, parsed, issues)
+def _import(
+    conn: Connection,
+    store: Store,
+    folder: Path,
+    stamp: datetime,
+    batch: int,
+    warnings: bool = False,
+) -> _Checked:
+    """Every check of an import, writing as it goes in the caller's one transaction (so a
+    book of 100,000 term files is never held parsed): the term files are parsed, compared
+    with the book and written ``batch`` at a time, then the fixings; then the book as it
+    now stands is checked (``_check_book``), then the events. Raises ``ValidationError``
+    listing every problem of the first stage that has any; the caller then rolls back.
+    ``validate`` and ``import`` share it (``validate`` always rolls back)."""
+    if not folder.is_dir():
+        raise ValidationError(Issue(str(folder), "book", "not a folder"))
+    parse_issues: list[Issue] = []
+    written, issues = _write_documents(conn, folder, stamp, batch, parse_issues)
+    data = _read_data(folder, parse_issues)
+    if parse_issues:
+        raise ValidationError(parse_issues)
+    lock_loans(conn, data.events)
+    new_fixings, same_fixings = _new_fixings(conn, data.fixings, issues)
     if issues:
         raise ValidationError(issues)
-    stored = [d for _, d in store.document_rows(conn)]
-    fixing_events = effective_events(
-        store.stored_events(conn, kinds=(EventKind.FIXING, EventKind.CORRECTION))
+    _insert_fixings(conn, new_fixings, stamp)
+    terms_changed = bool(written.new or new_fixings)
+    view, loans, found = _check_book(
+        conn, store, written.touched, terms_changed, batch, warnings, data.events
     )
-    market = Market.of([*store.fixings(conn), *(f for _, f, _ in new_fixings)])
-    view = BookView(tuple(stored + [d for _, d in new_docs]), market, fixing_events, ())
-    touched = _loans_of([d for _, d in new_docs])
-    try:
-        issues.extend(view.validate(tuple(sorted(touched & set(view.loans)))))
-        if new_docs or new_fixings:  # the rules over the whole book (terms.validation)
-            issues.extend(book_issues(view.book))
-    except LoanbookError as exc:  # an amendment that does not apply
-        issues.extend(exc.issues)
-    issues.extend(compliance_issues(view.book))  # covenants, waivers, facts (compliance)
-    if issues:
-        raise ValidationError(issues)
-    events, same_events, event_issues = check_events(conn, store, view, parsed.events)
+    events, same_events, event_issues = check_events(conn, store, view, data.events)
     if event_issues:
         raise ValidationError(event_issues)
-    loans = tuple(view.loans)
-    return _Checked(
-        new_docs, same_docs, new_fixings, same_fixings, events, same_events, loans, view.book
-    )
+    return _Checked(written, new_fixings, same_fixings, events, same_events, loans, found)
 
 
-def import_folder(store: Store, folder: Path, recorded_at: datetime | None = None) -> ImportReport:
-    """Validate the whole folder against the book, then write it in one transaction."""
-    parsed = read_folder(folder)
+def _check_book(
+    conn: Connection,
+    store: Store,
+    touched: set[str],
+    terms_changed: bool,
+    batch: int,
+    warnings: bool,
+    events: list[Incoming],
+) -> tuple[BookView, tuple[str, ...], tuple[Issue, ...]]:
+    """The checks of the book as it now stands (what was stored plus the folder): the
+    touched loans' terms, the rules over the whole book (when terms or fixings are new) and
+    its compliance. Returns the view the events are checked on, the book's loans and (with
+    ``warnings``) its warnings; raises ``ValidationError`` listing every problem.
+
+    A book of notes only (``bookindex.plain``) is read and checked ``batch`` loans at a
+    time, each batch on the small books its loans run on (``BookView.for_documents``) and
+    the rules over the book on its part (``BookPart``); any other book (facilities,
+    revolving facilities, compliance: the example books) as one book."""
+    index = document_index(conn, store.watermark(conn).documents)
+    if index is None or not index.notes_only:
+        view = store.view(conn, with_events=False)  # the documents' checks: no events
+        issues: list[Issue] = []
+        try:
+            issues.extend(view.validate(tuple(sorted(touched & set(view.loans)))))
+            if terms_changed:  # the rules over the whole book (terms.validation)
+                issues.extend(book_issues(view.book))
+        except LoanbookError as exc:  # an amendment that does not apply
+            issues.extend(exc.issues)
+        issues.extend(compliance_issues(view.book))  # covenants, waivers, facts
+        if issues:
+            raise ValidationError(issues)
+        found = tuple(view.book.warnings()) if warnings else ()
+        return view, tuple(view.loans), found
+    base = store.view(conn, with_events=False, documents=False)
+    ids = frozenset(r[0] for r in conn.execute(select(DocumentRow.doc_id)))
+    loan_found: list[Issue] = []
+    book_found: list[Issue] = []
+    compliance_found: list[Issue] = []
+    warned: list[Issue] = []
+    loans: list[str] = []
+    names = index.loans
+    groups = [names[n : n + batch] for n in range(0, len(names), batch)]
+    for group in [*groups, ()]:  # then the documents that name no loan
+        places = index.places(group) if group else index.loose
+        docs = documents_at(conn, index, places)
+        part = BookPart(ids, frozenset(group))
+        book = Book(docs, base.base_market, base.fixing_events)
+        try:
+            if group:
+                view = base.for_documents(docs, places, group)
+                loans.extend(view.loans)
+                loan_found.extend(view.validate(tuple(sorted(touched & set(view.loans)))))
+            if terms_changed:
+                book_found.extend(book_issues(book, part))
+        except LoanbookError as exc:
+            loan_found.extend(exc.issues)
+        compliance_found.extend(compliance_issues(book))  # none in a book of notes
+        if warnings:
+            warned.extend(book_warnings(book, part))
+    # as one book reports them: its loans' problems, then the rules over it, then compliance
+    issues = [*dict.fromkeys(loan_found), *dict.fromkeys(book_found), *compliance_found]
+    if issues:
+        raise ValidationError(issues)
+    order = [i.event.loan for i in events]
+    view = IndexedView(base, conn, index, tuple(loans), order, batch)
+    return view, tuple(loans), tuple(dict.fromkeys(warned))
+
+
+def import_folder(
+    store: Store, folder: Path, recorded_at: datetime | None = None, batch: int = BATCH
+) -> ImportReport:
+    """Check the folder against the book and write it, in one transaction: all or nothing.
+    The term files are parsed and written ``batch`` at a time (see ``_import``)."""
     stamp = recorded_at or now()
-    with store.write() as conn:
-        lock_loans(conn, parsed.events)
-        done = _check_folder(conn, store, parsed)
-        _insert_documents(conn, done.new_docs, stamp)
-        _insert_fixings(conn, done.new_fixings, stamp)
+    with store.forgetting(), store.write() as conn:
+        done = _import(conn, store, folder, stamp, batch)
         stored_as = [replace(i, source=_relative(i.source, folder)) for i in done.events]
         added, raced = insert_events(conn, stored_as, stamp)
     return ImportReport(
-        tuple(d.id for _, d in done.new_docs),
-        tuple(done.same_docs),
+        tuple(done.written.new),
+        tuple(done.written.same),
         len(done.new_fixings),
         done.same_fixings,
         Recorded(tuple(added), tuple(done.same_events + raced)),
@@ -232,38 +337,49 @@ def import_folder(store: Store, folder: Path, recorded_at: datetime | None = Non
     )
 
 
-def validate_folder(folder: Path, store: Store | None = None) -> ImportReport:
-    """Run every check ``import_folder`` runs, and write nothing: against ``store`` (what
-    importing into it would do) or, without one, against a new empty book. Raises
-    ``ValidationError`` with the same issues, worded the same way, as the import would."""
-    parsed = read_folder(folder)
+class _DryRun(Exception):
+    """Ends ``validate``'s transaction by rolling it back, carrying what it found."""
+
+    def __init__(self, done: _Checked) -> None:
+        super().__init__("validated")
+        self.done = done
+
+
+def validate_folder(folder: Path, store: Store | None = None, batch: int = BATCH) -> ImportReport:
+    """Run every check ``import_folder`` runs (the same code, in a transaction that is
+    always rolled back): against ``store`` (what importing into it would do) or, without
+    one, against a new empty book. Raises ``ValidationError`` with the same issues, worded
+    the same way, as the import would."""
     if store is None:
         with (
             tempfile.TemporaryDirectory(prefix="loanbook-validate-") as scratch,
             Store.open(f"sqlite:///{Path(scratch) / 'book.db'}") as empty,
         ):
-            return _validate(parsed, empty)
-    return _validate(parsed, store)
+            return _validate(folder, empty, batch)
+    return _validate(folder, store, batch)
 
 
-def _validate(parsed: _Folder, store: Store) -> ImportReport:
-    with store.read() as conn:
-        done = _check_folder(conn, store, parsed)
+def _validate(folder: Path, store: Store, batch: int) -> ImportReport:
+    try:
+        with store.forgetting(), store.write() as conn:
+            raise _DryRun(_import(conn, store, folder, now(), batch, warnings=True))
+    except _DryRun as dry:
+        done = dry.done
     return ImportReport(
-        tuple(d.id for _, d in done.new_docs),
-        tuple(done.same_docs),
+        tuple(done.written.new),
+        tuple(done.written.same),
         len(done.new_fixings),
         done.same_fixings,
         Recorded(tuple(i.event.key for i in done.events), tuple(done.same_events)),
         done.loans,
-        tuple(done.book.warnings()),
+        done.warnings,
     )
 
 
 def _new_documents(
-    conn: Connection, parsed: _Folder, issues: list[Issue]
+    conn: Connection, documents: list[tuple[Path, TermDocument]], issues: list[Issue]
 ) -> tuple[list[tuple[Path, TermDocument]], list[str]]:
-    ids = [d.id for _, d in parsed.documents]
+    ids = [d.id for _, d in documents]
     rows = {
         r.doc_id: r
         for r in conn.execute(
@@ -274,7 +390,7 @@ def _new_documents(
     }
     new: list[tuple[Path, TermDocument]] = []
     same: list[str] = []
-    for path, doc in parsed.documents:
+    for path, doc in documents:
         row = rows.get(doc.id)
         if row is None:
             new.append((path, doc))
@@ -294,9 +410,9 @@ def _new_documents(
 
 
 def _new_fixings(
-    conn: Connection, parsed: _Folder, issues: list[Issue]
+    conn: Connection, fixings: list[tuple[str, Fixing, Decimal]], issues: list[Issue]
 ) -> tuple[list[tuple[str, Fixing, Decimal]], int]:
-    names = sorted({f.index for _, f, _ in parsed.fixings})
+    names = sorted({f.index for _, f, _ in fixings})
     stored: dict[tuple[str, date], Decimal] = {
         (r.index_name, r.date): r.rate_percent
         for r in conn.execute(
@@ -307,7 +423,7 @@ def _new_fixings(
     }
     new: list[tuple[str, Fixing, Decimal]] = []
     same = 0
-    for source, fx, written in parsed.fixings:
+    for source, fx, written in fixings:
         percent = stored.get((fx.index, fx.date))
         if percent is None:
             new.append((source, fx, written))

@@ -302,7 +302,7 @@ def _check_one(
     ev = item.event
     if ev.kind is EventKind.CORRECTION:
         return _check_correction(conn, store, item, batch)
-    if ev.kind is not EventKind.FIXING and ev.loan not in view.loans:
+    if ev.kind is not EventKind.FIXING and not view.defines(ev.loan):
         known = ", ".join(view.loans) or "none"
         found = [_issue(item, "loan", f"unknown loan {ev.loan!r} (known: {known})")]
         if ev.kind in MONEY_KINDS and (ev.amount is None or ev.amount <= 0):

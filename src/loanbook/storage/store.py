@@ -201,6 +201,17 @@ class Store:
         with conn.begin():
             yield conn
 
+    @contextmanager
+    def forgetting(self) -> Iterator[None]:
+        """Forget the cached documents and fixings if the block raises: a transaction that
+        wrote some and was rolled back (a refused import, ``validate``) leaves a cache whose
+        signature (count and last id) the next rows may share."""
+        try:
+            yield
+        except BaseException:
+            self._documents = self._fixings = None
+            raise
+
     # -- reading the book ------------------------------------------------------------------
     def document_rows(self, conn: Connection) -> tuple[tuple[int, TermDocument], ...]:
         """Every recorded term file, parsed (cached while the table is unchanged)."""

@@ -132,6 +132,15 @@ class BookView:
         return book.loan_ids(FAR_FUTURE, self.known_on)
 
     @cached_property
+    def _loan_set(self) -> frozenset[str]:
+        return frozenset(self.loans)
+
+    def defines(self, loan: str) -> bool:
+        """Whether the terms define ``loan``: ``loan in loans``, by a set (checking the events
+        of 100,000 loans against the tuple was quadratic: minutes at 30,000)."""
+        return loan in self._loan_set
+
+    @cached_property
     def _terms_book(self) -> Book:
         return self._placed()
 

@@ -430,10 +430,23 @@ def _some(names: Iterable[str], most: int = 10) -> str:
     return ", ".join(found[:most]) + more
 
 
-def rule_references(book: Book) -> Iterator[Issue]:
+@dataclass(frozen=True)
+class BookPart:
+    """A part of a book checked on its own (``storage.importer`` checks a book of notes a
+    batch of loans at a time): ``ids`` are the ids of every document of the whole book (what
+    ``amends`` and citations may name), ``loans`` the loans whose terms the part holds in
+    full (their documents and nothing that changes them elsewhere). Only a book with no
+    facilities, revolving facilities, certificates, stated checks or compliance terms is
+    split so; there every rule below is a rule about one document or one loan."""
+
+    ids: frozenset[str]
+    loans: frozenset[str]
+
+
+def rule_references(book: Book, part: BookPart | None = None) -> Iterator[Issue]:
     """``amends`` and every citation name a document of the book; a loan's facility and a
     certificate's facility exist; a check names a loan of the book."""
-    ids = {d.id for d in book.documents}
+    ids = {d.id for d in book.documents} if part is None else part.ids
     state = book.state(FAR_FUTURE)
     for doc in book.documents:
 
@@ -481,6 +494,8 @@ def rule_references(book: Book) -> Iterator[Issue]:
                 )
     facilities = set(state["facilities"]) | set(state["revolvers"])
     for loan, raw in state["loans"].items():
+        if part is not None and loan not in part.loans:
+            continue  # checked with the part that holds its terms in full
         facility = raw.get("facility", {}).get("value") if isinstance(raw, dict) else None
         if facility is not None and facility not in facilities:
             yield issue(
@@ -491,12 +506,12 @@ def rule_references(book: Book) -> Iterator[Issue]:
             )
 
 
-def rule_facilities(book: Book) -> Iterator[Issue]:
+def rule_facilities(book: Book, part: BookPart | None = None) -> Iterator[Issue]:
     """000 §2(c) over the loans in the book: each loan made before the commitment ends, at
     least the minimum loan, no more than the maximum number of loans, and all of them within
     the lesser of the fixed cap and the collateral formula (the terms in force at each start)."""
     by_facility: dict[str, list[tuple[date, str, Decimal]]] = {}
-    for loan, terms in _final_loans(book):
+    for loan, terms in _final_loans(book, part):
         if terms.facility:
             by_facility.setdefault(terms.facility, []).append((terms.start, loan, terms.principal))
     # The facilities' terms alone (few assertions): resolving them at each loan's start
@@ -550,11 +565,13 @@ def rule_facilities(book: Book) -> Iterator[Issue]:
                 )
 
 
-def _final_loans(book: Book) -> list[tuple[str, LoanTerms]]:
-    """Every loan's latest terms, from one resolution of the book (linear in its size);
-    a loan whose terms do not build is left to its own checks."""
+def _final_loans(book: Book, part: BookPart | None = None) -> list[tuple[str, LoanTerms]]:
+    """Every loan's latest terms (of the part's loans), from one resolution of the book
+    (linear in its size); a loan whose terms do not build is left to its own checks."""
     out: list[tuple[str, LoanTerms]] = []
     for loan, raw in book.state(FAR_FUTURE)["loans"].items():
+        if part is not None and loan not in part.loans:
+            continue
         try:
             out.append((loan, loan_terms(loan, raw)))
         except LoanbookError:
@@ -562,7 +579,7 @@ def _final_loans(book: Book) -> list[tuple[str, LoanTerms]]:
     return out
 
 
-def rule_fixings(book: Book) -> Iterator[Issue]:
+def rule_fixings(book: Book, part: BookPart | None = None) -> Iterator[Issue]:
     """A fixing of more than 1,000% a year (in size) is a typing mistake."""
     for index in book.market_with_fixings().indexes.values():
         for fx in index.fixings:
@@ -591,20 +608,20 @@ def fixing_event_issues(event: LoanEvent, source: str) -> list[Issue]:
     return []
 
 
-BookRule = Callable[["Book"], Iterable[Issue]]
+BookRule = Callable[["Book", BookPart | None], Iterable[Issue]]
 BOOK_RULES: tuple[BookRule, ...] = (rule_references, rule_facilities, rule_fixings)
 
 
-def book_issues(book: Book) -> list[Issue]:
-    """Every rule over the whole book."""
+def book_issues(book: Book, part: BookPart | None = None) -> list[Issue]:
+    """Every rule over the whole book (or over one part of it: ``BookPart``)."""
     out: list[Issue] = []
     for rule in BOOK_RULES:
-        out.extend(rule(book))
+        out.extend(rule(book, part))
     return list(dict.fromkeys(out))
 
 
 # -- warnings: legal, but a person should look -------------------------------------------------
-def book_warnings(book: Book) -> list[Issue]:
+def book_warnings(book: Book, part: BookPart | None = None) -> list[Issue]:
     """Negative fixings, indexes with no fixings yet, and a stale first fixing (named)."""
     out: list[Issue] = []
     market = book.market_with_fixings()
@@ -621,7 +638,7 @@ def book_warnings(book: Book) -> list[Issue]:
                         int(line) if line.isdigit() else None,
                     )
                 )
-    for loan, terms in _final_loans(book):
+    for loan, terms in _final_loans(book, part):
         r = terms.rate
         if r.index is None or r.reset is RateReset.FIXED:
             continue
