@@ -239,7 +239,7 @@ def _defined(views: BatchViews, view: BookView, loan: str, asked: Sequence[str] 
     """Whether the terms define ``loan``, of the loans some document names (a batch's view
     says; the whole book's view names only those), unless it was asked for by name (an
     unknown one fails, naming itself)."""
-    return asked is not None or views.index is None or loan in view.loans
+    return asked is not None or views.index is None or view.defines(loan)
 
 
 def _plan_loan(

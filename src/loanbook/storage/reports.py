@@ -152,7 +152,7 @@ def _posted(store: Store, conn: Connection, view: BookView, as_of: date) -> dict
         for loan, last in last_closes(conn).items()
         if last.day >= as_of
         and last.knowledge.same_inputs(per_loan.get(loan, base))
-        and loan in view.loans
+        and view.defines(loan)
         and not view.revolving_accounts(loan)
     }
     if not fresh:
