@@ -19,7 +19,7 @@ from textwrap import dedent
 import pytest
 
 from loanbook.book import TermDocument
-from loanbook.storage import bookindex
+from loanbook.storage import bookindex, reports
 from loanbook.storage.bookindex import BatchViews, document_index, names
 from loanbook.storage.close import close_of_business
 from loanbook.storage.importer import import_folder
@@ -182,3 +182,25 @@ def test_the_ledger_is_the_same_however_the_run_is_batched(
         assert report.loans == len(LOANS) and not report.failures
         assert dump(other, volatile=False) == batched
     assert {r[0][1] for r in batched["closes"]} == set(LOANS)
+
+
+def test_status_reads_the_book_as_close_of_business_does(
+    book: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``status`` lists the loans from the index and replays the ones not posted on their
+    batch's view: the same figures, loans and order as the whole book's view gives them."""
+    close_of_business(book, TO)
+    later = date(1996, 9, 30)  # after the last close: every loan replayed
+    monkeypatch.setattr(reports, "BATCH", 2)
+    by_batches = [reports.status(book, day) for day in (TO, later)]
+    assert [s.loan for s in by_batches[0].loans] == sorted(LOANS)
+    assert {s.source for s in by_batches[0].loans} == {"postings"}
+    assert {s.source for s in by_batches[1].loans} == {"engine"}
+    monkeypatch.setattr(bookindex, "document_index", lambda conn, upto: None)
+    for day, batched in zip((TO, later), by_batches, strict=True):
+        whole = reports.status(book, day)  # the whole book read at once
+        assert batched.as_json() == whole.as_json()
+        assert batched.as_json() == reports.status(book, day, statements=True).as_json()
+    asked = reports.status(book, later, loans=("note-b", "nobody"))
+    assert [s.loan for s in asked.loans] == ["note-b", "nobody"]
+    assert asked.loans[1].error and "nobody" in asked.loans[1].error

@@ -11,6 +11,7 @@ balances of lines dated up to a day are the replay's.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,7 +24,8 @@ from loanbook.engine.result import Position
 from loanbook.errors import Issue, LoanbookError
 from loanbook.ledger.lines import Account, balances
 from loanbook.money import ZERO, fmt
-from loanbook.storage.close import knowledge_now, last_closes
+from loanbook.storage.bookindex import BatchViews
+from loanbook.storage.close import BATCH, knowledge_now, last_closes
 from loanbook.storage.postings import StoredPosting, active, load_postings
 from loanbook.storage.schema import EntryRow, PostingRow
 from loanbook.storage.store import KnownOn, Store, known_instant
@@ -104,24 +106,85 @@ def status(
     """Each loan's position as of ``as_of`` as the book knew it on ``known_on``: from the
     stored postings where close of business has posted it through ``as_of`` with what the
     book knows now (see the module's docstring), else replayed by the engine. With
-    ``statements`` every loan is replayed (for callers that want its lines and dues)."""
+    ``statements`` every loan is replayed (for callers that want its lines and dues).
+
+    The book as it stands now is read as close of business reads it (``BatchViews``): the
+    loans from the document index, the terms a batch of loans at a time for the loans that
+    are replayed, so ``status`` over 100,000 posted loans parses no term file (it parsed
+    every one: 3.7 GiB). A book with revolving facilities, a past ``known_on`` or
+    ``statements`` read the whole book, as before."""
+    if known_on is None and not statements:
+        with store.read() as conn:
+            views = BatchViews(store, conn, store.watermark(conn))
+            index = views.index
+            if index is not None:
+                wanted = loans if loans is not None else index.loans
+                posted = _posted(store, conn, index.by_loan.__contains__, _no_accounts, as_of)
+                closed = {loan: s.day for loan, s in last_closes(conn).items()}
+        if index is not None:
+            return _by_batches(store, views, as_of, wanted, posted, closed, loans is not None)
     with store.read() as conn:
         view = store.view(conn, known_on)
         wanted = loans if loans is not None else view.loans
-        posted = {} if statements or known_on is not None else _posted(store, conn, view, as_of)
+        posted = (
+            {}
+            if statements or known_on is not None
+            else _posted(store, conn, view.defines, view.revolving_accounts, as_of)
+        )
         closed = {loan: s.day for loan, s in last_closes(conn).items()}
-    out: list[LoanStatus] = []
-    for loan in wanted:
-        if loan in posted:
-            out.append(LoanStatus(loan, None, closed.get(loan), posted=posted[loan]))
-            continue
-        try:
-            book = view.loan_book(loan)
-            st = services.statement(book, loan, as_of, view.known_on)
-            out.append(LoanStatus(loan, st, closed.get(loan)))
-        except LoanbookError as exc:
-            out.append(LoanStatus(loan, None, closed.get(loan), "; ".join(map(str, exc.issues))))
+    out = [_status_of(view, loan, as_of, posted, closed) for loan in wanted]
     return BookStatus(as_of, known_on, tuple(out))
+
+
+def _by_batches(
+    store: Store,
+    views: BatchViews,
+    as_of: date,
+    wanted: Sequence[str],
+    posted: dict[str, Position],
+    closed: dict[str, date],
+    asked: bool,
+) -> BookStatus:
+    """``status`` over an indexed book: the loans not read from the postings replayed on
+    their batch's view (a loan a document names but the terms do not define is left out,
+    as the whole book's list leaves it out, unless it was asked for by name)."""
+    found: dict[str, LoanStatus] = {}
+    rest = [loan for loan in wanted if loan not in posted]
+    for start in range(0, len(rest), BATCH):
+        group = rest[start : start + BATCH]
+        with store.read() as conn:
+            view = views.of(conn, group)
+        for loan in group:
+            if asked or view.defines(loan):
+                found[loan] = _status_of(view, loan, as_of, posted, closed)
+    out = [
+        _status_of(None, loan, as_of, posted, closed) if loan in posted else found[loan]
+        for loan in wanted
+        if loan in posted or loan in found
+    ]
+    return BookStatus(as_of, None, tuple(out))
+
+
+def _status_of(
+    view: BookView | None,
+    loan: str,
+    as_of: date,
+    posted: dict[str, Position],
+    closed: dict[str, date],
+) -> LoanStatus:
+    if loan in posted:
+        return LoanStatus(loan, None, closed.get(loan), posted=posted[loan])
+    assert view is not None
+    try:
+        book = view.loan_book(loan)
+        st = services.statement(book, loan, as_of, view.known_on)
+        return LoanStatus(loan, st, closed.get(loan))
+    except LoanbookError as exc:
+        return LoanStatus(loan, None, closed.get(loan), "; ".join(map(str, exc.issues)))
+
+
+def _no_accounts(loan: str) -> tuple[str, ...]:
+    return ()  # an indexed book has no revolving facility (``bookindex.document_index``)
 
 
 # The accounts of a term loan's position; a loan with a balance elsewhere (the ACTUS-only
@@ -143,17 +206,24 @@ _POSITION_ACCOUNTS = frozenset(
 )
 
 
-def _posted(store: Store, conn: Connection, view: BookView, as_of: date) -> dict[str, Position]:
+def _posted(
+    store: Store,
+    conn: Connection,
+    defines: Callable[[str], bool],
+    revolving_accounts: Callable[[str], tuple[str, ...]],
+    as_of: date,
+) -> dict[str, Position]:
     """The positions read from the postings, for the term loans closed through ``as_of``
-    whose inputs (events, documents, fixings) are unchanged since their last close."""
+    whose inputs (events, documents, fixings) are unchanged since their last close (so the
+    terms that defined them then define them now)."""
     per_loan, base = knowledge_now(conn, store.watermark(conn))
     fresh = {
         loan
         for loan, last in last_closes(conn).items()
         if last.day >= as_of
         and last.knowledge.same_inputs(per_loan.get(loan, base))
-        and view.defines(loan)
-        and not view.revolving_accounts(loan)
+        and defines(loan)
+        and not revolving_accounts(loan)
     }
     if not fresh:
         return {}
