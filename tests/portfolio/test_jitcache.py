@@ -68,34 +68,22 @@ def test_a_change_to_a_called_module_recompiles_its_callers(tmp_path: Path) -> N
             return {value}
         """
     _write(tmp_path, "inner.py", inner.format(value=1))
-    _write(
-        tmp_path,
-        "guarded.py",
-        """\
-        import sys
+    outer = """\
         from numba import njit
-        from loanbook.portfolio import jitcache
         from pkg.inner import inner
 
         @njit(cache=True)
         def outer():
             return inner() + 10
+        """
+    guard = """
+        import sys
+        from loanbook.portfolio import jitcache
 
         jitcache.guard(sys.modules[__name__], (sys.modules["pkg.inner"], sys.modules[__name__]))
-        """,
-    )
-    _write(
-        tmp_path,
-        "plain.py",
-        """\
-        from numba import njit
-        from pkg.inner import inner
-
-        @njit(cache=True)
-        def outer():
-            return inner() + 10
-        """,
-    )
+        """
+    _write(tmp_path, "guarded.py", outer + guard)  # the twins differ by the guard alone
+    _write(tmp_path, "plain.py", outer)
     assert _run(tmp_path) == "11 11"
     cache = tmp_path / "pkg" / "__pycache__"
     assert list(cache.glob("guarded.*.nbi")) and list(cache.glob("plain.*.nbi"))

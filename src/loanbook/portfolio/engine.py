@@ -417,7 +417,8 @@ def _run_state(
     if st_in.rows is not None:
         cols[st_in.rows] = st_in.scalars[:, _ROOM_COLUMNS]
     has = cols[:, 0] == L.HAS_STATE
-    n_inst = _installments(prepared.whole())
+    matrix = prepared.whole()  # gathered once, if held as field arrays (outside the lock)
+    n_inst = _installments(matrix)
     # room for the state of the loans that may write one: not those with no step before
     # their date (``S_NEXT_DAY`` is on or before the next event too), unless they are kept
     writes = ~(has & (cols[:, 3] > untils)) | ins.keep_quiet
@@ -433,7 +434,6 @@ def _run_state(
         out = _Out(out.st, out.am_lo, out.am_hi, am, out.du_lo, out.du_hi, du)
         _kernel(prepared, market, cals, untils, assume_paid, ins, again, pos, status, out)
     rows = np.flatnonzero(out.st[:, L.S_STATUS] != L.UNCHANGED)
-    matrix = prepared.whole()  # gathered (if it must be) outside the lock
     with KERNEL_LOCK:
         a_off, a, d_off, d = L.pack_state(
             matrix, out.st, rows, out.am_lo, out.am, out.du_lo, out.du
