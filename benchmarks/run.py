@@ -231,7 +231,9 @@ def engine_rate(store: Store, last: date) -> tuple[float, int]:
     return lines / (time.perf_counter() - started), lines
 
 
-def bench(kind: str, pg_url: str, loans: int, days: int) -> dict[str, Any]:
+def bench(
+    kind: str, pg_url: str, loans: int, days: int, process_from: int | None = None
+) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="loanbook-bench-"))
     try:
         t0 = time.perf_counter()
@@ -240,7 +242,11 @@ def bench(kind: str, pg_url: str, loans: int, days: int) -> dict[str, Any]:
             t1 = time.perf_counter()
             imported = import_folder(store, workdir / "book")
             t2 = time.perf_counter()
-            report = close_of_business(store, last)
+            report = (
+                close_of_business(store, last)
+                if process_from is None  # as ``loanbook run`` (and older versions)
+                else close_of_business(store, last, process_from=process_from)
+            )
             t3 = time.perf_counter()
             with store.read() as conn:
                 events = conn.execute(
@@ -269,6 +275,7 @@ def bench(kind: str, pg_url: str, loans: int, days: int) -> dict[str, Any]:
             "events_per_s": round(events / seconds),
             "postings_per_s": round(report.postings / seconds),
             "loan_days_per_s": round(report.loan_days / seconds),
+            "writer": getattr(report, "writer", "thread"),
             "rows_written": int(report.postings + entries + closes),
             "rows_written_per_s": round((report.postings + entries + closes) / seconds),
             "peer_raw_insert_rows_per_s": round(raw),
@@ -329,6 +336,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument(
+        "--process-from",
+        type=int,
+        metavar="N",
+        help="the writes in a process of their own from N loan-days (0: always; a huge N: "
+        "the writer thread); default: as `loanbook run` (close.PROCESS_FROM)",
+    )
+    parser.add_argument(
         "--generate",
         type=Path,
         metavar="DIR",
@@ -343,10 +357,10 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for kind in kinds:
         print(f"{kind}: {args.loans} loans x {args.days} days ...", file=sys.stderr, flush=True)
-        results.append(bench(kind, args.pg, args.loans, args.days))
+        results.append(bench(kind, args.pg, args.loans, args.days, args.process_from))
         r = results[-1]
         print(
-            f"{kind:>10}: {r['loan_days']} loan-days in {r['seconds']}s: "
+            f"{kind:>10}: {r['loan_days']} loan-days in {r['seconds']}s (writer {r['writer']}): "
             f"{r['events_per_s']} events/s, {r['postings_per_s']} postings/s "
             f"({r['rows_written_per_s']} rows/s written = {r['rows_written_vs_raw_insert']:.0%}"
             f" of raw INSERT {r['peer_raw_insert_rows_per_s']} rows/s; in the write "

@@ -13,9 +13,9 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 
 from loanbook.storage.bulk import BulkInsert
-from loanbook.storage.close import ENTRY_COLUMNS, POSTING_COLUMNS
 from loanbook.storage.schema import Base
 from loanbook.storage.store import Store
+from loanbook.storage.writer import ENTRY_COLUMNS, POSTING_COLUMNS
 
 STAMP = datetime(2026, 3, 1, 23, 30, 15, 123456, tzinfo=timezone(timedelta(hours=-5)))
 POSTINGS = [

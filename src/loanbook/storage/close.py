@@ -4,7 +4,8 @@ For each loan the engine runs once to the last day (daily accruals), with what t
 now. Loans are taken a batch at a time (so memory holds one batch's lines, not the book's):
 the batch is planned, then, day by day, each loan's postings for that day and a ``closes`` row
 saying so are committed together: the batch's loans over ``DAYS`` days in one transaction,
-each table's rows in one ``executemany`` (SQLite) or ``COPY`` (PostgreSQL; ``storage.bulk``);
+each table's rows in one ``executemany`` (SQLite) or ``COPY`` (PostgreSQL; ``storage.bulk``),
+by a writer process of the run's own (``storage.writer``; a thread for small runs);
 the primary key (loan, posted_on, seq) refuses any posting twice. A run killed at any point
 loses only its open transaction, and the next run starts after each loan's last closed day:
 nothing is posted twice, nothing is missed.
@@ -21,9 +22,13 @@ them). Closing a day already closed only posts such corrections.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
+import subprocess
+import sys
+import tempfile
 import threading
-import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,17 +36,25 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import make_url
 
 from loanbook.engine.events import EventKind
 from loanbook.errors import Issue, LoanbookError
 from loanbook.ledger.lines import LedgerLine
 from loanbook.storage.bookindex import BatchViews
-from loanbook.storage.bulk import BulkInsert
 from loanbook.storage.postings import StoredPosting, active, cents, load_postings, reversal
 from loanbook.storage.schema import CloseRow, DocumentRow, EventRow, FixingRow, PostingRow
 from loanbook.storage.store import Store, Watermark, now
 from loanbook.storage.view import BookView
+from loanbook.storage.writer import (
+    KNOWLEDGE_COLUMNS,
+    Committed,
+    Committer,
+    _Rows,
+    dumps,
+    read_frame,
+    write_frame,
+)
 
 BATCH = 500  # loans per transaction
 #: Days per transaction (of a batch of loans). A transaction's postings sit in the indexes
@@ -51,11 +64,18 @@ BATCH = 500  # loans per transaction
 #: (``benchmarks/sqlite_layouts.py``); more days gained no more, and every day held in a
 #: transaction is memory and a longer hold of the write lock.
 DAYS = 10
-#: Transactions planned ahead of the writer at most. One: the planning thread then waits
-#: while the writer writes the one before, so the two share the interpreter and the cores
-#: less often; on SQLite this made the write phase and the whole run faster than queueing
-#: 3 (or 8 of a day each), measured in turns (benchmarks/README.md). Memory: 3 x DAYS days.
+#: Transactions planned ahead of the writer thread at most. One: the planning thread then
+#: waits while the writer writes the one before, so the two share the interpreter and the
+#: cores less often; on SQLite this made the write phase and the whole run faster than
+#: queueing 3 (or 8 of a day each), measured in turns (benchmarks/README.md). Memory: 3 x
+#: DAYS days. (The writer process holds one too: the pipe takes a transaction when it has
+#: committed the one before.)
 QUEUED = 1
+#: Loan-days from which a run writes in a process of its own (``storage.writer``), not a
+#: thread of the engine's interpreter. Starting it (an interpreter, SQLAlchemy) costs about
+#: 0.6 s that a small run waits for (100 loans x 30 days: 0.9 s against 0.25); at 21,000
+#: loan-days the two were even, at 300,000 the process gains (benchmarks/README.md).
+PROCESS_FROM = 50_000
 Progress = Callable[[int, int], None]  # (loan-days done now, loan-days in all)
 
 
@@ -95,6 +115,7 @@ class Knowledge:
 
 
 FIELDS = tuple(Knowledge.__dataclass_fields__)
+assert FIELDS == KNOWLEDGE_COLUMNS, "the closes' columns are the Knowledge's fields"
 
 
 @dataclass(frozen=True)
@@ -133,7 +154,8 @@ class RunReport:
     failures: tuple[tuple[str, tuple[Issue, ...]], ...]
     seconds: float
     write_seconds: float = 0.0  # of ``seconds``, inside the write transactions
-    write_cpu_seconds: float = 0.0  # the writer thread's CPU time in them (no lock waits)
+    write_cpu_seconds: float = 0.0  # the writer's CPU time in them (no lock waits)
+    writer: str = "thread"  # where the writes ran: "thread" or "process" (``_writer``)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -295,8 +317,10 @@ def close_of_business(
     on_progress: Progress | None = None,
     loans: Sequence[str] | None = None,
     batch: int = BATCH,
+    process_from: int | None = None,
 ) -> RunReport:
-    """Post every loan (or ``loans``) day by day up to ``to``; resumable and idempotent."""
+    """Post every loan (or ``loans``) day by day up to ``to``; resumable and idempotent. The
+    writes run in a process of their own from ``process_from`` loan-days (``PROCESS_FROM``)."""
     started = now()
     with store.read() as conn:
         upto = store.watermark(conn)
@@ -340,7 +364,8 @@ def close_of_business(
     planned: list[str] = []
     if on_progress:
         on_progress(0, total)
-    writer = _Writer(store, on_progress, total)
+    threshold = PROCESS_FROM if process_from is None else process_from
+    writer = _writer(store, on_progress, total, threshold)
     writer.start()
     try:
         for i in range(0, len(todo), batch):
@@ -382,124 +407,71 @@ def close_of_business(
         (now() - started).total_seconds(),
         writer.seconds,
         writer.cpu_seconds,
+        writer.kind,
     )
 
 
-POSTING_COLUMNS = (
-    "loan",
-    "posted_on",
-    "seq",
-    "date",
-    "kind",
-    "event",
-    "term",
-    "cite",
-    "component",
-    "memo",
-    "reverses_on",
-    "reverses_seq",
-    "posted_at",
-)
-ENTRY_COLUMNS = ("loan", "posted_on", "seq", "leg", "side", "account", "amount_cents")
-CLOSE_COLUMNS = ("loan", "day", *FIELDS, "closed_at")
-
-
-@dataclass
-class _Rows:
-    """One transaction's rows (up to ``DAYS`` days of a batch of loans), built by the planning
-    thread before the transaction begins, so that the write lock is held only for the INSERTs
-    and the commit. The time stamp, the last column of postings and closes, is the writer's."""
-
-    first: date
-    last: date
-    postings: list[tuple[Any, ...]]
-    entries: list[tuple[Any, ...]]
-    closes: list[tuple[Any, ...]]
-    reversals: int
-
-
 class _Writer:
-    """The write side of a run, in a thread of its own so that the database's work (and, on
-    PostgreSQL, the server's) overlaps the engine's: one connection, a transaction per (up to
-    ``DAYS`` days, batch of loans), committed in the order they are put. ``QUEUED`` wait at
-    most, so memory holds the batch being planned and the transactions being written. The
-    first error stops it (nothing more is committed) and is raised again by ``put`` or
-    ``finish`` in the caller's thread."""
+    """The write side of a run: builds each transaction's rows in the caller's thread
+    (``put``) and has them committed, in the order they are put, each whole, by a writer of
+    its own (``_ThreadWriter``, ``_ProcessWriter``: the same ``Committer.commit``). The first
+    error stops it (nothing more is committed) and is raised again by ``put`` or ``finish``
+    in the caller's thread; ``abort`` stops it when the caller fails. Progress is reported
+    (``on_progress``, in the run's process) as transactions are committed."""
+
+    kind = ""
 
     def __init__(self, store: Store, on_progress: Progress | None, total: int) -> None:
         self.store = store
         self.on_progress = on_progress
         self.total = total
-        tables = PostingRow.metadata.tables
-        dialect = store.engine.dialect
-        self.postings_table = BulkInsert(dialect, tables["postings"], POSTING_COLUMNS)
-        self.entries = BulkInsert(dialect, tables["entries"], ENTRY_COLUMNS)
-        self.closes = BulkInsert(dialect, tables["closes"], CLOSE_COLUMNS)
+        self.committer = Committer(store)  # here: its columns' value conversions
         self.seconds = self.cpu_seconds = 0.0
         self.postings = self.reversals = self.done = 0
-        self._queue: queue.Queue[_Rows | None] = queue.Queue(QUEUED)
         self._error: BaseException | None = None
-        self._stop = False
-        self._thread = threading.Thread(target=self._run, name="close-of-business", daemon=True)
 
     def start(self) -> None:
-        self._thread.start()
+        raise NotImplementedError
 
     def put(self, days: list[tuple[date, list[_Plan]]]) -> None:
         """One transaction: each day's postings of the loans closing it, in the days' order."""
         out = _Rows(days[0][0], days[-1][0], [], [], [], 0)
         for day, plans in days:
             self.rows(out, day, plans)
-        self._offer(out)
+        self._send(out)
         if self._error is not None:
             raise self._error
 
     def finish(self) -> None:
-        """Wait for every queued transaction, then raise the writer's error, if any."""
-        self._offer(None)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
+        """Wait for every transaction put, then raise the writer's error, if any."""
+        raise NotImplementedError
 
     def abort(self) -> None:
         """The caller is failing: commit nothing more, wait for the writer to stop."""
-        self._stop = True
-        self._offer(None)
-        self._thread.join()
+        raise NotImplementedError
 
-    def _offer(self, item: _Rows | None) -> None:
-        while self._thread.is_alive():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+    def _send(self, rows: _Rows) -> None:
+        raise NotImplementedError
 
-    def _run(self) -> None:
-        try:
-            with self.store.writer() as conn:
-                while not self._stop:
-                    item = self._queue.get()
-                    if item is None or self._stop:
-                        return
-                    self.commit(conn, item)
-                    self.postings += len(item.postings)
-                    self.reversals += item.reversals
-                    self.done += len(item.closes)
-                    if self.on_progress:
-                        self.on_progress(self.done, self.total)
-        except BaseException as exc:  # handed to the caller's thread
-            self._error = exc
+    def _committed(self, done: Committed) -> None:
+        self.seconds += done.seconds
+        self.cpu_seconds += done.cpu_seconds
+        self.postings += done.postings
+        self.reversals += done.reversals
+        self.done += done.closes
+        if self.on_progress:
+            self.on_progress(self.done, self.total)
 
     def rows(self, out: _Rows, day: date, plans: list[_Plan]) -> None:
         """The day's postings of a batch of loans, their entries and closes, as rows (a
         loan's closes in the order of its days: its latest close has the highest id)."""
         # values in the driver's form, converted once: the day here, value dates through the
         # memo (``storage.bulk``)
-        p_day = self.postings_table.value("posted_on", day)
-        e_day = self.entries.value("posted_on", day)
-        c_day = self.closes.value("day", day)
-        value_date = self.postings_table.value
+        postings, entries = self.committer.postings, self.committer.entries
+        p_day = postings.value("posted_on", day)
+        e_day = entries.value("posted_on", day)
+        c_day = self.committer.closes.value("day", day)
+        value_date = postings.value
         for plan in plans:
             seq = plan.first_seq if day == plan.days[0] else 0
             loan = plan.loan
@@ -530,30 +502,161 @@ class _Writer:
                 seq += 1
             out.closes.append((loan, c_day, *plan.knowledge.as_row()))
 
-    def commit(self, conn: Connection, rows: _Rows) -> None:
-        """One transaction: the rows, each posting and close stamped with the time now."""
-        started, cpu = time.perf_counter(), time.thread_time()
-        stamp = now()
-        p_stamp = self.postings_table.value("posted_at", stamp)
-        c_stamp = self.closes.value("closed_at", stamp)
+
+class _ThreadWriter(_Writer):
+    """The writer in a thread of the run's process: one connection, ``QUEUED`` transactions
+    waiting at most, so memory holds the batch being planned and the transactions being
+    written. No start-up cost (small runs, and books the process cannot open: SQLite in
+    memory); on SQLite it shares the interpreter with the engine's thread."""
+
+    kind = "thread"
+
+    def __init__(self, store: Store, on_progress: Progress | None, total: int) -> None:
+        super().__init__(store, on_progress, total)
+        self._queue: queue.Queue[_Rows | None] = queue.Queue(QUEUED)
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="close-of-business", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def finish(self) -> None:
+        self._offer(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def abort(self) -> None:
+        self._stop = True
+        self._offer(None)
+        self._thread.join()
+
+    def _send(self, rows: _Rows) -> None:
+        self._offer(rows)
+
+    def _offer(self, item: _Rows | None) -> None:
+        while self._thread.is_alive():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _run(self) -> None:
         try:
-            with self.store.write_on(conn):
-                self.postings_table.execute(conn, [(*r, p_stamp) for r in rows.postings])
-                self.entries.execute(conn, rows.entries)
-                self.closes.execute(conn, [(*r, c_stamp) for r in rows.closes])
-        except IntegrityError:
-            days = f"{rows.first}" if rows.first == rows.last else f"{rows.first} to {rows.last}"
-            raise LoanbookError(
+            with self.store.writer() as conn:
+                while not self._stop:
+                    item = self._queue.get()
+                    if item is None or self._stop:
+                        return
+                    self._committed(self.committer.commit(conn, item))
+        except BaseException as exc:  # handed to the caller's thread
+            self._error = exc
+
+
+class _ProcessWriter(_Writer):
+    """The writer in a process of its own (``storage.writer``): each transaction's rows are
+    pickled here and written to its input (the write returns when it has read them, so one
+    transaction waits while it commits another, as ``QUEUED`` = 1 has it); a thread of the
+    run reads its answers (progress, seconds, the first error). The process starts with the
+    run (``PROCESS_FROM``); it dies with the run's process (see ``storage.writer``)."""
+
+    kind = "process"
+
+    def __init__(self, store: Store, on_progress: Progress | None, total: int) -> None:
+        super().__init__(store, on_progress, total)
+        self._proc: subprocess.Popen[bytes] | None = None
+        # what it says on standard error, read if it ends badly (closed by ``_stop_reading``)
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        self._reader = threading.Thread(
+            target=self._answers, name="close-of-business-answers", daemon=True
+        )
+        self._ended = False
+
+    def start(self) -> None:
+        cmd = [sys.executable, "-m", "loanbook.storage.writer", str(os.getpid())]
+        self._proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr
+        )
+        self._reader.start()
+        self._write(dumps(self.store.url))  # by the pipe: a password stays out of ``ps``
+
+    def finish(self) -> None:
+        self._close_input()
+        self._stop_reading()
+        if self._error is not None:
+            raise self._error
+
+    def abort(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()  # its open transaction is rolled back: nothing more committed
+        self._close_input()
+        self._stop_reading()
+
+    def _send(self, rows: _Rows) -> None:
+        if self._error is None:
+            self._write(dumps(rows))
+
+    def _write(self, payload: bytes) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        try:
+            write_frame(self._proc.stdin, payload)
+        except OSError:  # it stopped: its answer, or how it ended, says why
+            self._stop_reading()
+
+    def _close_input(self) -> None:
+        assert self._proc is not None and self._proc.stdin is not None
+        with contextlib.suppress(OSError):  # it stopped already
+            self._proc.stdin.close()
+
+    def _stop_reading(self) -> None:
+        """Wait for the process's last answer and its end; an end with no answer (killed,
+        out of memory) is an error too."""
+        assert self._proc is not None
+        if self._ended:
+            return
+        self._ended = True
+        self._reader.join()
+        code = self._proc.wait()
+        if code != 0 and self._error is None:
+            self._stderr.seek(0)
+            said = self._stderr.read().decode(errors="replace").strip().splitlines()
+            how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+            last = f" ({said[-1]})" if said else ""
+            self._error = LoanbookError(
                 Issue(
                     self.store.name,
                     "run",
-                    f"another run closed {days} for some of these loans meanwhile; nothing "
-                    "of this batch was posted; run again to continue",
+                    f"the writer process {how}{last}; each loan-day is posted whole or not "
+                    "at all; run again to continue",
                 )
-            ) from None
-        finally:
-            self.seconds += time.perf_counter() - started
-            self.cpu_seconds += time.thread_time() - cpu
+            )
+        self._stderr.close()
+
+    def _answers(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        try:
+            while (answer := read_frame(self._proc.stdout)) is not None:
+                if isinstance(answer, Committed):
+                    self._committed(answer)
+                else:  # its first error, as issues: it commits nothing more
+                    self._error = LoanbookError(answer)
+                    return
+        except BaseException as exc:  # the progress callback's: handed to the caller
+            self._error = exc
+            self._proc.kill()
+
+
+def _writer(store: Store, on_progress: Progress | None, total: int, process_from: int) -> _Writer:
+    """A writer process for a run of ``process_from`` loan-days or more, when it can open the
+    book (not a SQLite database in memory, the run's own); else a thread."""
+    url = make_url(store.url)
+    private = url.get_backend_name() == "sqlite" and (
+        url.database in (None, "", ":memory:") or "memory" in str(url.query.get("mode", ""))
+    )
+    if total >= process_from and not private:
+        return _ProcessWriter(store, on_progress, total)
+    return _ThreadWriter(store, on_progress, total)
 
 
 def closed_through(store: Store) -> dict[str, date]:
