@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from fractions import Fraction
 
 import numpy as np
 import pyarrow as pa
@@ -132,6 +133,56 @@ def test_the_level_payment_from_a_hint_is_the_one_from_the_first_installment(
                 row, day, inst, yf, count, done, balance, rate, q, n, accrued_to, lo
             )
             assert hinted == full
+
+
+def _exact_level_payment(
+    dc: int, inst: np.ndarray, first: int, balance: int, rate: int, q: int, n: int, since: int
+) -> int:
+    """``contract._payment_recalc`` in Fractions over the kernel's inputs: half-up cents."""
+
+    def yf(s: int, e: int) -> Fraction:
+        fq, fn = K.accrue_span(0, 0, K.RATE_SCALE, dc, s, e)
+        return fq + Fraction(fn, K.DEN)
+
+    r = Fraction(rate, K.RATE_SCALE)
+    accrued = q + Fraction(n, K.DEN) + balance * r * yf(since, int(inst[first]))
+    running, total = Fraction(1), Fraction(0)
+    for i in range(len(inst) - 1, first, -1):
+        running *= 1 + r * yf(int(inst[i - 1]), int(inst[i]))
+        total += running
+    x = (balance + accrued) * running / (1 + total)
+    return int(x + Fraction(1, 2)) if x >= 0 else -int(-x + Fraction(1, 2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.integers(0, 2**31),
+    count=st.integers(1, 120),
+    dc=st.sampled_from(sorted(form.DAY_COUNTS.values())),
+    rate=st.integers(0, K.MAX_RATE),
+    balance=st.integers(0, K.MAX_BALANCE),
+)
+def test_the_level_payment_in_floating_point_is_the_exact_one_or_refused(
+    seed: int, count: int, dc: int, rate: int, balance: int
+) -> None:
+    """The annuity in floating point (two installments a step) rounds to the cents of the
+    same formula in Fractions, or is refused as within its error bound of a half cent: the
+    bound is what keeps the kernel's level payments the exact engine's."""
+    rng = np.random.default_rng(seed)
+    start = form.day_number(date(2020, 1, 1)) + int(rng.integers(0, 3000))
+    inst = start + np.cumsum(rng.integers(1, 95, count)).astype(np.int64)
+    row = np.zeros(K.NF, np.int64)
+    row[K.F_DC] = dc
+    yf = np.empty(count, np.float64)
+    year_fractions(row, inst, count, yf)
+    q, n = int(rng.integers(0, 10**7)), int(rng.integers(0, K.DEN))
+    for _ in range(8):
+        first = int(rng.integers(0, count))
+        day = int(inst[first - 1]) + 1 if first else start
+        since = int(rng.integers(start, day + 1))
+        payment, fine = level_payment(row, day, inst, yf, count, K.NONE, balance, rate, q, n, since)
+        if fine:
+            assert payment == _exact_level_payment(dc, inst, first, balance, rate, q, n, since)
 
 
 def test_lifetime_flows_by_chunks_of_gathered_rows_are_the_whole_matrix_ones(

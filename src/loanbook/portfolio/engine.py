@@ -963,8 +963,8 @@ def _flow_batch(cols: Sequence[np.ndarray]) -> pa.RecordBatch:
         [
             pa.array(cols[0], pa.int64()),
             pa.array(cols[1].astype(np.int32, copy=False), pa.int32()).view(pa.date32()),
-            pa.DictionaryArray.from_arrays(pa.array(cols[2], pa.int8()), _KINDS),
-            pa.DictionaryArray.from_arrays(pa.array(cols[3], pa.int8()), _COMPONENTS),
+            pa.DictionaryArray.from_arrays(pa.array(cols[2], pa.int8()), _KINDS, safe=False),
+            pa.DictionaryArray.from_arrays(pa.array(cols[3], pa.int8()), _COMPONENTS, safe=False),
             pa.array(cols[4], pa.int64()),
         ],
         schema=_FLOW_SCHEMA,

@@ -146,7 +146,7 @@ _CIVIL_FIRST = -25_567  # 1900-01-01
 _CIVIL = _civil_table(_CIVIL_FIRST, 84_005)  # to 2199-12-31
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def civil_from_days(z: int) -> tuple[int, int, int]:
     """The (year, month, day) of day number ``z`` (days from 1970-01-01)."""
     j = z - _CIVIL_FIRST
@@ -362,7 +362,7 @@ _FIRST_YEAR = 1900
 _MONTH_FIRSTS = _month_firsts(_FIRST_YEAR, 2299)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _cycle_date(ya: int, ma: int, da: int, eom: bool, months: int) -> int:
     """``add_months`` of the anchor (ya, ma, da) by ``months``, its civil date known."""
     index = ya * 12 + ma - 1 + months

@@ -244,13 +244,24 @@ def level_payment(
     r = rate / RATE_SCALE
     since = accrued_to if accrued_to != NONE else day
     accrued = q + n / DEN + balance * r * year_fraction_float(dc, since, inst[first])
+    # running: the product of (1 + r yf) over the installments after ``first``; total: the
+    # sum of its tails. Two installments a step: running * a and running * a * b are both
+    # added as running * (a + a b), so each chain (running, total) takes one operation per
+    # two installments where it took one per installment (a level payment recomputed at every
+    # reset spends its time here). Every term is still a product of the same factors, each
+    # with a rounding or two more at most: the bound below holds as before.
     running = 1.0
     total = 0.0
     i = n_inst - 1
-    while i > first:
+    while i > first + 1:
+        a = 1.0 + r * yf[i]
+        ab = a * (1.0 + r * yf[i - 1])
+        total += running * (a + ab)
+        running *= ab
+        i -= 2
+    if i > first:
         running *= 1.0 + r * yf[i]
         total += running
-        i -= 1
     x = (balance + accrued) * running / (1.0 + total)
     whole = np.floor(x)
     # relative error of x: at most about (6 count + 10) units of 2^-53; allowed: thrice that

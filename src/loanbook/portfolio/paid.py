@@ -84,7 +84,7 @@ def _rate_fine(rate: int) -> bool:
     return rate != NONE and 0 <= rate <= MAX_RATE
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _quote(
     row: np.ndarray,
     day: int,
@@ -106,7 +106,7 @@ def _quote(
     return held(row, fixing_in_force(k, day - row[F_LAG], idx_off, fx_date, fx_rate), previous)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _accrue(
     q: int,
     n: int,
