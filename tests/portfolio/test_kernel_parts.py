@@ -99,19 +99,11 @@ def test_loan_fields_read_as_the_matrix_does() -> None:
     assert fields.rows(7, 7).shape == (0, K.NF)
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    seed=st.integers(0, 2**31),
-    count=st.integers(1, 80),
-    dc=st.sampled_from(sorted(form.DAY_COUNTS.values())),
-    rate=st.integers(0, K.MAX_RATE),
-    balance=st.integers(0, K.MAX_BALANCE),
-)
-def test_the_level_payment_from_a_hint_is_the_one_from_the_first_installment(
-    seed: int, count: int, dc: int, rate: int, balance: int
-) -> None:
-    """Every hint at or before the first installment still to come gives the same payment
-    (and the same near-tie refusal) as the search over every installment."""
+def _installments(
+    seed: int, count: int, dc: int
+) -> tuple[np.random.Generator, int, np.ndarray, np.ndarray, np.ndarray]:
+    """Random installment dates after a start, a row with day count ``dc`` and the dates'
+    year fractions (``yf``), and the generator for the rest of a test's draws."""
     rng = np.random.default_rng(seed)
     start = form.day_number(date(2020, 1, 1)) + int(rng.integers(0, 3000))
     inst = start + np.cumsum(rng.integers(1, 95, count)).astype(np.int64)
@@ -119,6 +111,26 @@ def test_the_level_payment_from_a_hint_is_the_one_from_the_first_installment(
     row[K.F_DC] = dc
     yf = np.empty(count, np.float64)
     year_fractions(row, inst, count, yf)
+    return rng, start, inst, row, yf
+
+
+#: a loan's level payment inputs: day count, rate and balance (the installments from a seed)
+_PAYMENT_INPUTS = {
+    "seed": st.integers(0, 2**31),
+    "dc": st.sampled_from(sorted(form.DAY_COUNTS.values())),
+    "rate": st.integers(0, K.MAX_RATE),
+    "balance": st.integers(0, K.MAX_BALANCE),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(count=st.integers(1, 80), **_PAYMENT_INPUTS)
+def test_the_level_payment_from_a_hint_is_the_one_from_the_first_installment(
+    seed: int, count: int, dc: int, rate: int, balance: int
+) -> None:
+    """Every hint at or before the first installment still to come gives the same payment
+    (and the same near-tie refusal) as the search over every installment."""
+    rng, start, inst, row, yf = _installments(seed, count, dc)
     q, n = int(rng.integers(0, 10**7)), int(rng.integers(0, K.DEN))
     for _ in range(6):
         day = int(rng.integers(start, int(inst[-1]) + 40))
@@ -155,26 +167,14 @@ def _exact_level_payment(
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    seed=st.integers(0, 2**31),
-    count=st.integers(1, 120),
-    dc=st.sampled_from(sorted(form.DAY_COUNTS.values())),
-    rate=st.integers(0, K.MAX_RATE),
-    balance=st.integers(0, K.MAX_BALANCE),
-)
+@given(count=st.integers(1, 120), **_PAYMENT_INPUTS)
 def test_the_level_payment_in_floating_point_is_the_exact_one_or_refused(
     seed: int, count: int, dc: int, rate: int, balance: int
 ) -> None:
     """The annuity in floating point (two installments a step) rounds to the cents of the
     same formula in Fractions, or is refused as within its error bound of a half cent: the
     bound is what keeps the kernel's level payments the exact engine's."""
-    rng = np.random.default_rng(seed)
-    start = form.day_number(date(2020, 1, 1)) + int(rng.integers(0, 3000))
-    inst = start + np.cumsum(rng.integers(1, 95, count)).astype(np.int64)
-    row = np.zeros(K.NF, np.int64)
-    row[K.F_DC] = dc
-    yf = np.empty(count, np.float64)
-    year_fractions(row, inst, count, yf)
+    rng, start, inst, row, yf = _installments(seed, count, dc)
     q, n = int(rng.integers(0, 10**7)), int(rng.integers(0, K.DEN))
     for _ in range(8):
         first = int(rng.integers(0, count))
