@@ -112,15 +112,19 @@ class Committer:
         """One transaction: the rows, each posting and close stamped with the time now; all
         of it or, if it raises, none. A duplicate key (another run closed some of these
         loan-days first) is one issue saying so."""
-        started, cpu = time.perf_counter(), time.thread_time()
         stamp = now()
         p_stamp = self.postings.value("posted_at", stamp)
         c_stamp = self.closes.value("closed_at", stamp)
+        # the stamped rows made before the transaction begins: it holds the write lock for
+        # the INSERTs and the commit only
+        postings = [(*r, p_stamp) for r in rows.postings]
+        closes = [(*r, c_stamp) for r in rows.closes]
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             with self.store.write_on(conn):
-                self.postings.execute(conn, [(*r, p_stamp) for r in rows.postings])
+                self.postings.execute(conn, postings)
                 self.entries.execute(conn, rows.entries)
-                self.closes.execute(conn, [(*r, c_stamp) for r in rows.closes])
+                self.closes.execute(conn, closes)
         except IntegrityError:
             days = f"{rows.first}" if rows.first == rows.last else f"{rows.first} to {rows.last}"
             raise LoanbookError(
