@@ -5,6 +5,9 @@ first installment."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from fractions import Fraction
@@ -230,3 +233,20 @@ def test_items_made_ahead_stop_with_the_consumer_and_raise_its_errors() -> None:
         for i in E._ahead(failing()):
             got.append(i)
     assert got == [1]
+
+
+@pytest.mark.parametrize(("given", "kept"), [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_the_openmp_workers_sleep_unless_the_user_says_otherwise(
+    given: str | None, kept: str
+) -> None:
+    """Importing the portfolio engine asks OpenMP for passive waiting (spinning workers took a
+    fifth of lifetime flows' CPU), before any kernel loads libgomp; a policy the user set is
+    kept."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given is not None:
+        env["OMP_WAIT_POLICY"] = given
+    code = "import os, loanbook.portfolio.engine; print(os.environ['OMP_WAIT_POLICY'])"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == kept

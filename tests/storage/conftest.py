@@ -91,3 +91,29 @@ def dump(store: Store, volatile: bool = True) -> dict[str, list[tuple[Any, ...]]
     if not volatile:
         out["closes"] = sorted(tuple(p for p in r if p[0] != "id") for r in out["closes"])
     return out
+
+
+# -- close of business's writer process -----------------------------------------------------
+def writers(parent: int) -> list[int]:
+    """The writer processes whose parent is ``parent`` (alive: not zombies)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(ppid) == parent and state != "Z" and b"loanbook.storage.writer" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

@@ -11,6 +11,8 @@ running total: 1,091.77 (01-18), 2,183.5457 -> 2,183.55: 1,091.78 (01-19), 3,275
 
 from __future__ import annotations
 
+import os
+import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from pathlib import Path
@@ -27,6 +29,7 @@ from loanbook.storage.record import record_event
 from loanbook.storage.reports import ledger
 from loanbook.storage.store import Store
 from tests.conftest import CIT_BOOK
+from tests.storage.conftest import dump, writers
 from tests.storage.test_record_checks import revolver_folder
 
 IMPORTED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -183,15 +186,19 @@ def test_a_late_event_corrects_a_day_already_closed(book: Store) -> None:
 
 
 @BOTH
-def test_another_run_closing_the_same_day_meanwhile_is_reported(book: Store) -> None:
+@pytest.mark.parametrize("process_from", [None, 0], ids=["thread", "process"])
+def test_another_run_closing_the_same_day_meanwhile_is_reported(
+    book: Store, process_from: int | None
+) -> None:
     # The other run closes 01-17..01-18 after this one planned and before it writes: this
-    # run's first transaction (the two days) is refused as a whole, nothing of it posted twice.
+    # run's first transaction (the two days) is refused as a whole, nothing of it posted twice;
+    # the same one line from the writer thread (a small run's) and the writer process.
     def other_run(done: int, total: int) -> None:
         if done == 0:
             close_of_business(book, date(1996, 1, 18))
 
     with pytest.raises(LoanbookError) as exc:
-        close_of_business(book, date(1996, 1, 18), on_progress=other_run)
+        close_of_business(book, date(1996, 1, 18), on_progress=other_run, process_from=process_from)
     (issue,) = exc.value.issues
     assert (issue.file, issue.field, issue.reason) == (
         book.name,
@@ -200,6 +207,9 @@ def test_another_run_closing_the_same_day_meanwhile_is_reported(book: Store) -> 
         "of this batch was posted; run again to continue",
     )
     assert [row[:2] for row in postings(book)] == [(date(1996, 1, 17), 0), (date(1996, 1, 18), 0)]
+    assert len(dump(book)["closes"]) == 2  # the other run's
+    if sys.platform.startswith("linux"):
+        assert writers(os.getpid()) == []
 
 
 # A LIBOR-1M fixing of 1996-01-17 at 5.5%, learned after 01-17..01-20 were closed: the first

@@ -31,7 +31,7 @@ from loanbook.storage.importer import import_folder
 from loanbook.storage.reports import ledger
 from loanbook.storage.store import Store
 from tests.conftest import CIT_BOOK
-from tests.storage.conftest import dump, fresh_db
+from tests.storage.conftest import alive, dump, fresh_db, writers
 
 IMPORTED = datetime(2026, 1, 1, tzinfo=UTC)
 PROCESS, THREAD = 0, 10**9
@@ -50,31 +50,6 @@ Ledger = dict[str, list[tuple[object, ...]]]
 def _ledger(store: Store) -> Ledger:
     rows = dump(store, volatile=False)
     return {t: rows[t] for t in ("postings", "entries", "closes")}
-
-
-def writers(parent: int) -> list[int]:
-    """The writer processes whose parent is ``parent`` (alive: not zombies)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if int(ppid) == parent and state != "Z" and b"loanbook.storage.writer" in cmdline:
-            found.append(int(entry.name))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def _close(db_kind: str, folder: Path, process_from: int) -> tuple[Ledger, list[tuple[int, int]]]:
@@ -122,26 +97,6 @@ def test_a_first_close_in_a_process(book: Store) -> None:
         (date(1996, 1, 20), LineKind.ACCRUAL, D("1091.77")),
     ]
     assert calls == [(0, 4), (4, 4)]
-
-
-def test_another_run_meanwhile_is_reported_by_the_process(book: Store) -> None:
-    # as test_close_paths' test: the other run closes the same two days before this one's
-    # writer commits them; the writer process's error is the same one line
-    def other_run(done: int, total: int) -> None:
-        if done == 0:
-            close_of_business(book, date(1996, 1, 18), process_from=THREAD)
-
-    with pytest.raises(LoanbookError) as exc:
-        close_of_business(book, date(1996, 1, 18), other_run, process_from=PROCESS)
-    (issue,) = exc.value.issues
-    assert (issue.file, issue.field, issue.reason) == (
-        book.name,
-        "run",
-        "another run closed 1996-01-17 to 1996-01-18 for some of these loans meanwhile; nothing "
-        "of this batch was posted; run again to continue",
-    )
-    assert len(_ledger(book)["closes"]) == 2  # the other run's
-    assert writers(os.getpid()) == []
 
 
 class Stop(Exception):
