@@ -480,31 +480,32 @@ def interest_dates(
     if after != NONE:
         i = max(_months_between(anchor, after) // months - 2, 0)
         low = max(start, after + 1)
+    # Two simple loops: the raw dates in order (the maturity once, where it falls), then each
+    # moved to a business day. One loop doing both measured three times slower: the business-
+    # day rule's branches inside the generating loop's.
     while True:
         raw = _cycle_date(ya, ma, da, eom, months * i) if end >= anchor else end + 1
         if raw > end:
             raw = NONE
         if pending_maturity and (raw == NONE or maturity <= raw):
-            if raw == maturity:
-                pass  # the maturity is a cycle date: once
-            else:
-                d = adjust(maturity, conv, cal, nxt, prv, base)
-                if d < 0:
-                    return -1
-                if d >= low and (k == 0 or out[k - 1] != d):
-                    out[k] = d
-                    k += 1
+            if raw != maturity:  # a maturity that is a cycle date comes once
+                out[k] = maturity
+                k += 1
             pending_maturity = False
         if raw == NONE:
             break
-        d = adjust(raw, conv, cal, nxt, prv, base)
+        out[k] = raw
+        k += 1
+        i += 1
+    m = 0
+    for j in range(k):  # ``m <= j``: each date is read before its slot is written
+        d = adjust(out[j], conv, cal, nxt, prv, base)
         if d < 0:
             return -1
-        if d >= low and (k == 0 or out[k - 1] != d):
-            out[k] = d
-            k += 1
-        i += 1
-    return k
+        if d >= low and (m == 0 or out[m - 1] != d):
+            out[m] = d
+            m += 1
+    return m
 
 
 @njit(cache=True)
