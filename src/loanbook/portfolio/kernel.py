@@ -274,17 +274,26 @@ def accrue_civil(
 ) -> tuple[int, int]:
     """``accrue_span`` by a day count of the calendar (actual/actual, 30/360, 30E/360), the
     civil dates of ``s`` and ``e`` given (a caller accruing date after date has them)."""
-    sy, sm, sd = sc
-    ey, em, ed = ec
+    sy = sc[0]
+    ey = ec[0]
     if dc == DC_ACT_ACT:
         if sy == ey:
             return _add(q, n, a, e - s, 366 if is_leap(sy) else 365)
         q, n = _add(q, n, a, days_from_civil(sy + 1, 1, 1) - s, 366 if is_leap(sy) else 365)
         q, n = _add(q, n, a, ey - sy - 1, 1)
         return _add(q, n, a, e - days_from_civil(ey, 1, 1), 366 if is_leap(ey) else 365)
+    return _add(q, n, a, days_30_360(dc, sc, ec), 360)
+
+
+@njit(cache=True, inline="always")
+def days_30_360(dc: int, sc: tuple[int, int, int], ec: tuple[int, int, int]) -> int:
+    """The days from civil date ``sc`` to ``ec`` by 30/360 (``DC_30_360``, the US rule) or
+    30E/360 (``DC_30E_360``)."""
+    sy, sm, sd = sc
+    ey, em, ed = ec
     d1 = min(sd, 30)
     d2 = (30 if ed == 31 and d1 == 30 else ed) if dc == DC_30_360 else min(ed, 30)
-    return _add(q, n, a, 360 * (ey - sy) + 30 * (em - sm) + (d2 - d1), 360)
+    return 360 * (ey - sy) + 30 * (em - sm) + (d2 - d1)
 
 
 @njit(cache=True)

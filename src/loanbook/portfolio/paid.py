@@ -33,7 +33,9 @@ from loanbook.portfolio.kernel import (
     BIG,
     C_INTEREST,
     C_PRINCIPAL,
+    DC_ACT_360,
     DC_ACT_365F,
+    DC_ACT_ACT,
     F_AMORT,
     F_DC,
     F_FIXED,
@@ -53,6 +55,7 @@ from loanbook.portfolio.kernel import (
     K_PRINCIPAL,
     K_RECALC,
     K_RESET,
+    LCM,
     MAX_BALANCE,
     MAX_RATE,
     NONE,
@@ -60,9 +63,10 @@ from loanbook.portfolio.kernel import (
     P_INTEREST_ACCRUED,
     P_PAYMENT,
     P_PRINCIPAL_NOT_DUE,
+    RATE_SCALE,
     accrue_civil,
-    accrue_span,
     civil_from_days,
+    days_30_360,
     fixing_in_force,
     held,
     installment_dates,
@@ -86,7 +90,6 @@ interest_dates = _inline(interest_dates.py_func)
 reset_dates = _inline(reset_dates.py_func)
 level_payment = _inline(_level_payment.py_func)
 year_fractions = _inline(_year_fractions.py_func)
-accrue_span = _inline(accrue_span.py_func)
 accrue_civil = _inline(accrue_civil.py_func)
 
 FALLBACK = -1  # a status: the loan is run by ``loop.run_many``
@@ -120,6 +123,41 @@ def _quote(
     return held(row, fixing_in_force(k, day - row[F_LAG], idx_off, fx_date, fx_rate), previous)
 
 
+# The interest accrued since the last interest date, as this kernel keeps it: ``(q, n)``, where
+# ``kernel`` keeps ``q + n / DEN`` cents. Under actual/actual (bases 365, 366 and whole years
+# in one period) it is kernel's form. Under a day count of one basis B (actual/360 and the
+# 30/360s: 360; actual/365F: 365) it is ``q + n / (RATE_SCALE x B)`` cents, ``n`` not reduced
+# at each step: an accrual of ``a x days / (RATE_SCALE x B)`` adds ``(a // sb) x days`` to
+# ``q`` and ``(a % sb) x days`` to ``n`` (``sb = RATE_SCALE x B``, a constant: no division but
+# one by a constant, no carry), where kernel's form takes two divisions and a carry at every
+# step. Both are the same exact rational: ``_cents`` rounds it half-up as ``kernel.rounded``
+# does, ``_as_den`` gives kernel's form (the level payment reads it). ``n`` stays far from
+# 64 bits: each step adds less than ``sb x days`` (3.7e11 x days), over one interest period.
+SB_360 = RATE_SCALE * 360
+SB_365 = RATE_SCALE * 365
+
+
+@njit(cache=True, inline="always")
+def _cents(q: int, n: int, dc: int) -> int:
+    """The accrued ``(q, n)`` (this kernel's form for ``dc``) rounded half-up to the cent."""
+    if dc == DC_ACT_ACT:
+        return rounded(q, n)
+    sb = SB_365 if dc == DC_ACT_365F else SB_360
+    whole = n // sb
+    return q + whole + (1 if 2 * (n - whole * sb) >= sb else 0)
+
+
+@njit(cache=True, inline="always")
+def _as_den(q: int, n: int, dc: int) -> tuple[int, int]:
+    """The accrued ``(q, n)`` in ``kernel``'s form: ``q + n / DEN``, ``0 <= n < DEN``."""
+    if dc == DC_ACT_ACT:
+        return q, n
+    basis = 365 if dc == DC_ACT_365F else 360
+    sb = RATE_SCALE * basis
+    whole = n // sb
+    return q + whole, (n - whole * sb) * (LCM // basis)
+
+
 @njit(cache=True, inline="always")
 def _accrue(
     q: int,
@@ -131,11 +169,17 @@ def _accrue(
     sc: tuple[int, int, int],
     ec: tuple[int, int, int],
 ) -> tuple[int, int]:
-    """``kernel.accrue_span``, with the civil dates of ``s`` and ``e`` where the day count
-    needs them (``sc``, ``ec``: each date's computed once, not at both ends of its spans)."""
-    if dc <= DC_ACT_365F:
-        return accrue_span(q, n, a, dc, s, e)
-    return accrue_civil(q, n, a, dc, s, e, sc, ec)
+    """(q, n) + a x year_fraction(dc, s, e) / RATE_SCALE cents in this kernel's form for
+    ``dc``, with the civil dates of ``s`` and ``e`` where the day count needs them (``sc``,
+    ``ec``: each date's computed once, not at both ends of its spans)."""
+    if dc == DC_ACT_ACT:
+        return accrue_civil(q, n, a, dc, s, e, sc, ec)
+    if dc == DC_ACT_365F:
+        q1 = a // SB_365
+        return q + q1 * (e - s), n + (a - q1 * SB_365) * (e - s)
+    days = e - s if dc == DC_ACT_360 else days_30_360(dc, sc, ec)
+    q1 = a // SB_360
+    return q + q1 * days, n + (a - q1 * SB_360) * days
 
 
 @njit(cache=True, inline="always")
@@ -190,7 +234,7 @@ def run_paid(
     # the level-principal amounts of ``run_one`` as they fall due: ``min(each, left)`` of the
     # principal not yet allotted, the last installment taking what is left
     allotted = 0
-    pnd = q = n = posted = 0
+    pnd = q = n = 0
     rate = accrued_to = done = NONE
     dc = row[F_DC]
     civil = dc > DC_ACT_365F
@@ -245,7 +289,6 @@ def run_paid(
                 if pnd > MAX_BALANCE:
                     return -1
                 q, n = _accrue(q, n, pnd * rate, dc, accrued_to, day, civil_to, civil_day)
-                posted = rounded(q, n)
             accrued_to, civil_to = day, civil_day
         if which == 0:
             p_adv = 1
@@ -279,12 +322,13 @@ def run_paid(
                         if not yf_ready:
                             year_fractions(row, inst, n_inst, yf)
                             yf_ready = True
+                        qd, nd = _as_den(q, n, dc)
                         payment, fine = level_payment(
-                            row, day, inst, yf, n_inst, done, pnd, rate, q, n, accrued_to, index
+                            row, day, inst, yf, n_inst, done, pnd, rate, qd, nd, accrued_to, index
                         )
                         if not fine:
                             return -1
-                    amount = max(payment - rounded(q, n), 0)
+                    amount = max(payment - _cents(q, n, dc), 0)
                 if index == n_inst - 1 or amount > pnd:
                     amount = pnd
                 pnd -= amount
@@ -295,12 +339,12 @@ def run_paid(
             done = day
         elif which == 2:
             p_int += 1
-            amount = rounded(q, n)
+            amount = _cents(q, n, dc)
             if amount != 0:
                 o_loan[w], o_date[w], o_kind[w] = loan_no, day, FL_INTEREST_DUE
                 o_comp[w], o_amount[w] = C_INTEREST, amount
                 w += 1
-            q, n, posted = 0, 0, 0
+            q, n = 0, 0
         elif which == 3:
             p_res += 1
             previous = rate if (rate != NONE and day > start) else NONE
@@ -316,8 +360,9 @@ def run_paid(
                 if not yf_ready:
                     year_fractions(row, inst, n_inst, yf)
                     yf_ready = True
+                qd, nd = _as_den(q, n, dc)
                 payment, fine = level_payment(
-                    row, day, inst, yf, n_inst, done, pnd, rate, q, n, accrued_to, p_inst
+                    row, day, inst, yf, n_inst, done, pnd, rate, qd, nd, accrued_to, p_inst
                 )
                 if not fine:
                     return -1
@@ -326,11 +371,10 @@ def run_paid(
             return -1
         civil_day = civil_from_days(until) if civil else no_civil
         q, n = _accrue(q, n, pnd * rate, dc, accrued_to, until, civil_to, civil_day)
-        posted = rounded(q, n)
     for j in range(pos.shape[0]):
         pos[j] = 0
     pos[P_PRINCIPAL_NOT_DUE] = pnd
-    pos[P_INTEREST_ACCRUED] = posted
+    pos[P_INTEREST_ACCRUED] = _cents(q, n, dc)
     pos[P_PAYMENT] = payment
     return w - at
 
