@@ -337,7 +337,12 @@ def run_paid(
                     o_comp[w], o_amount[w] = C_PRINCIPAL, amount
                     w += 1
             done = day
-        elif which == 2:
+            # Interest due on the same date is the next step (no kind of step falls between
+            # an installment of principal and interest on a date; the maturity's principal
+            # comes after both): taken now, without picking among the streams again.
+            if p_int < n_int and ints[p_int] == day and inst[index] != maturity_due:
+                which = 2
+        if which == 2:
             p_int += 1
             amount = _cents(q, n, dc)
             if amount != 0:
@@ -351,7 +356,7 @@ def run_paid(
             rate = _quote(row, day, previous, idx_off, fx_date, fx_rate, daily, base)
             if not _rate_fine(rate):
                 return -1
-        else:
+        elif which >= 4:
             if which == 4:
                 p_rr += 1
             else:
