@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.engine.history import TermsHistory
+from loanbook.portfolio import codes
 from loanbook.portfolio import kernel as K
 from loanbook.rates import Fixing, Market
 from loanbook.terms.model import (
@@ -473,6 +474,11 @@ def market_of(fixings: pa.Table) -> Market:
 
 # -- columns to the kernel's matrix ------------------------------------------------------------
 def _codes(column: pa.ChunkedArray, table: dict[str, int], what: str) -> np.ndarray:
+    if column.null_count == 0 and pa.types.is_string(column.type):
+        out, unknown = codes.codes(column, table)
+        if unknown is not None:
+            raise Refusal(f"unknown {what} {unknown!r}")
+        return out
     encoded = column.combine_chunks().dictionary_encode()
     names = encoded.dictionary.to_pylist()
     try:
