@@ -39,13 +39,20 @@ from loanbook.portfolio.kernel import (
     F_AMORT,
     F_DC,
     F_FIXED,
+    F_I_ANCHOR,
+    F_I_EOM,
+    F_I_MONTHS,
     F_INDEX,
     F_INITIAL,
     F_INSTALLMENT,
     F_LAG,
     F_LATE,
+    F_MATURITY,
     F_PRINCIPAL,
     F_RECALC,
+    F_S_ANCHOR,
+    F_S_EOM,
+    F_S_MONTHS,
     F_START,
     FL_INTEREST_DUE,
     FL_PRINCIPAL_DUE,
@@ -64,6 +71,7 @@ from loanbook.portfolio.kernel import (
     P_PAYMENT,
     P_PRINCIPAL_NOT_DUE,
     RATE_SCALE,
+    _cycle_date,
     accrue_civil,
     civil_from_days,
     days_30_360,
@@ -72,6 +80,7 @@ from loanbook.portfolio.kernel import (
     installment_dates,
     interest_capacity,
     interest_dates,
+    month_length,
     n_installments,
     reset_capacity,
     reset_dates,
@@ -182,6 +191,44 @@ def _accrue(
     return q + q1 * days, n + (a - q1 * SB_360) * days
 
 
+NOT_SO = -2
+
+
+@njit(cache=True, inline="always")
+def _interest_as_installments(
+    row: np.ndarray, until: int, inst: np.ndarray, n_inst: int, out: np.ndarray
+) -> int:
+    """``kernel.interest_dates`` where they are the installments' dates: the interest
+    schedule is the principal schedule (the same anchor, cycle and end-of-month rule, hence
+    the same dates moved alike), its last date is the maturity and none comes after it by
+    ``until``; the installments' dates on or after the start, each once. ``NOT_SO``
+    otherwise (``interest_dates`` then generates them)."""
+    if (
+        row[F_AMORT] == AM_BULLET
+        or n_inst < 1
+        or row[F_I_ANCHOR] != row[F_S_ANCHOR]
+        or row[F_I_MONTHS] != row[F_S_MONTHS]
+        or row[F_I_EOM] != row[F_S_EOM]
+    ):
+        return NOT_SO
+    maturity = row[F_MATURITY]
+    ya, ma, da = civil_from_days(row[F_I_ANCHOR])
+    eom = row[F_I_EOM] != 0 and da == month_length(ya, ma)
+    months = row[F_I_MONTHS]
+    if _cycle_date(ya, ma, da, eom, months * (n_inst - 1)) != maturity:
+        return NOT_SO
+    if _cycle_date(ya, ma, da, eom, months * n_inst) <= max(maturity, until):
+        return NOT_SO
+    start = row[F_START]
+    m = 0
+    for j in range(n_inst):
+        d = inst[j]
+        if d >= start and (m == 0 or out[m - 1] != d):
+            out[m] = d
+            m += 1
+    return m
+
+
 @njit(cache=True, inline="always")
 def run_paid(
     row: np.ndarray,
@@ -217,7 +264,9 @@ def run_paid(
     maturity_due = installment_dates(row, nxt, prv, base, inst)
     if maturity_due < 0:
         return -1
-    n_int = interest_dates(row, until, nxt, prv, base, ints)
+    n_int = _interest_as_installments(row, until, inst, n_inst, ints)
+    if n_int == NOT_SO:
+        n_int = interest_dates(row, until, nxt, prv, base, ints)
     if n_int < 0:
         return -1
     n_res = reset_dates(row, until, resets)
