@@ -218,11 +218,9 @@ def adjust(day: int, conv: int, cal: int, nxt: np.ndarray, prv: np.ndarray, base
 
 
 # -- exact accrual -----------------------------------------------------------------------------
-@njit(cache=True, inline="always")
-def _add_by(q: int, n: int, a: int, days: int, basis: int) -> tuple[int, int]:
-    """``_add`` for one basis: inlined where ``basis`` is a constant, so that every division
-    is by a constant (a multiplication and shifts, where a division by a variable takes tens
-    of cycles: three of them at every accrual step)."""
+@njit(cache=True)
+def _add(q: int, n: int, a: int, days: int, basis: int) -> tuple[int, int]:
+    """(q, n) + a x days / (RATE_SCALE x basis) cents, exactly (a >= 0, basis divides LCM)."""
     sb = RATE_SCALE * basis
     q1 = a // sb
     r1 = a - q1 * sb
@@ -236,19 +234,6 @@ def _add_by(q: int, n: int, a: int, days: int, basis: int) -> tuple[int, int]:
         q += carry
         n -= carry * DEN
     return q, n
-
-
-@njit(cache=True, inline="always")
-def _add(q: int, n: int, a: int, days: int, basis: int) -> tuple[int, int]:
-    """(q, n) + a x days / (RATE_SCALE x basis) cents, exactly (a >= 0, basis divides LCM:
-    360, 365, 366 or 1)."""
-    if basis == 360:
-        return _add_by(q, n, a, days, 360)
-    if basis == 365:
-        return _add_by(q, n, a, days, 365)
-    if basis == 366:
-        return _add_by(q, n, a, days, 366)
-    return _add_by(q, n, a, days, 1)
 
 
 @njit(cache=True)

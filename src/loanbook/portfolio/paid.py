@@ -91,8 +91,7 @@ from loanbook.portfolio.loop import year_fractions as _year_fractions
 
 # This kernel's own copies of the functions it calls for each loan, inlined: a call of a
 # compiled function with array arguments costs an atomic increment and decrement of each
-# array's reference count (9% of the kernel's time, with the call of ``run_paid``), and the
-# day counts' divisions by constants only become multiplications where they are inlined.
+# array's reference count (9% of the kernel's time, with the call of ``run_paid``).
 _inline = njit(inline="always")  # not cached alone: only ever inlined, in run_many
 installment_dates = _inline(installment_dates.py_func)
 interest_dates = _inline(interest_dates.py_func)
