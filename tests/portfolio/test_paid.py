@@ -147,3 +147,41 @@ def test_a_loan_handed_over_before_plain_loans_and_one_with_events() -> None:
     assert pos[1:].tolist() == g_pos[1:].tolist()
     assert sorted(set(mine[0])) == [1, 2, 3]
     assert mine == theirs
+
+
+def _reschedule(table: pa.Table, every: int) -> pa.Table:
+    """``table`` with the interest schedule no longer the principal schedule on every loan
+    but each ``every``-th: monthly interest where principal is quarterly, an interest anchor a
+    week earlier, and a maturity five days after the last installment (a short last period)."""
+    n = table.num_rows
+    k = np.arange(n) % every
+    months = table.column("schedule_months").to_numpy()
+    anchor = table.column("interest_anchor").to_numpy()
+    maturity = table.column("maturity").to_numpy()
+    week, five = np.timedelta64(7, "D"), np.timedelta64(5, "D")
+    changes = {
+        "interest_months": pa.array(np.where((k == 1) & (months == 3), 1, months), pa.int32()),
+        "interest_anchor": pa.array(np.where(k == 2, anchor - week, anchor)),
+        "maturity": pa.array(np.where(k == 3, maturity + five, maturity)),
+    }
+    for name, values in changes.items():
+        table = table.set_column(table.schema.get_field_index(name), name, values)
+    return table
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**31))
+def test_interest_schedules_apart_from_the_principal_schedule(seed: int) -> None:
+    """The paid pass takes the interest dates from the installments' only where the two
+    schedules are one and end at the maturity: the loans where they are not (other cycle,
+    other anchor, a maturity after the last installment) give the general kernel's flows and
+    the exact engine's cents."""
+    table = _reschedule(generate.loans_and_events(40, seed)[0], 5)
+    fixings = generate.fixings(seed)
+    mine, theirs, pos, g_pos, status, g_status = _both(table, _no_events(), fixings, None)
+    assert mine == theirs
+    assert status.tolist() == g_status.tolist()
+    assert pos.tolist() == g_pos.tolist()
+    result = compare(table, _no_events(), fixings, None, assume_paid=True)
+    assert result.loans == 40
+    assert result.differences == ()
