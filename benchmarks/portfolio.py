@@ -12,7 +12,8 @@ Reproduce (from the repository root)::
     .venv/bin/python benchmarks/portfolio.py dask --loans 200000
 
 Every figure is a ratio against a peer measured in the same run: QuantLib-Python's
-AmortizingFixedRateBond cash flows and the exact engine (``engine.run_loan``) on the same
+AmortizingFixedRateBond cash flows (each amount computed and summed, as the portfolio
+engine's consumer sums its own) and the exact engine (``engine.run_loan``) on the same
 loans; the single process against the Dask LocalCluster. Timings exclude the one-off Numba
 compilation (cached on disk after the first run) and the generation of the book.
 """
@@ -37,6 +38,7 @@ import numba
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute
+from quantlib_mixed import MixedPeer  # this folder's (the script's folder is on sys.path)
 
 from loanbook.engine import TermsHistory, run_loan
 from loanbook.portfolio import form, generate
@@ -153,8 +155,8 @@ def _quantlib_inputs(r: dict[str, Any]) -> tuple[Any, ...]:
     return ql.Date(start.day, start.month, start.year), end, d0, notionals, rate
 
 
-def _quantlib_bond_flows(inputs: tuple[Any, ...]) -> int:
-    """The lifetime cash flows of one loan by QuantLib (schedule, bond, cash flows)."""
+def _quantlib_bond(inputs: tuple[Any, ...]) -> Any:
+    """One loan as QuantLib's bond (its schedule, coupons and redemptions)."""
     import QuantLib as ql
 
     start, end, d0, notionals, rate = inputs
@@ -169,27 +171,52 @@ def _quantlib_bond_flows(inputs: tuple[Any, ...]) -> int:
         False,
         d0,
     )
-    bond = ql.AmortizingFixedRateBond(0, notionals, schedule, [rate], ql.Actual360())
-    return len(bond.cashflows())
+    return ql.AmortizingFixedRateBond(0, notionals, schedule, [rate], ql.Actual360())
 
 
-def _quantlib_flows(rows: list[dict[str, Any]]) -> int:
-    return sum(_quantlib_bond_flows(_quantlib_inputs(r)) for r in rows)
+def _quantlib_bond_flows(inputs: tuple[Any, ...]) -> tuple[int, float]:
+    """The lifetime cash flows of one loan by QuantLib: (flows, the sum of their amounts).
+    Each amount is asked for, as the portfolio engine's consumer reads each of its amounts
+    (``_stream`` sums them): a QuantLib coupon computes its interest only when asked, so a
+    peer that only counted the flows (``_quantlib_objects``) computed no interest at all."""
+    flows = _quantlib_bond(inputs).cashflows()
+    total = 0.0
+    for cf in flows:
+        total += cf.amount()
+    return len(flows), total
 
 
-def _exact_flows(rows: list[dict[str, Any]], market: Market) -> int:
-    """Row to cash flows by the exact engine without lines (``run_loan(lines=False)``)."""
-    count = 0
+def _quantlib_objects(rows: list[dict[str, Any]]) -> int:
+    """The peer of the stops before i14: the bonds built and their flows counted, no
+    amount computed; measured beside the peer for comparison with those stops' figures."""
+    return sum(len(_quantlib_bond(_quantlib_inputs(r)).cashflows()) for r in rows)
+
+
+def _quantlib_flows(rows: list[dict[str, Any]]) -> tuple[int, float]:
+    """Row to cash flows by QuantLib: (flows, the sum of their amounts in dollars)."""
+    count, total = 0, 0.0
+    for r in rows:
+        k, amount = _quantlib_bond_flows(_quantlib_inputs(r))
+        count += k
+        total += amount
+    return count, total
+
+
+def _exact_flows(rows: list[dict[str, Any]], market: Market) -> tuple[int, int]:
+    """Row to cash flows by the exact engine without lines (``run_loan(lines=False)``):
+    (flows, the sum of their amounts in cents)."""
+    count = cents = 0
     for r in rows:
         h = TermsHistory.single(form.terms_of(r))
         res = run_loan(h, (), market, lifetime_end(r), assume_paid=True, lines=False)
         assert res.cash_flows is not None
         count += len(res.cash_flows)
-    return count
+        cents += sum(c for _, _, c in res.cash_flows.items)
+    return count, cents
 
 
 def _best(
-    repeats: int, parts: dict[str, Callable[[], int]], clock: Callable[[], float]
+    repeats: int, parts: dict[str, Callable[[], object]], clock: Callable[[], float]
 ) -> dict[str, float]:
     """The best time of each part over ``repeats`` rounds, the parts taking turns in each
     round (a change of load falls on all of them alike)."""
@@ -223,26 +250,38 @@ def exact_vs_quantlib(
     ends = [lifetime_end(r) for r in rows]
     ql_inputs = [_quantlib_inputs(r) for r in rows]
 
-    def exact_prepared() -> int:
-        count = 0
+    def exact_prepared() -> tuple[int, int]:
+        count = cents = 0
         for h, end in zip(histories, ends, strict=True):
             res = run_loan(h, (), market, end, assume_paid=True, lines=False)
             assert res.cash_flows is not None
             count += len(res.cash_flows)
-        return count
+            cents += sum(c for _, _, c in res.cash_flows.items)
+        return count, cents
 
-    parts: dict[str, Callable[[], int]] = {
+    def quantlib_prepared() -> tuple[int, float]:
+        count, total = 0, 0.0
+        for i in ql_inputs:
+            k, amount = _quantlib_bond_flows(i)
+            count += k
+            total += amount
+        return count, total
+
+    parts: dict[str, Callable[[], object]] = {
         "quantlib_row_to_flows": lambda: _quantlib_flows(rows),
         "exact_row_to_flows": lambda: _exact_flows(rows, market),
-        "quantlib_engine": lambda: sum(_quantlib_bond_flows(i) for i in ql_inputs),
+        "quantlib_engine": quantlib_prepared,
         "exact_engine": exact_prepared,
     }
     best = _best(repeats, parts, clock)
     out: dict[str, Any] = {"loans": n, "repeats": repeats, "clock": clock.__name__}
     for name in parts:
         out[f"{name}_loans_per_s"] = round(n / best[name])
-    out["quantlib_flows"] = _quantlib_flows(rows)
-    out["exact_flows"] = exact_prepared()
+    out["quantlib_flows"], ql_total = _quantlib_flows(rows)
+    out["exact_flows"], exact_cents = exact_prepared()
+    # the same total to within QuantLib's floating point (its amounts are not rounded to cents)
+    out["quantlib_amounts_dollars"] = round(ql_total, 2)
+    out["exact_amounts_dollars"] = exact_cents / 100
     out["ratio_row_to_flows"] = round(best["quantlib_row_to_flows"] / best["exact_row_to_flows"], 2)
     out["ratio_engine"] = round(best["quantlib_engine"] / best["exact_engine"], 2)
     t0 = clock()
@@ -285,6 +324,52 @@ def _stream(table: pa.Table, fixings: pa.Table) -> tuple[float, float, float, in
     return time.perf_counter() - t0, _cpu() - c0, t1 - t0, rows, handed
 
 
+def _peer(
+    flows: Callable[[list[dict[str, Any]]], tuple[int, float]], rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A QuantLib peer over ``rows``: loans/s (wall and CPU), the best of 3 after a warm-up,
+    as ours is timed (a one-off cost in a single timed pass, such as a collection of the
+    heap the runs before left, made QuantLib look up to 2.7 times slower than it is)."""
+    flows(rows[:100])
+    runs = []
+    count, total = 0, 0.0
+    for _ in range(3):
+        t0, c0 = time.perf_counter(), _cpu()
+        count, total = flows(rows)
+        runs.append((time.perf_counter() - t0, _cpu() - c0))
+    wall, cpu = min(runs)
+    return {
+        "loans": len(rows),
+        "loans_per_s": round(len(rows) / wall),
+        "loans_per_cpu_s": round(len(rows) / cpu),
+        "all_seconds": [round(r[0], 3) for r in runs],
+        "flows": count,
+        "amounts_dollars": round(total, 2),
+    }
+
+
+def _same_model(model: MixedPeer, loans: pa.Table, fixings: pa.Table) -> dict[str, int]:
+    """How many of ``loans`` QuantLib models as the engine does (fixed rate, level principal
+    or bullet, no calendar, no end-of-month rule: ``tests/portfolio/test_quantlib_mixed.py``
+    requires those to agree), and how many of those agree with the portfolio engine's
+    cents to half a cent a flow (QuantLib's amounts are not rounded)."""
+    cents = np.zeros(loans.num_rows)
+    for chunk in lifetime_flows(lifetime_prepared(loans, fixings)):
+        np.add.at(
+            cents, chunk.column("loan_no").to_numpy(), chunk.column("amount_cents").to_numpy()
+        )
+    same = agree = 0
+    for i, r in enumerate(loans.to_pylist()):
+        if r["rate_index"] or r["amortization"] == "level_payment" or r["schedule_eom"]:
+            continue
+        if r["calendar"] != "none":
+            continue
+        same += 1
+        count, total = model.flows(r)
+        agree += int(abs(total * 100 - cents[i]) <= count / 2)
+    return {"same_model_loans": same, "same_model_agreeing": agree}
+
+
 def cashflows(args: argparse.Namespace) -> dict[str, Any]:
     """Lifetime cash flows (every interest and principal amount due) in loans per second."""
     fixings = generate.fixings(1)
@@ -309,19 +394,24 @@ def cashflows(args: argparse.Namespace) -> dict[str, Any]:
             "all_seconds": [round(r[0], 3) for r in runs],
         }
     rows = fixed.slice(0, args.peer_loans).to_pylist()
-    # The peer gets what ours gets: a warm-up, then the best of 3 (a one-off cost in a
-    # single timed pass, such as a collection of the heap the runs above left, made
-    # QuantLib look up to 2.7 times slower than it is).
-    _quantlib_flows(rows[:100])
-    ql_runs = []
-    for _ in range(3):
-        t0, c0 = time.perf_counter(), _cpu()
-        out["quantlib_flows"] = _quantlib_flows(rows)
-        ql_runs.append((time.perf_counter() - t0, _cpu() - c0))
-    ql_s, ql_cpu = min(ql_runs)
-    out["quantlib_loans_per_s"] = round(len(rows) / ql_s)
-    out["quantlib_loans_per_cpu_s"] = round(len(rows) / ql_cpu)
-    out["quantlib_all_seconds"] = [round(r[0], 3) for r in ql_runs]
+    fixed_peer = _peer(_quantlib_flows, rows)
+    out["quantlib_flows"] = fixed_peer.pop("flows")
+    out.update({f"quantlib_{k}": v for k, v in fixed_peer.items()})
+    objects = _peer(lambda rs: (_quantlib_objects(rs), 0.0), rows)
+    out["quantlib_objects_only_loans_per_s"] = objects["loans_per_s"]
+    mixed_rows = mixed.slice(0, args.peer_loans).to_pylist()
+    model = MixedPeer(fixings)  # the indexes and their fixings: market data, built once
+
+    def mixed_flows(rs: list[dict[str, Any]]) -> tuple[int, float]:
+        count, total = 0, 0.0
+        for r in rs:
+            k, amount = model.flows(r)
+            count += k
+            total += amount
+        return count, total
+
+    out["quantlib_mixed"] = _peer(mixed_flows, mixed_rows)
+    out["quantlib_mixed"].update(_same_model(model, mixed.slice(0, args.peer_loans), fixings))
     market = form.market_of(fixings)
     exact_rows = rows[: args.exact_loans]
     t0 = time.perf_counter()
@@ -332,11 +422,21 @@ def cashflows(args: argparse.Namespace) -> dict[str, Any]:
     out["exact_loans_per_s"] = round(len(exact_rows) / (time.perf_counter() - t0))
     # the exact engine's figures-only run (``run_loan(lines=False)``) on the same loans
     t0 = time.perf_counter()
-    out["exact_flows"] = _exact_flows(rows, market)
+    out["exact_flows"], exact_cents = _exact_flows(rows, market)
     out["exact_flows_loans_per_s"] = round(len(rows) / (time.perf_counter() - t0))
+    out["exact_amounts_dollars"] = exact_cents / 100
+    peers = {"fixed": out["quantlib_loans_per_s"], "mixed": out["quantlib_mixed"]["loans_per_s"]}
     for name in ("fixed", "mixed"):
         mine = out[f"portfolio_{name}"]["loans_per_s"]
-        out[f"portfolio_{name}"]["ratio_vs_quantlib"] = round(mine / out["quantlib_loans_per_s"], 1)
+        # against QuantLib on the same book; then against QuantLib on the fixed book's loans
+        # (the one peer before branch i14), and that peer with no amount computed
+        out[f"portfolio_{name}"]["ratio_vs_quantlib"] = round(mine / peers[name], 1)
+        out[f"portfolio_{name}"]["ratio_vs_quantlib_fixed_loans"] = round(
+            mine / out["quantlib_loans_per_s"], 1
+        )
+        out[f"portfolio_{name}"]["ratio_vs_quantlib_objects_only"] = round(
+            mine / out["quantlib_objects_only_loans_per_s"], 1
+        )
         out[f"portfolio_{name}"]["ratio_vs_exact"] = round(mine / out["exact_loans_per_s"], 1)
         out[f"portfolio_{name}"]["ratio_vs_exact_flows"] = round(
             mine / out["exact_flows_loans_per_s"], 1
