@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -192,14 +192,18 @@ def _quantlib_objects(rows: list[dict[str, Any]]) -> int:
     return sum(len(_quantlib_bond(_quantlib_inputs(r)).cashflows()) for r in rows)
 
 
-def _quantlib_flows(rows: list[dict[str, Any]]) -> tuple[int, float]:
-    """Row to cash flows by QuantLib: (flows, the sum of their amounts in dollars)."""
+def _summed(loans: Iterable[tuple[int, float]]) -> tuple[int, float]:
+    """(flows, amount) of each loan summed."""
     count, total = 0, 0.0
-    for r in rows:
-        k, amount = _quantlib_bond_flows(_quantlib_inputs(r))
+    for k, amount in loans:
         count += k
         total += amount
     return count, total
+
+
+def _quantlib_flows(rows: list[dict[str, Any]]) -> tuple[int, float]:
+    """Row to cash flows by QuantLib: (flows, the sum of their amounts in dollars)."""
+    return _summed(_quantlib_bond_flows(_quantlib_inputs(r)) for r in rows)
 
 
 def _exact_flows(rows: list[dict[str, Any]], market: Market) -> tuple[int, int]:
@@ -259,18 +263,10 @@ def exact_vs_quantlib(
             cents += sum(c for _, _, c in res.cash_flows.items)
         return count, cents
 
-    def quantlib_prepared() -> tuple[int, float]:
-        count, total = 0, 0.0
-        for i in ql_inputs:
-            k, amount = _quantlib_bond_flows(i)
-            count += k
-            total += amount
-        return count, total
-
     parts: dict[str, Callable[[], object]] = {
         "quantlib_row_to_flows": lambda: _quantlib_flows(rows),
         "exact_row_to_flows": lambda: _exact_flows(rows, market),
-        "quantlib_engine": quantlib_prepared,
+        "quantlib_engine": lambda: _summed(_quantlib_bond_flows(i) for i in ql_inputs),
         "exact_engine": exact_prepared,
     }
     best = _best(repeats, parts, clock)
@@ -406,16 +402,9 @@ def cashflows(args: argparse.Namespace) -> dict[str, Any]:
     objects = _peer(lambda rs: (_quantlib_objects(rs), 0.0), fixed.slice(0, args.peer_loans))
     out["quantlib_objects_only_loans_per_s"] = objects["loans_per_s_from_rows"]
     model = MixedPeer(fixings)  # the indexes and their fixings: market data, built once
-
-    def mixed_flows(rs: list[dict[str, Any]]) -> tuple[int, float]:
-        count, total = 0, 0.0
-        for r in rs:
-            k, amount = model.flows(r)
-            count += k
-            total += amount
-        return count, total
-
-    out["quantlib_mixed"] = _peer(mixed_flows, mixed.slice(0, args.peer_loans))
+    out["quantlib_mixed"] = _peer(
+        lambda rs: _summed(model.flows(r) for r in rs), mixed.slice(0, args.peer_loans)
+    )
     out["quantlib_mixed"].update(_same_model(model, mixed.slice(0, args.peer_loans), fixings))
     market = form.market_of(fixings)
     exact_rows = rows[: args.exact_loans]
