@@ -138,6 +138,32 @@ def test_a_bad_field_is_named_and_nothing_is_recorded(api_sqlite: Api) -> None:
         assert len(conn.execute(select(EventRow.id)).all()) == before
 
 
+def test_a_second_rate_for_a_fixed_day_is_422_and_the_same_rate_is_one_event(api: Api) -> None:
+    # The example book's Prime is 8.25 from 1996-02-01 (rates/prime.csv:11). (The API reads
+    # rate_percent as an amount, two decimals at most, hence Prime here rather than LIBOR.)
+    url, headers = "/api/v1/fixings", api.headers("cit-ops")
+    with api.store.read() as conn:
+        before = conn.execute(select(EventRow.id, EventRow.key)).all()
+    typo = {"index": "PRIME", "date": "1996-02-01", "rate_percent": "8.52", "key": "typo"}
+    response = api.client.post(url, json=typo, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"] == [
+        {
+            "field": "amount",
+            "reason": "PRIME on 1996-02-01 is already 8.25 in the book (from rates/prime.csv:11)",
+            "source": "api:cit-ops",
+        }
+    ]
+    with api.store.read() as conn:
+        assert conn.execute(select(EventRow.id, EventRow.key)).all() == before
+    same = {**typo, "rate_percent": "8.25", "key": "as-filed"}
+    first = api.client.post(url, json=same, headers=headers)
+    assert first.status_code == 201 and first.json()["status"] == "recorded", first.text
+    again = api.client.post(url, json=same, headers=headers)
+    assert again.status_code == 200 and again.json()["status"] == "already_recorded"
+
+
 def test_tokens_are_checked_and_revocable(api_sqlite: Api) -> None:
     api = api_sqlite
     assert api.client.get("/api/v1/me").status_code == 401
