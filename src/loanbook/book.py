@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from loanbook.compliance.service import compliance_issues, refusals
 from loanbook.engine import LoanEvent, LoanResult, TermsHistory, run_loan
@@ -47,6 +47,68 @@ class TermDocument:
     @property
     def id(self) -> str:
         return self.model.document.id
+
+
+class _Fixed(NamedTuple):
+    """One fixing of an index on a date, as a fixing event is checked against it."""
+
+    percent: Decimal
+    place: str  # where it is: "in the book (from rates/libor-1m.csv:3)", ...
+    key: str = ""  # a fixing event's key ("" for a row of a fixings file)
+
+
+class FixingsSeen:
+    """The book's fixings by index and date while a batch of events is checked, one after
+    another: each fixing the batch adds is added, each correction reversing a fixing event
+    takes it out, so a later event of the batch is judged against the book as it will be.
+    One index and date holds one rate (``Book.check_event``)."""
+
+    def __init__(
+        self,
+        fixed: dict[tuple[str, date], tuple[_Fixed, ...]],
+        days: dict[str, tuple[str, date]],
+    ) -> None:
+        self._fixed = fixed  # the book's (shared with it: never changed here)
+        self._days = days  # the book's fixing events: key -> (index, date)
+        self._changed: dict[tuple[str, date], tuple[_Fixed, ...]] = {}
+        self._added: dict[str, tuple[str, date]] = {}
+
+    def on(self, index: str, day: date) -> tuple[_Fixed, ...]:
+        """The fixings of ``index`` on ``day`` (normally one; the same rate may be twice)."""
+        found = self._changed.get((index, day))
+        return found if found is not None else self._fixed.get((index, day), ())
+
+    def add(self, event: LoanEvent, where: str) -> None:
+        """A fixing event of the batch, accepted (``where``: its file and line)."""
+        if event.kind is not EventKind.FIXING or event.amount is None:
+            return
+        index, day = event.get("index"), event.date
+        added = _Fixed(event.amount, f"earlier in this input ({where})", event.event_id)
+        self._changed[(index, day)] = (*self.on(index, day), added)
+        self._added[event.event_id] = (index, day)
+
+    def reverse(self, key: str) -> None:
+        """A correction of the batch reversing the event ``key`` (a no-op unless a fixing)."""
+        day = self._added.get(key) or self._days.get(key)
+        if day is not None:
+            self._changed[day] = tuple(f for f in self.on(*day) if f.key != key)
+
+    def conflict(self, event: LoanEvent, index: str, source: str) -> list[Issue]:
+        """Why a fixing event of ``index`` cannot be recorded beside the fixings already on
+        its date: one of them has another rate. The same rate again is no conflict."""
+        if event.amount is None:
+            return []
+        for other in self.on(index, event.date):
+            if other.percent != event.amount:
+                rate = f"{other.percent.normalize():f}"
+                return [
+                    Issue(
+                        source,
+                        "amount",
+                        f"{index} on {event.date} is already {rate} {other.place}",
+                    )
+                ]
+        return []
 
 
 @dataclass(frozen=True)
@@ -325,14 +387,17 @@ class Book:
     def with_events(self, events: tuple[LoanEvent, ...]) -> Book:
         return Book(self.documents, self.market, self.events + events)
 
-    def check_event(self, event: LoanEvent, source: str = "event") -> list[Issue]:
-        """Why ``event`` cannot be recorded (empty when it can)."""
+    def check_event(
+        self, event: LoanEvent, source: str = "event", fixings: FixingsSeen | None = None
+    ) -> list[Issue]:
+        """Why ``event`` cannot be recorded (empty when it can). A fixing is judged against
+        ``fixings`` (the book's as a batch before it left them) when given, else the book's."""
         issues: list[Issue] = []
         if event.kind in MONEY_KINDS and (event.amount is None or event.amount <= 0):
             issues.append(Issue(source, "amount", f"must be positive, got {event.amount}"))
         if event.kind is EventKind.FIXING:
             issues.extend(validation.fixing_event_issues(event, source))
-            return issues + self._check_fixing(event, source)
+            return issues + self._check_fixing(event, source, fixings)
         issues.extend(refusals(self)(event, source))  # conditions, representations, options
         if event.kind is EventKind.APPLICATION:  # the account is checked by the caller
             issues.extend(application_issues(event, source))
@@ -365,10 +430,14 @@ class Book:
         """Why ``events`` cannot all be recorded: each checked on its own fields, then one run
         per loan (or facility) with all of them, so a book loads in linear time."""
         issues: list[Issue] = []
+        fixings = self.fixings_seen()
         for ev in events:
             where = ev.reference or ev.event_id
             if ev.kind is EventKind.FIXING:
-                issues.extend(self._check_fixing(ev, where))
+                found = self._check_fixing(ev, where, fixings)
+                issues.extend(found)
+                if not found:
+                    fixings.add(ev, where)
             if ev.kind in MONEY_KINDS and (ev.amount is None or ev.amount <= 0):
                 issues.append(Issue(where, "amount", f"must be positive, got {ev.amount}"))
             elif ev.kind is EventKind.FIXING:
@@ -438,17 +507,54 @@ class Book:
                 named.add(index)
         return named
 
-    def _check_fixing(self, event: LoanEvent, source: str) -> list[Issue]:
+    def _check_fixing(
+        self, event: LoanEvent, source: str, fixings: FixingsSeen | None = None
+    ) -> list[Issue]:
+        """A fixing event names an index the book knows, and gives no other rate than the
+        one its index already has on its date (from a fixings file, an earlier fixing
+        event, or an earlier event of the same batch: ``fixings``): a second rate would
+        silently change every figure of that day. A fixing event is changed by a correction
+        reversing it; the same rate again is accepted (its key says whether it is new)."""
         index = event.get("index")
         if not index:
             return [Issue(source, "index", "a fixing names its index")]
-        if index in self.market.indexes:
-            return []  # known without building any terms
-        known = self.indexes()
-        if index not in known:
-            names = ", ".join(sorted(known)) or "none"
-            return [Issue(source, "index", f"unknown index {index!r} (known: {names})")]
-        return []
+        if index not in self.market.indexes:  # else known without building any terms
+            known = self.indexes()
+            if index not in known:
+                names = ", ".join(sorted(known)) or "none"
+                return [Issue(source, "index", f"unknown index {index!r} (known: {names})")]
+        return (fixings or self.fixings_seen()).conflict(event, index, source)
+
+    @cached_property
+    def _fixed(self) -> dict[tuple[str, date], tuple[_Fixed, ...]]:
+        """Every fixing of the book by index and date: the fixings files' rows, then the
+        fixing events (in force: a store's view holds no reversed one)."""
+        out: dict[tuple[str, date], list[_Fixed]] = {}
+        for idx in self.market.indexes.values():
+            for fx in idx.fixings:
+                place = f"in the book (from {fx.source})" if fx.source else "in the book"
+                out.setdefault((fx.index, fx.date), []).append(_Fixed(fx.rate * 100, place))
+        for e in self.events:
+            if e.kind is EventKind.FIXING and e.amount is not None:
+                key = e.event_id
+                place = (
+                    f"in the book (from fixing event {key}); record a correction reversing "
+                    f"{key} to change it"
+                )
+                out.setdefault((e.get("index"), e.date), []).append(_Fixed(e.amount, place, key))
+        return {day: tuple(found) for day, found in out.items()}
+
+    @cached_property
+    def _fixing_days(self) -> dict[str, tuple[str, date]]:
+        return {
+            e.event_id: (e.get("index"), e.date)
+            for e in self.events
+            if e.kind is EventKind.FIXING and e.amount is not None
+        }
+
+    def fixings_seen(self) -> FixingsSeen:
+        """The book's fixings by index and date, for checking a batch of events in turn."""
+        return FixingsSeen(self._fixed, self._fixing_days)
 
     def _before_start(self, ev: LoanEvent) -> str:
         if self.revolver_of(ev.loan) is not None:

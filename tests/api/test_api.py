@@ -138,6 +138,54 @@ def test_a_bad_field_is_named_and_nothing_is_recorded(api_sqlite: Api) -> None:
         assert len(conn.execute(select(EventRow.id)).all()) == before
 
 
+def test_a_second_rate_for_a_fixed_day_is_422_and_the_same_rate_is_one_event(api: Api) -> None:
+    # The example book's Prime is 8.25 from 1996-02-01 (rates/prime.csv:11).
+    url, headers = "/api/v1/fixings", api.headers("cit-ops")
+    with api.store.read() as conn:
+        before = conn.execute(select(EventRow.id, EventRow.key)).all()
+    typo = {"index": "PRIME", "date": "1996-02-01", "rate_percent": "8.52", "key": "typo"}
+    response = api.client.post(url, json=typo, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"] == [
+        {
+            "field": "amount",
+            "reason": "PRIME on 1996-02-01 is already 8.25 in the book (from rates/prime.csv:11)",
+            "source": "api:cit-ops",
+        }
+    ]
+    with api.store.read() as conn:
+        assert conn.execute(select(EventRow.id, EventRow.key)).all() == before
+    same = {**typo, "rate_percent": "8.25", "key": "as-filed"}
+    first = api.client.post(url, json=same, headers=headers)
+    assert first.status_code == 201 and first.json()["status"] == "recorded", first.text
+    again = api.client.post(url, json=same, headers=headers)
+    assert again.status_code == 200 and again.json()["status"] == "already_recorded"
+
+
+def test_a_fixing_rate_is_read_as_the_cli_reads_it(api: Api) -> None:
+    """``rate_percent`` is a rate in percent to eight places, as ``record fixing --amount``
+    and the events files take it (it was read as money, two places: LIBOR's 5.4375 was
+    refused)."""
+    url, headers = "/api/v1/fixings", api.headers("cit-ops")
+    libor = {"index": "LIBOR-1M", "date": "1996-01-31", "key": "libor-0131"}
+    # rates/libor-1m.csv:3 has 5.4375 on 1996-01-31: the same rate is one more event
+    same = api.client.post(url, json={**libor, "rate_percent": "5.4375"}, headers=headers)
+    assert same.status_code == 201 and same.json()["status"] == "recorded", same.text
+    other = api.client.post(
+        url, json={**libor, "rate_percent": "5.43751", "key": "libor-typo"}, headers=headers
+    )
+    assert other.status_code == 422, other.text
+    assert other.json()["errors"][0]["reason"] == (
+        "LIBOR-1M on 1996-01-31 is already 5.4375 in the book (from rates/libor-1m.csv:3)"
+    )
+    for bad in ("5.123456789", "5,4375", "1e1", "2000"):
+        body = {**libor, "rate_percent": bad, "key": "libor-bad"}
+        refused = api.client.post(url, json=body, headers=headers)
+        assert refused.status_code == 422, (bad, refused.text)
+        assert [e["field"] for e in refused.json()["errors"]] == ["rate_percent"], bad
+
+
 def test_tokens_are_checked_and_revocable(api_sqlite: Api) -> None:
     api = api_sqlite
     assert api.client.get("/api/v1/me").status_code == 401

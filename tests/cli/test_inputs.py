@@ -175,6 +175,39 @@ def test_a_fixing_of_1e30_is_refused(db: str) -> None:
     assert snapshot(db) == before
 
 
+def test_a_second_rate_for_a_fixed_day_is_one_line_and_changes_nothing(db: str) -> None:
+    """LIBOR-1M is 5.43750 on 1996-01-31 in the fixings file (rates/libor-1m.csv:3)."""
+    stored = Path(db).read_bytes()
+
+    def fixing(day: str, amount: str, *more: str) -> Result:
+        return cli("record", "fixing", "--index", "LIBOR-1M", "--date", day, "--amount", amount,
+                   *more, "--db", db)  # fmt: skip
+
+    err = refused(fixing("1996-01-31", "6.4375"))
+    assert err.splitlines() == [
+        "cli: amount: LIBOR-1M on 1996-01-31 is already 5.4375 in the book (from "
+        "rates/libor-1m.csv:3) (event LIBOR-1M/fixing/1996-01-31/6.4375//index=LIBOR-1M)"
+    ]
+    assert Path(db).read_bytes() == stored
+    # the same rate again: recorded once, then "already recorded", the book unchanged
+    same = fixing("1996-01-31", "5.4375")
+    assert same.exit_code == 0
+    assert same.stdout == "recorded LIBOR-1M/fixing/1996-01-31/5.4375//index=LIBOR-1M\n"
+    recorded = Path(db).read_bytes()
+    again = fixing("1996-01-31", "5.43750")
+    assert again.exit_code == 0 and again.stdout.startswith("already recorded LIBOR-1M/fixing/")
+    assert Path(db).read_bytes() == recorded
+    # a fixing event is changed by a correction reversing it, then the new rate
+    assert fixing("1996-01-17", "5.5", "--key", "fx-1").exit_code == 0
+    err = refused(fixing("1996-01-17", "5.6", "--key", "fx-2"))
+    assert err.splitlines() == [
+        "cli: amount: LIBOR-1M on 1996-01-17 is already 5.5 in the book (from fixing event "
+        "fx-1); record a correction reversing fx-1 to change it (event fx-2)"
+    ]
+    assert cli("record", "correction", "--reverses", "fx-1", "--db", db).exit_code == 0
+    assert fixing("1996-01-17", "5.6", "--key", "fx-2").stdout == "recorded fx-2\n"
+
+
 def test_a_stored_amount_out_of_range_gives_a_clear_line_in_run_and_status(db: str) -> None:
     """A book written before the parser was strict: run and status name the event."""
     with sqlite3.connect(db) as conn:

@@ -6,16 +6,20 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from loanbook.engine import TermsHistory, run_loan
+from loanbook.errors import ValidationError
 from loanbook.portfolio import form, generate
 from loanbook.portfolio.engine import BY_EXACT, BY_KERNEL, run_portfolio
 from loanbook.portfolio.exactness import compare
+from loanbook.portfolio.files import Folder, write_portfolio
 from loanbook.terms.model import (
     Amortization,
     AmortizationKind,
@@ -93,6 +97,43 @@ def test_the_cit_note_in_the_portfolio_form() -> None:
     assert exact.position.interest_due == Decimal("111848.10")
     assert out.loans.column("method").to_pylist() == [BY_KERNEL]
     assert out.loans.column("principal_due_cents").to_pylist() == [9_489_375]
+
+
+def test_two_rates_for_one_index_and_date_are_refused(tmp_path: Path) -> None:
+    """Two fixings rows of one index and date with different rates: refused by the kernel's
+    market, the exact engine's and the folder (written or read); the same rate twice is
+    one fixing, run as if once."""
+    loans = _table(form.row_of(cit_terms()))
+    day = {"index": "LIBOR-1M", "date": date(1990, 1, 1)}
+    same = form.table_of(
+        [{**day, "rate_e9": 55_000_000}, {**day, "rate_e9": 55_000_000}], form.FIXING_SCHEMA
+    )
+    out = run_portfolio(loans, _no_events(), same, date(1996, 4, 30))
+    assert out.loans.column("interest_due_cents").to_pylist() == [11_184_810]  # as at 5.5%
+    two = form.table_of(
+        [{**day, "rate_e9": 55_000_000}, {**day, "rate_e9": 65_000_000}], form.FIXING_SCHEMA
+    )
+    reason = (
+        "the fixings of LIBOR-1M on 1990-01-01 have two rates, 5.5% and 6.5% "
+        "(rate_e9 55000000 and 65000000); an index has one rate a date"
+    )
+    for refused in (
+        lambda: run_portfolio(loans, _no_events(), two, date(1996, 4, 30)),
+        lambda: form.market_of(two),
+    ):
+        with pytest.raises(form.Refusal) as exc:
+            refused()
+        assert str(exc.value) == reason
+    with pytest.raises(ValidationError) as written:
+        write_portfolio(tmp_path / "pf", [(loans, _no_events())], two)
+    assert [str(i) for i in written.value.issues] == [
+        f"{tmp_path / 'pf' / 'fixings.parquet'}: rate_e9: {reason}"
+    ]
+    assert not (tmp_path / "pf").exists()  # nothing written
+    folder = write_portfolio(tmp_path / "ok", [(loans, _no_events())], same)
+    pq.write_table(two, folder.path / "fixings.parquet")  # changed after it was written
+    with pytest.raises(ValidationError, match="rate_e9: the fixings of LIBOR-1M on 1990-01-01"):
+        Folder.open(folder.path).fixings()
 
 
 def test_a_fixed_bullet_loan_by_hand() -> None:

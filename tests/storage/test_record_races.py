@@ -52,11 +52,11 @@ def fixing(day: date, index: str, percent: str, key: str = "") -> LoanEvent:
 def test_details_are_part_of_the_derived_key(book: Store) -> None:
     # Same date, amount and reference, different index: two events, two keys.
     a, b = (
-        fixing(date(1996, 1, 31), "LIBOR-1M", "6.4375"),
-        fixing(date(1996, 1, 31), "PRIME", "6.4375"),
+        fixing(date(1996, 1, 17), "LIBOR-1M", "6.4375"),
+        fixing(date(1996, 1, 17), "PRIME", "6.4375"),
     )
-    assert derive_key(a) == "/fixing/1996-01-31/6.4375/late fixing/index=LIBOR-1M"
-    assert derive_key(b) == "/fixing/1996-01-31/6.4375/late fixing/index=PRIME"
+    assert derive_key(a) == "/fixing/1996-01-17/6.4375/late fixing/index=LIBOR-1M"
+    assert derive_key(b) == "/fixing/1996-01-17/6.4375/late fixing/index=PRIME"
     first, second = record_event(book, a), record_event(book, b)
     assert first.added == (derive_key(a),) and second.added == (derive_key(b),)
     assert [s.event.get("index") for s in log(book) if s.event.kind is EventKind.FIXING] == [
@@ -66,10 +66,10 @@ def test_details_are_part_of_the_derived_key(book: Store) -> None:
 
 
 def test_same_key_with_other_details_is_refused(book: Store) -> None:
-    record_event(book, fixing(date(1996, 1, 31), "LIBOR-1M", "6.4375", key="fx-1"))
+    record_event(book, fixing(date(1996, 1, 17), "LIBOR-1M", "6.4375", key="fx-1"))
     before = dump(book)
     with pytest.raises(ValidationError, match="'fx-1' is already recorded as fixing"):
-        record_event(book, fixing(date(1996, 1, 31), "PRIME", "6.4375", key="fx-1"))
+        record_event(book, fixing(date(1996, 1, 17), "PRIME", "6.4375", key="fx-1"))
     assert dump(book) == before
 
 
@@ -131,18 +131,21 @@ def test_concurrent_prepayments_are_serialized_per_loan(book: Store, db_kind: st
 
 
 def test_a_late_fixing_recorded_into_the_store_changes_the_interest(book: Store) -> None:
-    # The LIBOR fixing of 1996-01-31 is 5.4375%; recorded late as 6.4375%, the Interest Rate
-    # Period from 01-31 (29 days) bears 9.4375% instead of 8.4375%. First interest, 04-30:
-    # 4,554,900/360 x (14 x 8.62891% + 29 x 9.4375% + 31 x 8.3125% + 30 x 8.4375%)
-    # = 12,652.50 x 9.0530474 = 114,543.6822... -> 114,543.68 (was 110,874.46).
-    record_events(book, [Incoming(fixing(date(1996, 1, 31), "LIBOR-1M", "6.4375"))])
+    # The book has no LIBOR fixing of 1996-01-17: the first Interest Rate Period (01-17, 14
+    # days) bears the fixing of 01-02, 5.62891% + 3%. Recorded late as 6.4375%, it bears
+    # 9.4375%. First interest, 04-30:
+    # 4,554,900/360 x (14 x 9.4375% + 29 x 8.4375% + 31 x 8.3125% + 30 x 8.4375%)
+    # = 12,652.50 x 8.87625 = 112,306.7531... -> 112,306.75 (was 110,874.46). (A late
+    # fixing of a date the fixings file already has, with another rate, is refused:
+    # tests/storage/test_fixing_conflicts.py.)
+    record_events(book, [Incoming(fixing(date(1996, 1, 17), "LIBOR-1M", "6.4375"))])
     close_of_business(book, date(1996, 4, 30))
     due = [
         p.line.amount
         for p in active(ledger(book, "cit-note").postings)
         if p.line.kind is LineKind.INTEREST_DUE
     ]
-    assert due == [D("114543.68")]
+    assert due == [D("112306.75")]
     assert check(book).ok
 
 

@@ -22,6 +22,7 @@ BAD = (
     "1996-05-02,cit-note,payment,11.00,second,dup,,\n"
     "1996-05-03,LIBOR-3M,fixing,5.0,fx,fx-1,NOPE-INDEX,\n"
     "1996-05-04,cit-note,correction,,fix,fix-1,,no-such-key\n"
+    "1996-01-31,LIBOR-1M,fixing,6.4375,typo,fx-2,LIBOR-1M,\n"
 )
 
 
@@ -31,6 +32,8 @@ def expected(csv: Path) -> list[str]:
         "cit-note); a key names one event (event dup)",
         f"{csv}:4: index: unknown index 'NOPE-INDEX' (known: LIBOR-1M, PRIME) (event fx-1)",
         f"{csv}:5: reverses: no event with key 'no-such-key' for loan cit-note (event fix-1)",
+        f"{csv}:6: amount: LIBOR-1M on 1996-01-31 is already 5.4375 in the book "
+        "(from rates/libor-1m.csv:3) (event fx-2)",
     ]
 
 

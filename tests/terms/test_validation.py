@@ -253,7 +253,7 @@ def test_day_count_spellings_in_a_term_file(tmp_path: Path, spelling: str, canon
 
 def test_a_fixing_event_of_1e30_percent_is_refused(tmp_path: Path) -> None:
     events = (
-        "date,loan,kind,amount,reference,index\n1996-02-01,cit-note,fixing,1e30,typo,LIBOR-1M\n"
+        "date,loan,kind,amount,reference,index\n1996-02-02,cit-note,fixing,1e30,typo,LIBOR-1M\n"
     )
     found = errors(book(tmp_path / "a", files={"events/f.csv": events}))
     one(found, "f.csv:2: amount", "not a decimal rate")
@@ -261,6 +261,30 @@ def test_a_fixing_event_of_1e30_percent_is_refused(tmp_path: Path) -> None:
     one(big, "f.csv:2: amount", "above")
     events = events.replace("1e30", "5.5")
     assert errors(book(tmp_path / "b", files={"events/f.csv": events})) == []
+
+
+def test_a_fixing_event_with_a_second_rate_for_its_day_is_refused(tmp_path: Path) -> None:
+    # The folder's own rates file has LIBOR-1M at 5.43750 on 1996-01-31 (line 3): a fixing
+    # event of another rate that day is refused, the same rate is not; two events of one day
+    # with two rates are refused at the second (the folder commands read it this way).
+    head = "date,loan,kind,amount,reference,index\n"
+    typo = head + "1996-01-31,LIBOR-1M,fixing,6.4375,typo,LIBOR-1M\n"
+    folder = book(tmp_path / "a", files={"events/f.csv": typo})
+    assert errors(folder) == [
+        "typo: amount: LIBOR-1M on 1996-01-31 is already 5.4375 in the book "
+        f"(from {folder / 'rates' / 'libor-1m.csv'}:3)"
+    ]
+    same = head + "1996-01-31,LIBOR-1M,fixing,5.4375,as filed,LIBOR-1M\n"
+    assert errors(book(tmp_path / "b", files={"events/f.csv": same})) == []
+    two = (
+        head
+        + "1996-01-17,LIBOR-1M,fixing,5.5,late,LIBOR-1M\n"
+        + "1996-01-17,LIBOR-1M,fixing,5.5,late again,LIBOR-1M\n"
+        + "1996-01-17,LIBOR-1M,fixing,5.6,other,LIBOR-1M\n"
+    )
+    assert errors(book(tmp_path / "c", files={"events/f.csv": two})) == [
+        "other: amount: LIBOR-1M on 1996-01-17 is already 5.5 earlier in this input (late)"
+    ]
 
 
 def test_validate_prints_warnings_and_still_says_valid(tmp_path: Path) -> None:

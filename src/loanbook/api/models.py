@@ -13,9 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
+from loanbook.engine.events import EventKind, parse_event_amount
 from loanbook.money import fmt, parse_amount
 
 AMOUNT_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,10})?$"
+PERCENT_PATTERN = r"^-?[0-9]{1,4}(\.[0-9]{1,8})?$"
 _ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -27,6 +29,15 @@ def _amount(value: object) -> Decimal:
     if not re.match(AMOUNT_PATTERN, value):
         raise ValueError(f"{value!r} is not a decimal amount such as 122000.00")
     return parse_amount(value)
+
+
+def _percent(value: object) -> Decimal:
+    """A fixing's rate in percent, by the parser the CLI and the events files use for it."""
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str):
+        raise ValueError('a rate is a decimal string in percent, e.g. "5.4375"')
+    return parse_event_amount(EventKind.FIXING, value)
 
 
 def _iso_date(value: object) -> date:
@@ -46,6 +57,13 @@ AmountIn = Annotated[
     BeforeValidator(_amount),
     PlainSerializer(fmt, return_type=str),
     WithJsonSchema({"type": "string", "pattern": AMOUNT_PATTERN, "examples": ["122000.00"]}),
+]
+#: A fixing's rate in percent in a request (``5.4375``: up to eight places, may be negative).
+PercentIn = Annotated[
+    Decimal,
+    BeforeValidator(_percent),
+    PlainSerializer(fmt, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": PERCENT_PATTERN, "examples": ["5.4375"]}),
 ]
 #: An ISO date in a request.
 DateIn = Annotated[
@@ -403,7 +421,7 @@ class CorrectionIn(Model):
 class FixingIn(Model):
     index: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
     date: DateIn
-    rate_percent: AmountIn
+    rate_percent: PercentIn
     reference: Text = ""
     key: Key | None = None
 

@@ -113,6 +113,7 @@ class Market:
 
     @classmethod
     def of(cls, fixings: pa.Table) -> Market:
+        form.check_fixings(fixings)  # one rate an index and date, else ``form.Refusal``
         names = fixings.column("index").to_pylist()
         days = form._days(fixings.column("date"))
         rates = form._ints(fixings.column("rate_e9"))

@@ -57,7 +57,9 @@ class Folder:
             ) from None
 
     def fixings(self) -> pa.Table:
-        return pq.read_table(self.path / "fixings.parquet", schema=form.FIXING_SCHEMA)
+        """The folder's fixings; two rates for one index and date are refused, naming them."""
+        path = self.path / "fixings.parquet"
+        return checked_fixings(pq.read_table(path, schema=form.FIXING_SCHEMA), path)
 
     def loans_of(self, part: int) -> pa.Table:
         return pq.read_table(self.path / "loans" / part_name(part), schema=form.LOAN_SCHEMA)
@@ -129,6 +131,15 @@ def publish(table: pa.Table, path: Path) -> bool:
         tmp.unlink()
 
 
+def checked_fixings(fixings: pa.Table, path: Path) -> pa.Table:
+    """``fixings`` if ``form.check_fixings`` accepts them, else one issue naming ``path``."""
+    try:
+        form.check_fixings(fixings)
+    except form.Refusal as exc:
+        raise ValidationError(Issue(str(path), "rate_e9", str(exc))) from None
+    return fixings
+
+
 def write_portfolio(
     path: Path,
     chunks: Iterable[tuple[pa.Table, pa.Table]],
@@ -139,6 +150,7 @@ def write_portfolio(
     """Write a portfolio folder from (loans, events) partitions; refuses a non-empty folder."""
     if path.exists() and any(path.iterdir()):
         raise ValidationError(Issue(str(path), "out", "exists and is not empty"))
+    checked_fixings(fixings, path / "fixings.parquet")  # before anything is written
     (path / "loans").mkdir(parents=True)
     (path / "events").mkdir()
     pq.write_table(fixings.cast(form.FIXING_SCHEMA), path / "fixings.parquet")

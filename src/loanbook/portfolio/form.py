@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.engine.history import TermsHistory
@@ -463,7 +464,36 @@ def events_of(rows: Sequence[dict[str, Any]]) -> tuple[LoanEvent, ...]:
     )
 
 
+def check_fixings(fixings: pa.Table) -> None:
+    """One rate an index and date: two rows of one index and date with different rates are
+    refused, naming them (the kernel and the exact engine would each silently take one);
+    the same rate twice is one fixing."""
+    if fixings.num_rows < 2:
+        return
+    grouped = (
+        fixings.select(["index", "date", "rate_e9"])
+        .group_by(["index", "date"])
+        .aggregate([("rate_e9", "min"), ("rate_e9", "max")])
+    )
+    bad = grouped.filter(pc.not_equal(grouped["rate_e9_min"], grouped["rate_e9_max"]))
+    if bad.num_rows == 0:
+        return
+    first = min(bad.to_pylist(), key=lambda r: (str(r["index"]), str(r["date"])))
+    low, high = int(first["rate_e9_min"]), int(first["rate_e9_max"])
+    raise Refusal(
+        f"the fixings of {first['index']} on {first['date']} have two rates, "
+        f"{_percent(low)}% and {_percent(high)}% (rate_e9 {low} and {high}); "
+        "an index has one rate a date"
+    )
+
+
+def _percent(rate_e9: int) -> str:
+    return f"{(Decimal(rate_e9) / SCALE * 100).normalize():f}"
+
+
 def market_of(fixings: pa.Table) -> Market:
+    """The exact engine's market of a fixings table (``check_fixings`` first)."""
+    check_fixings(fixings)
     names = fixings.column("index").to_pylist()
     days = fixings.column("date").to_pylist()
     rates = fixings.column("rate_e9").to_pylist()

@@ -92,7 +92,9 @@ class Market:
         return cls(MappingProxyType({n: RateIndex(n, tuple(f)) for n, f in by_name.items()}))
 
     def merged(self, fixings: Iterable[Fixing]) -> Market:
-        """This market plus more fixings; a later fixing on the same index and date wins."""
+        """This market plus more fixings; a later fixing on the same index and date wins.
+        (Recording refuses a second rate for an index and date, ``Book.check_event``; only
+        a book stored before that can hold one.)"""
         table = {(f.index, f.date): f for idx in self.indexes.values() for f in idx.fixings}
         table.update({(f.index, f.date): f for f in fixings})
         return Market.of(table.values())

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, insert, select
 
 from loanbook.book import Book, TermDocument
 from loanbook.compliance.service import compliance_issues
+from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.errors import Issue, LoanbookError, ValidationError
 from loanbook.loader import (
     MAX_DATA_FILE_BYTES,
@@ -43,7 +44,7 @@ from loanbook.storage.record import (
     parse_events_file,
 )
 from loanbook.storage.schema import DocumentRow, FixingRow
-from loanbook.storage.store import Store, now
+from loanbook.storage.store import Store, effective_events, now
 from loanbook.storage.view import BookView
 from loanbook.terms.files import parse_term_file
 from loanbook.terms.schema import TermFileModel
@@ -234,8 +235,8 @@ def _import(
     data = _read_data(folder, parse_issues)
     if parse_issues:
         raise ValidationError(parse_issues)
-    lock_loans(conn, data.events)
-    new_fixings, same_fixings = _new_fixings(conn, data.fixings, issues)
+    lock_loans(conn, data.events, {fx.index for _, fx, _ in data.fixings})
+    new_fixings, same_fixings = _new_fixings(conn, store, data.fixings, issues)
     if issues:
         raise ValidationError(issues)
     _insert_fixings(conn, new_fixings, stamp)
@@ -410,8 +411,17 @@ def _new_documents(
 
 
 def _new_fixings(
-    conn: Connection, fixings: list[tuple[str, Fixing, Decimal]], issues: list[Issue]
+    conn: Connection,
+    store: Store,
+    fixings: list[tuple[str, Fixing, Decimal]],
+    issues: list[Issue],
 ) -> tuple[list[tuple[str, Fixing, Decimal]], int]:
+    """The folder's fixings not yet in the book, and how many are. One index and date holds
+    one rate: a row with another rate than the book's fixings file row, the book's fixing
+    event (in force) or an earlier row of the folder is refused (as a fixing event is,
+    ``Book.check_event``)."""
+    if not fixings:
+        return [], 0
     names = sorted({f.index for _, f, _ in fixings})
     stored: dict[tuple[str, date], Decimal] = {
         (r.index_name, r.date): r.rate_percent
@@ -421,24 +431,41 @@ def _new_fixings(
             )
         )
     }
+    wanted = set(names)
+    recorded = effective_events(
+        store.stored_events(conn, kinds=(EventKind.FIXING, EventKind.CORRECTION))
+    )
+    events: dict[tuple[str, date], LoanEvent] = {
+        (e.get("index"), e.date): e
+        for e in recorded
+        if e.kind is EventKind.FIXING and e.amount is not None and e.get("index") in wanted
+    }
     new: list[tuple[str, Fixing, Decimal]] = []
+    taken: dict[tuple[str, date], tuple[Decimal, str]] = {}  # the folder's new rows
     same = 0
     for source, fx, written in fixings:
-        percent = stored.get((fx.index, fx.date))
-        if percent is None:
-            new.append((source, fx, written))
-        elif percent == written:
-            same += 1
-        else:
+        day = (fx.index, fx.date)
+        percent = stored.get(day)
+        event = events.get(day)
+        earlier = taken.get(day)
+        problem = ""
+        if percent is not None:
+            if percent == written:
+                same += 1
+                continue
+            problem = f"is already {percent} in the book"
+        elif event is not None and event.amount != written:
+            problem = f"is already {event.amount} in the book (from fixing event {event.event_id})"
+        elif earlier is not None and earlier[0] != written:
+            problem = f"is already {earlier[0]} earlier in this folder (from {earlier[1]})"
+        if problem:
             file, line = fx.source.rsplit(":", 1)
             issues.append(
-                Issue(
-                    file,
-                    "rate_percent",
-                    f"{fx.index} on {fx.date} is already {percent} in the book",
-                    int(line),
-                )
+                Issue(file, "rate_percent", f"{fx.index} on {fx.date} {problem}", int(line))
             )
+            continue
+        taken.setdefault(day, (written, source))
+        new.append((source, fx, written))
     return new, same
 
 

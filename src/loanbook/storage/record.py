@@ -12,7 +12,7 @@ import hashlib
 import io
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from loanbook.book import Book
+from loanbook.book import Book, FixingsSeen
 from loanbook.compliance.service import GATED_KINDS, refusals
 from loanbook.engine.events import MONEY_KINDS, EventKind, LoanEvent
 from loanbook.errors import Issue, LoanbookError, ValidationError
@@ -165,6 +165,8 @@ def check_events(
     issues: list[Issue] = []
     batch: dict[str, Incoming] = {}
     history: dict[str, list[LoanEvent]] = {}
+    # the book's fixings as the batch leaves them (read once a fixing or correction comes)
+    fixings: FixingsSeen | None = None
     for item in items:
         ev = item.event
         earlier = batch.get(ev.key) or repeated.get(ev.key)
@@ -193,13 +195,19 @@ def check_events(
                     )
                 )
             continue
-        problems = _check_one(conn, store, view, item, history, batch, existing)
+        if fixings is None and ev.kind in (EventKind.FIXING, EventKind.CORRECTION):
+            fixings = view.fixings_seen()
+        problems = _check_one(conn, store, view, item, history, batch, existing, fixings)
         if problems:
             issues.extend(problems)
             continue
         batch[ev.key] = item
         history.setdefault(ev.loan, []).append(ev)
         new.append(item)
+        if fixings is not None and ev.kind is EventKind.FIXING:
+            fixings.add(ev, _where(item))
+        elif fixings is not None and ev.kind is EventKind.CORRECTION:
+            fixings.reverse(ev.get("reverses"))
     if not issues:
         issues.extend(_check_revolving(conn, store, view, new))
     if not issues and new:
@@ -298,6 +306,7 @@ def _check_one(
     history: dict[str, list[LoanEvent]],
     batch: dict[str, Incoming],
     existing: dict[str, LoanEvent],
+    fixings: FixingsSeen | None = None,
 ) -> list[Issue]:
     ev = item.event
     if ev.kind is EventKind.CORRECTION:
@@ -338,7 +347,7 @@ def _check_one(
         prior = effective_events(stored) + tuple(history.get(ev.loan, ()))
     book = view.loan_book(ev.loan, prior) if ev.kind is not EventKind.FIXING else view.book
     try:
-        found = book.check_event(ev, item.source)
+        found = book.check_event(ev, item.source, fixings)
     except LoanbookError as exc:  # the earlier events themselves no longer run
         found = list(exc.issues)
     return [_issue(item, i.field, i.reason) for i in found]
@@ -432,13 +441,18 @@ def insert_events(
     return added, same
 
 
-def lock_loans(conn: Connection, items: Sequence[Incoming]) -> None:
+def lock_loans(conn: Connection, items: Sequence[Incoming], indexes: Iterable[str] = ()) -> None:
     """Serialize writers of history-dependent events per loan (two prepayments checked at
-    once could together exceed the principal). SQLite writers are serialized already."""
+    once could together exceed the principal), and writers of fixings per index, the
+    events' and ``indexes`` (two rates for one date checked at once would both pass), in
+    one order (loans, then indexes, each sorted). SQLite writers are serialized already."""
     if conn.dialect.name != "postgresql":
         return
     for loan in sorted({i.event.loan for i in items if i.event.kind in HISTORY_KINDS}):
         conn.execute(text("SELECT pg_advisory_xact_lock(727003, hashtext(:loan))"), {"loan": loan})
+    fixed = {i.event.get("index") for i in items if i.event.kind is EventKind.FIXING}
+    for name in sorted(fixed | set(indexes)):
+        conn.execute(text("SELECT pg_advisory_xact_lock(727004, hashtext(:name))"), {"name": name})
 
 
 def record_events(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from loanbook.book import FAR_FUTURE, Book, TermDocument
+from loanbook.book import FAR_FUTURE, Book, FixingsSeen, TermDocument
 from loanbook.engine.events import EventKind, LoanEvent
 from loanbook.engine.result import LoanResult
 from loanbook.errors import Issue
@@ -100,6 +100,11 @@ class BookView:
     def book(self) -> Book:
         """The whole book as one ``Book`` (fixings as events, as the core expects)."""
         return Book(self.documents, self.base_market, self.fixing_events + self._loan_events())
+
+    def fixings_seen(self) -> FixingsSeen:
+        """The book's fixings by index and date (its fixings files and fixing events), for
+        checking a batch of events in turn (``record.check_events``); no term is read."""
+        return Book((), self.base_market, self.fixing_events).fixings_seen()
 
     def _loan_events(self) -> tuple[LoanEvent, ...]:
         return tuple(e for e in self.events if e.kind is not EventKind.FIXING)
