@@ -103,3 +103,47 @@ def test_a_stored_book_exported_run_and_read_back(tmp_path: Path) -> None:
     assert Decimal(loan["unapplied"]) == exact.unapplied
     table = pq.read_table(out / "loans" / "part-00000.parquet")
     assert table.column("usury_max_e9").to_pylist() == [250_000_000]
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def _set(path: Path, column: str, row: int, value: Any) -> None:
+    table = pq.read_table(path)
+    values = table.column(column).to_pylist()
+    values[row] = value
+    field = table.schema.field(column)
+    table = table.set_column(table.schema.get_field_index(column), field, [values])
+    pq.write_table(table, path)
+
+
+def test_a_value_the_kernel_cannot_read_is_one_line_naming_file_column_and_row(
+    tmp_path: Path,
+) -> None:
+    """An unknown or missing value in a partition is the user's input, refused as one line
+    (file: column: row and reason; not "unexpected error ... please report it"), and nothing
+    of that partition is written (the others stand alone: their results may be published,
+    and the run resumes from them once the file is mended)."""
+    pristine = _generated(tmp_path)
+    cases = [
+        ("loans", 1, "day_count", 5, "actual/999", "row 5: unknown day count 'actual/999'"),
+        ("loans", 1, "convention", 7, None, "row 7: no convention"),
+        ("loans", 2, "waterfall_after", 3, "interest,rent",
+         "row 3: unknown waterfall component 'rent'"),
+        ("events", 0, "kind", 2, "gift", "row 2: unknown event kind 'gift'"),
+    ]  # fmt: skip
+    for k, (table, part, column, row, value, reason) in enumerate(cases):
+        out = tmp_path / f"case-{k}"
+        shutil.copytree(pristine, out)
+        folder = Folder.open(out)
+        path = folder.loans_path(part) if table == "loans" else folder.events_path(part)
+        original = path.read_bytes()
+        _set(path, column, row, value)
+        result = call("portfolio", "run", str(out), "--to", TO, code=1)
+        assert result.stderr.strip() == f"{path}: {column}: {reason}"
+        inputs = ("loans/", "events/", "portfolio.json", "fixings.parquet")
+        written = [f for f in _files(out) if not f.startswith(inputs)]
+        assert not [f for f in written if path.stem in f], written
+        path.write_bytes(original)  # mended: the run resumes from the partitions done
+        assert call("portfolio", "run", str(out), "--to", TO).exit_code == 0

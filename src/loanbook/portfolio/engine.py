@@ -160,7 +160,7 @@ class Events:
             return cls(np.zeros(n + 1, dtype=np.int64), empty, empty, empty)
         where = pa.compute.index_in(events.column("loan"), value_set=ids)
         loan_no = where.combine_chunks().fill_null(-1).to_numpy().astype(np.int64)
-        kinds = form._codes(events.column("kind"), form.EVENT_KINDS, "event kind")
+        kinds = form._codes(events.column("kind"), form.EVENT_KINDS, "event kind", "kind")
         days = form._days(events.column("date"))
         amounts = form._ints(events.column("amount_cents"))
         keep = loan_no >= 0

@@ -134,7 +134,12 @@ FIXING_SCHEMA = pa.schema([("index", pa.string()), ("date", pa.date32()), ("rate
 
 
 class Refusal(ValueError):
-    """A loan the portfolio engine does not cover; the reason names the term."""
+    """A loan the portfolio engine does not cover, or a value of a portfolio table it cannot
+    read; the reason names the term (``field``: the table's column, where one is to blame)."""
+
+    def __init__(self, reason: str, field: str = "") -> None:
+        super().__init__(reason)
+        self.field = field
 
 
 def day_number(d: date) -> int:
@@ -503,18 +508,31 @@ def market_of(fixings: pa.Table) -> Market:
 
 
 # -- columns to the kernel's matrix ------------------------------------------------------------
-def _codes(column: pa.ChunkedArray, table: dict[str, int], what: str) -> np.ndarray:
+def _unknown(column: pa.ChunkedArray, value: str | None, what: str, field: str) -> Refusal:
+    """The refusal of a value (None: no value) of a text column, naming its first row."""
+    if value is None:
+        row = int(pa.compute.index(pa.compute.is_null(column), True).as_py())
+        return Refusal(f"row {row}: no {what}", field)
+    row = int(pa.compute.index(column, value).as_py())
+    return Refusal(f"row {row}: unknown {what} {value!r}", field)
+
+
+def _codes(column: pa.ChunkedArray, table: dict[str, int], what: str, field: str) -> np.ndarray:
+    """Each value's code by ``table``; an unknown value (or none) is refused, naming its row
+    and the column (``field``)."""
     if column.null_count == 0 and pa.types.is_string(column.type):
         out, unknown = codes.codes(column, table)
         if unknown is not None:
-            raise Refusal(f"unknown {what} {unknown!r}")
+            raise _unknown(column, unknown, what, field)
         return out
+    if column.null_count:
+        raise _unknown(column, None, what, field)
     encoded = column.combine_chunks().dictionary_encode()
     names = encoded.dictionary.to_pylist()
-    try:
-        lookup = np.array([table[n] for n in names] or [0], dtype=np.int64)
-    except KeyError as exc:
-        raise Refusal(f"unknown {what} {exc.args[0]!r}") from None
+    for name in names:
+        if name not in table:
+            raise _unknown(column, name, what, field)
+    lookup = np.array([table[n] for n in names] or [0], dtype=np.int64)
     idx = encoded.indices.to_numpy(zero_copy_only=False)
     return lookup[idx]
 
@@ -533,16 +551,19 @@ def _ints(column: pa.ChunkedArray, fill: int = K.NONE) -> np.ndarray:
     return column.combine_chunks().to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _orders(column: pa.ChunkedArray) -> np.ndarray:
+def _orders(column: pa.ChunkedArray, field: str) -> np.ndarray:
+    if column.null_count:
+        raise _unknown(column, None, "waterfall", field)
     encoded = column.combine_chunks().dictionary_encode()
     table = []
     for text in encoded.dictionary.to_pylist():
         given = [c for c in text.split(",") if c and c != "indexation"]
         full = [*given, *(c for c in DEFAULT_ORDER if c not in given)]
-        try:
-            table.append([COMPONENTS[c] for c in full])
-        except KeyError as exc:
-            raise Refusal(f"unknown waterfall component {exc.args[0]!r}") from None
+        unknown = [c for c in full if c not in COMPONENTS]
+        if unknown:
+            row = int(pa.compute.index(column, text).as_py())
+            raise Refusal(f"row {row}: unknown waterfall component {unknown[0]!r}", field)
+        table.append([COMPONENTS[c] for c in full])
     lookup = np.array(table or [[0, 1, 2, 3]], dtype=np.int64)
     return lookup[encoded.indices.to_numpy(zero_copy_only=False)]
 
@@ -559,12 +580,16 @@ def _field_columns(loans: pa.Table, index_names: Sequence[str]) -> dict[int, Cal
     rules = {"": 0, **{k.value: v for k, v in PERIOD_RULES.items()}}
     dcs = {k.value: v for k, v in DAY_COUNTS.items()}
     orders = {o.value: int(o is PrepaymentOrder.DIRECT) for o in PrepaymentOrder}
+
+    def code(name: str, table: dict[str, int], what: str) -> Callable[[], np.ndarray]:
+        return lambda: _codes(c(name), table, what, name)
+
     return {
         K.F_PRINCIPAL: lambda: _ints(c("principal_cents")),
         K.F_START: lambda: _days(c("start")),
         K.F_MATURITY: lambda: _days(c("maturity")),
-        K.F_DC: lambda: _codes(c("day_count"), dcs, "day count"),
-        K.F_AMORT: lambda: _codes(c("amortization"), amort, "amortization"),
+        K.F_DC: code("day_count", dcs, "day count"),
+        K.F_AMORT: code("amortization", amort, "amortization"),
         K.F_INSTALLMENT: lambda: _ints(c("installment_cents"), 0),
         K.F_S_ANCHOR: lambda: _days(c("schedule_anchor")),
         K.F_S_MONTHS: lambda: np.maximum(_ints(c("schedule_months"), 1), 1),
@@ -573,27 +598,27 @@ def _field_columns(loans: pa.Table, index_names: Sequence[str]) -> dict[int, Cal
         K.F_I_ANCHOR: lambda: _days(c("interest_anchor")),
         K.F_I_MONTHS: lambda: np.maximum(_ints(c("interest_months"), 1), 1),
         K.F_I_EOM: lambda: _ints(c("interest_eom").cast(pa.int64()), 0),
-        K.F_CONV: lambda: _codes(c("convention"), conv, "convention"),
-        K.F_CAL: lambda: _codes(c("calendar"), {k: i for i, k in enumerate(CALENDARS)}, "calendar"),
-        K.F_INDEX: lambda: _codes(c("rate_index"), indexes, "rate index"),
+        K.F_CONV: code("convention", conv, "convention"),
+        K.F_CAL: code("calendar", {k: i for i, k in enumerate(CALENDARS)}, "calendar"),
+        K.F_INDEX: code("rate_index", indexes, "rate index"),
         K.F_FIXED: lambda: _ints(c("fixed_rate_e9"), 0),
         K.F_MARGIN: lambda: _ints(c("margin_e9"), 0),
         K.F_FLOOR: lambda: _ints(c("floor_e9")),
         K.F_CAP: lambda: _ints(c("cap_e9")),
         K.F_PCAP: lambda: _ints(c("period_cap_e9")),
         K.F_PFLOOR: lambda: _ints(c("period_floor_e9")),
-        K.F_RESET: lambda: _codes(c("reset"), {k.value: v for k, v in RESETS.items()}, "reset"),
-        K.F_PRULE: lambda: _codes(c("period_rule"), rules, "period rule"),
+        K.F_RESET: code("reset", {k.value: v for k, v in RESETS.items()}, "reset"),
+        K.F_PRULE: code("period_rule", rules, "period rule"),
         K.F_R_MONTHS: lambda: np.maximum(_ints(c("reset_months"), 1), 1),
         K.F_R_ANCHOR: lambda: _days(c("reset_anchor")),
         K.F_LAG: lambda: _ints(c("fixing_lag_days"), 0),
         K.F_INITIAL: lambda: _ints(c("initial_rate_e9")),
         K.F_RECALC: lambda: _ints(c("recalculate_on_reset").cast(pa.int64()), 0),
         K.F_LATE: lambda: _ints(c("late_charge_e9")),
-        K.F_LATE_DC: lambda: _codes(c("late_charge_day_count"), dcs, "late charge day count"),
-        K.F_PREPAY_DIRECT: lambda: _codes(c("prepayment_order"), orders, "prepayment order"),
-        K.F_WF_BEFORE: lambda: _orders(c("waterfall_before")).T,
-        K.F_WF_AFTER: lambda: _orders(c("waterfall_after")).T,
+        K.F_LATE_DC: code("late_charge_day_count", dcs, "late charge day count"),
+        K.F_PREPAY_DIRECT: code("prepayment_order", orders, "prepayment order"),
+        K.F_WF_BEFORE: lambda: _orders(c("waterfall_before"), "waterfall_before").T,
+        K.F_WF_AFTER: lambda: _orders(c("waterfall_after"), "waterfall_after").T,
         K.F_USURY: lambda: _ints(c("usury_max_e9")),
     }
 

@@ -36,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from loanbook.errors import Issue, ValidationError
 from loanbook.portfolio import form
 from loanbook.portfolio.engine import Events, Prepared, State, _rows_of
 
@@ -114,7 +115,12 @@ def prepared(
         shutil.rmtree(where, ignore_errors=True)  # built from other inputs: build again
     loans = pq.read_table(loans_path, schema=form.LOAN_SCHEMA)
     events_table = pq.read_table(events_path, schema=form.EVENT_SCHEMA)
-    built = Prepared.of(loans, events_table, index_names)
+    try:
+        built = Prepared.of(loans, events_table, index_names)
+    except form.Refusal as exc:  # a value the kernel cannot read: the user's input, named
+        events_only = exc.field in form.EVENT_SCHEMA.names and exc.field != "loan"
+        where = events_path if events_only else loans_path
+        raise ValidationError(Issue(str(where), exc.field or "loans", str(exc))) from None
     ev = built.events
     _publish_dir(
         {
