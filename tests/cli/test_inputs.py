@@ -465,3 +465,14 @@ def test_a_stored_fixing_out_of_range_stops_only_the_loans_that_need_it(db: str)
     assert "outside the range of fixings" in err
     assert cli("record", "correction", "--reverses", "huge-fix", "--db", db).exit_code == 0
     assert cli("run", "--to", "1996-07-31", "--db", db).exit_code == 0
+
+
+def test_json_errors_of_one_invocation_do_not_leak_into_the_next(tmp_path: Path) -> None:
+    """``--json`` is remembered for the invocation that was given it only: a later command
+    without it (in the same process: the tests, an in-process caller) reports as text."""
+    missing = str(tmp_path / "no-such-book")
+    first = CliRunner().invoke(app, ["validate", missing, "--json"])
+    assert first.exit_code != 0 and first.stderr.startswith('{"ok": false')
+    then = CliRunner().invoke(app, ["portfolio", "run", missing, "--to", "2026-06-30"])
+    assert then.exit_code == 1
+    assert then.stderr.startswith(f"{missing}/portfolio.json: portfolio: "), then.stderr

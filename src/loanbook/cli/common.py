@@ -52,6 +52,13 @@ def json_requested() -> bool:
     return _JSON["requested"]
 
 
+def reset_json_mode() -> None:
+    """Forget an earlier invocation's ``--json`` (the root callback, before the command's
+    options are read): a command without the option reports as text, whatever ran before it
+    in this process (the tests, the API's in-process calls)."""
+    _JSON["requested"] = False
+
+
 def issue_json(issue: Issue) -> dict[str, Any]:
     return {
         "file": issue.file,

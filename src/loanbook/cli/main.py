@@ -29,6 +29,7 @@ from loanbook.cli.common import (
     parse_date,
     parse_option_amount,
     print_json,
+    reset_json_mode,
 )
 from loanbook.cli.tables import Column, print_table
 from loanbook.errors import Issue
@@ -68,6 +69,7 @@ def _main(
     ] = False,
 ) -> None:
     """Loanbook: financing agreements as clause-cited terms; an exact loan engine."""
+    reset_json_mode()
 
 
 BookArg = Annotated[Path, typer.Argument(help="book folder (term files, rates/, events/)")]

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from loanbook.cli.common import console, err_console, guarded, parse_date, print_json
+from loanbook.cli.common import (
+    JsonOpt,
+    console,
+    err_console,
+    guarded,
+    parse_date,
+    print_json,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -24,7 +31,6 @@ portfolio_app = typer.Typer(
 
 DirArg = Annotated[Path, typer.Argument(help="a portfolio folder (portfolio.json, Parquet)")]
 ToOpt = Annotated[str, typer.Option("--to", help="close of business up to this date (YYYY-MM-DD)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 PART = 10_000
 
 
