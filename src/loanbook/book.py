@@ -93,6 +93,16 @@ class FixingsSeen:
         if day is not None:
             self._changed[day] = tuple(f for f in self.on(*day) if f.key != key)
 
+    def conflicts(self) -> list[str]:
+        """Every index and date holding more than one rate (a book stored before fixings
+        were checked): each rate and where it is, as ``loanbook check`` reports them."""
+        out: list[str] = []
+        for (index, day), found in sorted(self._fixed.items()):
+            if len({f.percent for f in found}) > 1:
+                rates = ", ".join(f"{f.percent.normalize():f} {f.place}" for f in found)
+                out.append(f"{index} on {day} has more than one rate: {rates}")
+        return out
+
     def conflict(self, event: LoanEvent, index: str, source: str) -> list[Issue]:
         """Why a fixing event of ``index`` cannot be recorded beside the fixings already on
         its date: one of them has another rate. The same rate again is no conflict."""

@@ -179,3 +179,34 @@ def test_status_known_on_shows_the_earlier_view(db_url: str) -> None:
     mid = call("status", "--as-of", "1996-12-31", "--known-on", stamp, "--db", db_url, "--json")
     assert mid["loans"][0]["principal_outstanding"] == "3700856.25"
     assert date.fromisoformat(now["as_of"]) == date(1996, 12, 31)
+
+
+def test_check_names_an_index_and_date_stored_with_two_rates(db_url: str) -> None:
+    """A book stored before fixings were checked may hold a fixing event with another rate
+    than its fixings file (the engines silently took one): ``check`` names both and fails,
+    and the correction it names mends it."""
+    from loanbook.engine.events import EventKind, LoanEvent
+    from loanbook.storage.record import Incoming, insert_events
+
+    call("init", "--db", db_url)
+    call("import", str(EXAMPLE), "--db", db_url)
+    old = LoanEvent(
+        date(1996, 1, 31), "LIBOR-1M", EventKind.FIXING, Decimal("5.5"), "", "old",
+        (("index", "LIBOR-1M"),),
+    )  # fmt: skip
+    with Store.open(db_url) as store, store.write() as conn:
+        insert_events(conn, [Incoming(old)])  # as a book of before the check stored it
+    result = call("check", "--db", db_url, code=1)
+    assert (
+        "  fixing: LIBOR-1M on 1996-01-31 has more than one rate: 5.4375 in the book (from "
+        "rates/libor-1m.csv:3), 5.5 in the book (from fixing event old); record a correction "
+        "reversing old to change it\n"
+    ) in result.stdout
+    assert result.stdout.rstrip().endswith("FAILED")
+    assert call("check", "--db", db_url, "--json", code=1)["fixings"] == [
+        line.removeprefix("  fixing: ").rstrip()
+        for line in result.stdout.splitlines()
+        if line.startswith("  fixing: ")
+    ]
+    call("record", "correction", "--reverses", "old", "--key", "undo", "--db", db_url)
+    assert call("check", "--db", db_url).stdout.rstrip().endswith("ok")

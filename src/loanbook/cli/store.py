@@ -495,12 +495,16 @@ def check(db: DbOpt = None, as_json: JsonOpt = False) -> None:
             markup=False,
         )
         for line in report.unbalanced:
-            console.print(f"  unbalanced: {line}", markup=False)
+            console.print(f"  unbalanced: {line}", markup=False, soft_wrap=True)
         for line in report.bad_reversals:
-            console.print(f"  bad reversal: {line}", markup=False)
+            console.print(f"  bad reversal: {line}", markup=False, soft_wrap=True)
+        for line in report.documents:
+            console.print(f"  document: {line}", markup=False, soft_wrap=True)
+        for line in report.fixings:
+            console.print(f"  fixing: {line}", markup=False, soft_wrap=True)
         for name, diffs in report.replay_mismatches.items():
             for d in diffs:
-                console.print(f"  {name}: {d}", markup=False)
+                console.print(f"  {name}: {d}", markup=False, soft_wrap=True)
         if report.pending:
             console.print(
                 f"pending (learned since last run): {', '.join(report.pending)}", markup=False

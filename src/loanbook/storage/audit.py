@@ -5,6 +5,9 @@
 2. Every reversal reverses an existing, unreversed posting of the same loan, line for line.
 3. Replay: for every loan, the postings in force equal, line for line, what the engine
    produces from exactly what the book knew when it closed the loan's last day.
+4. An index has one rate a date: a book stored before fixings were checked may hold two
+   (a fixings file row and a fixing event, or two fixing events), of which the engines
+   silently take one; each is listed with where it is.
 Loans the book has learned something about since (a backdated event not yet run) are listed
 as pending: the next ``loanbook run`` posts their corrections.
 """
@@ -40,11 +43,13 @@ class CheckReport:
     loans_checked: int = 0
     pending: list[str] = field(default_factory=list)
     documents: list[str] = field(default_factory=list)  # stored documents that do not stand
+    fixings: list[str] = field(default_factory=list)  # an index and date with two rates
 
     @property
     def ok(self) -> bool:
         return (
             not self.documents
+            and not self.fixings
             and not self.unbalanced
             and not self.bad_reversals
             and not self.replay_mismatches
@@ -63,6 +68,7 @@ class CheckReport:
             "replay_mismatches": self.replay_mismatches,
             "pending": self.pending,
             "documents": self.documents,
+            "fixings": self.fixings,
         }
 
 
@@ -78,6 +84,8 @@ def check(store: Store, replay: bool = True) -> CheckReport:
         report.postings = len(postings)
         _reversals(postings, report)
         report.documents = document_problems(conn, store)  # incl. compliance (documents.py)
+        market_only = store.view(conn, with_events=False, documents=False)
+        report.fixings = market_only.fixings_seen().conflicts()
         if replay:
             _replay(conn, store, postings, report)
     return report
