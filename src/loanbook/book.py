@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from loanbook.compliance.service import compliance_issues, refusals
 from loanbook.engine import LoanEvent, LoanResult, TermsHistory, run_loan
-from loanbook.engine.events import MONEY_KINDS, EventKind, amount_problem
+from loanbook.engine.events import MONEY_KINDS, EventKind, amount_problem, in_force
 from loanbook.errors import Issue, LoanbookError
 from loanbook.parse import parse_instant
 from loanbook.rates import Fixing, Market
@@ -448,10 +448,14 @@ class Book:
                 issues.extend(found)
                 if not found:
                     fixings.add(ev, where)
+            elif ev.kind is EventKind.CORRECTION:  # as the store's check: the fixing it undoes
+                fixings.reverse(ev.get("reverses"))  # is no longer there for later events
             if ev.kind in MONEY_KINDS and (ev.amount is None or ev.amount <= 0):
                 issues.append(Issue(where, "amount", f"must be positive, got {ev.amount}"))
             elif ev.kind is EventKind.FIXING:
                 issues.extend(validation.fixing_event_issues(ev, where))
+            elif ev.kind is EventKind.CORRECTION and self._is_index(ev.loan):
+                pass  # a fixing's correction: its loan is the index, as ``record`` makes it
             elif ev.loan not in self.loan_ids():
                 known = ", ".join(self.loan_ids())
                 issues.append(Issue(where, "loan", f"unknown loan {ev.loan!r} (known: {known})"))
@@ -465,10 +469,10 @@ class Book:
                 issues.extend(refused(ev, ev.reference or ev.event_id))
         if issues:
             return issues
-        book = self.with_events(events)
+        book = self.with_events(in_force(events))  # run as they will be read: reversed out
         runs: dict[str, date] = {}
         for ev in events:
-            if ev.kind is EventKind.FIXING:
+            if ev.kind is EventKind.FIXING or self._is_index(ev.loan):
                 continue
             touched = [ev.loan]
             if ev.kind is EventKind.APPLICATION:  # the note and the revolving account
@@ -516,6 +520,12 @@ class Book:
             if index:
                 named.add(index)
         return named
+
+    def _is_index(self, name: str) -> bool:
+        """``name`` is a rate index of the book (a fixing's, or its correction's, "loan")."""
+        return name in self.market.indexes or (
+            name not in self.loan_ids() and name in self.indexes()
+        )
 
     def _check_fixing(
         self, event: LoanEvent, source: str, fixings: FixingsSeen | None = None

@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from loanbook.book import Book, TermDocument
-from loanbook.engine.events import EventKind, LoanEvent, check_detail, parse_event_amount
+from loanbook.engine.events import (
+    EventKind,
+    LoanEvent,
+    check_detail,
+    in_force,
+    parse_event_amount,
+)
 from loanbook.errors import Issue, LoanbookError, ValidationError
 from loanbook.parse import InputError, parse_date, parse_id, parse_text
 from loanbook.rates import Market, parse_fixings_csv
@@ -201,11 +207,9 @@ def read_book(folder: Path, rates: tuple[Path, ...] = (), events: tuple[Path, ..
     book = Book(tuple(documents), Market.of(fixings))
     problems = book.validate()
     problems.extend(book.check_events(tuple(loaded)))
-    if not problems:
-        book = book.with_events(tuple(loaded))
     if problems:
         raise ValidationError(problems)
-    return book
+    return book.with_events(in_force(loaded))
 
 
 def read_book_text(files: Mapping[str, str]) -> Book:
@@ -246,4 +250,4 @@ def read_book_text(files: Mapping[str, str]) -> Book:
     problems.extend(book.check_events(tuple(loaded)))
     if problems:
         raise ValidationError(problems)
-    return book.with_events(tuple(loaded))
+    return book.with_events(in_force(loaded))

@@ -7,6 +7,7 @@ fees. Each is immutable and carries a ``reference`` (the user's) and an idempote
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -77,6 +78,17 @@ class LoanEvent:
 
 #: Kinds whose amount may be negative (a clean price, ACTUS PRD/TD).
 SIGNED_KINDS = frozenset({EventKind.PURCHASE, EventKind.TERMINATION})
+
+
+def in_force(events: Iterable[LoanEvent]) -> tuple[LoanEvent, ...]:
+    """The events in force: each correction removes the event it reverses (its key), and
+    itself. The one rule for a stored book and a folder alike, so the same events give the
+    same figures however the book is read."""
+    items = tuple(events)
+    undone = {e.get("reverses") for e in items if e.kind is EventKind.CORRECTION} - {""}
+    return tuple(
+        e for e in items if e.kind is not EventKind.CORRECTION and e.event_id not in undone
+    )
 
 
 def parse_event_amount(kind: EventKind, text: str) -> Decimal:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from loanbook.book import Book, TermDocument
-from loanbook.engine.events import EventKind, LoanEvent
+from loanbook.engine.events import EventKind, LoanEvent, in_force
 from loanbook.errors import Issue, LoanbookError
 from loanbook.rates import Fixing, Market
 from loanbook.storage import migrate
@@ -74,14 +74,9 @@ def event_of(row: Any) -> StoredEvent:
 
 
 def effective_events(stored: Iterable[StoredEvent]) -> tuple[LoanEvent, ...]:
-    """The events in force: corrections remove the events they reverse (and themselves)."""
-    items = list(stored)
-    reversed_keys = {s.event.get("reverses") for s in items if s.event.kind is EventKind.CORRECTION}
-    return tuple(
-        s.event
-        for s in items
-        if s.event.kind is not EventKind.CORRECTION and s.event.key not in reversed_keys
-    )
+    """The events in force: corrections remove the events they reverse (and themselves;
+    ``events.in_force``, as a folder's events are read)."""
+    return in_force(s.event for s in stored)
 
 
 @dataclass(frozen=True)
