@@ -420,3 +420,23 @@ def test_a_premium_below_one_dollar_is_a_premium() -> None:
     assert [(r[2], r[3], r[9]) for r in of_kind(result, LineKind.PREMIUM_DISCOUNT)] == [
         (D("0.50"), Account.TRADING, "premium paid with the advance")
     ]
+
+
+def test_a_fee_without_its_own_cite_cites_the_loan_clause_in_force_on_its_date() -> None:
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    from loanbook.terms.model import Citation
+
+    note = terms()
+    amended = replace(note, cites=MappingProxyType({**note.cites, "loan": Citation("AMD", "¶1")}))
+    history = TermsHistory(((note.start, note), (date(2024, 2, 15), amended)))
+    fees = (
+        event(date(2024, 1, 10), EventKind.FEE, "1.00"),
+        event(date(2024, 3, 10), EventKind.FEE, "2.00"),
+    )
+    result = run(date(2024, 3, 11), *fees, history=history)
+    assert [(r[0], r[7]) for r in of_kind(result, LineKind.FEE)] == [
+        (date(2024, 1, 10), "N ¶1"),
+        (date(2024, 3, 10), "AMD ¶1"),
+    ]

@@ -5,16 +5,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal as D
+from types import MappingProxyType
 
 import pytest
 
-from loanbook.engine import EventKind
+from loanbook.engine import EventKind, TermsHistory
 from loanbook.errors import RefusedError
 from loanbook.ledger import Account, LineKind
-from loanbook.terms.model import Amortization, AmortizationKind, ExcessPayment, PrepaymentOrder
-from tests.engine.simple_loan import event, monthly_from, of_kind, run
+from loanbook.terms.model import (
+    Amortization,
+    AmortizationKind,
+    Citation,
+    ExcessPayment,
+    PrepaymentOrder,
+)
+from tests.engine.simple_loan import event, monthly_from, of_kind, run, terms
 
 JAN10, FEB1, MAR1, APR1 = date(2024, 1, 10), date(2024, 2, 1), date(2024, 3, 1), date(2024, 4, 1)
 
@@ -214,3 +222,35 @@ def test_an_excess_takes_the_last_dollar_of_principal_not_yet_due() -> None:
     ]
     p = result.position
     assert (p.principal_not_due, p.unapplied) == (D("0.00"), D("4.00"))
+
+
+def test_a_prepayment_is_applied_in_the_order_in_force_on_its_date() -> None:
+    """An amendment effective 02-15 changes the prepayment order to direct and is cited as
+    AMD ¶2: a prepayment of 01-10 keeps the note's inverse order and cites N ¶10 (it took the
+    amendment's order while citing the note); one of 03-10 takes the amendment's."""
+    note = terms()
+    amended = replace(
+        note,
+        prepayment_order=PrepaymentOrder.DIRECT,
+        cites=MappingProxyType({**note.cites, "prepayment_order": Citation("AMD", "¶2")}),
+    )
+    history = TermsHistory(((note.start, note), (date(2024, 2, 15), amended)))
+    early = event(JAN10, EventKind.PREPAYMENT, "3000.00")
+    late = event(date(2024, 3, 10), EventKind.PREPAYMENT, "1000.00")
+    result = run(date(2024, 3, 31), early, late, history=history)
+    assert [(r[0], r[7], r[9]) for r in of_kind(result, LineKind.PREPAYMENT_APPLIED)] == [
+        (JAN10, "N ¶10", "installment 3 due 2024-04-01 reduced by 3000.00 to 9000.00 "
+                         "(inverse order of maturity)"),
+        (date(2024, 3, 10), "AMD ¶2", "installment 3 due 2024-04-01 reduced by 1000.00 to "
+                                      "8000.00 (direct order of maturity)"),
+    ]  # fmt: skip
+
+
+def test_an_acceleration_cites_the_clause_in_force_on_its_date() -> None:
+    note = terms()
+    amended = replace(
+        note, cites=MappingProxyType({**note.cites, "acceleration": Citation("AMD", "¶9")})
+    )
+    history = TermsHistory(((note.start, note), (date(2024, 2, 15), amended)))
+    result = run(FEB1, event(JAN10, EventKind.ACCELERATION), history=history)
+    assert [r[7] for r in of_kind(result, LineKind.ACCELERATION)] == ["N ¶12"]

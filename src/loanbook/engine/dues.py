@@ -153,7 +153,7 @@ class Dues(ContractEvents):
     def _fee(self, step: Step) -> None:
         ev = step.event
         assert ev is not None and ev.amount is not None
-        cite = ev.get("cite") or self.terms.cite("loan")
+        cite = ev.get("cite") or self.history.at(step.date).cite("loan")
         self._post(
             step.date,
             LineKind.FEE,

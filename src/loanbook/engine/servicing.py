@@ -158,11 +158,13 @@ class Servicing(Dues):
                     f"{self.principal_not_due} of loan {self.terms.id}",
                 )
             )
+        # the order in force on the prepayment's date, as its lines cite it (an amendment
+        # taking effect later does not reorder an earlier prepayment)
         self._reduce_principal(
             step.date,
             ev.amount,
             step.event_id,
-            self.terms.prepayment_order,
+            self.history.at(step.date).prepayment_order,
             "prepayment_order",
             "prepayment of principal",
         )
@@ -212,7 +214,8 @@ class Servicing(Dues):
         if self.accelerated is not None:
             return
         self.accelerated = step.date
-        cite, term = self.terms.cite("acceleration"), self.terms.term("acceleration")
+        in_force = self.history.at(step.date)  # the clause that governed it on its date
+        cite, term = in_force.cite("acceleration"), in_force.term("acceleration")
         amount = self.principal_not_due
         self.principal_not_due = ZERO
         self._post(
