@@ -425,3 +425,16 @@ def test_a_rate_exactly_at_a_limit_is_not_said_to_be_held() -> None:
     at_cap = floating(reset_anchor=JAN1, cap=D("0.06"))
     for spec in (at_rise, at_fall, at_floor, at_cap):
         assert rates(run(FEB1, mkt=IDX, rate=spec))[-1][1:] == (D("0.06"), plain)
+
+
+def test_a_trade_without_its_own_cite_cites_the_loan_clause_in_force_on_its_date() -> None:
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    from loanbook.terms.model import Citation
+
+    note = terms()
+    amended = replace(note, cites=MappingProxyType({**note.cites, "loan": Citation("AMD", "¶1")}))
+    history = TermsHistory(((JAN1, note), (FEB1, amended)))
+    result = run(MAR1, event(JAN15, EventKind.TERMINATION, "36100.00"), history=history)
+    assert {r[7] for r in of_kind(result, LineKind.TERMINATION)} == {"N ¶1"}

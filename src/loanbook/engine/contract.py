@@ -139,7 +139,8 @@ class ContractEvents(Accrual):
         ev = step.event
         assert ev is not None
         price = ev.amount or ZERO
-        cite, term = ev.get("cite") or self.terms.cite("loan"), ev.get("term") or ""
+        cite = ev.get("cite") or self.history.at(step.date).cite("loan")  # the one in force
+        term = ev.get("term") or ""
         accrued = self.accrued_posted
         for amount, component, memo in (
             (price, "price", "clean price"),
@@ -172,7 +173,7 @@ class ContractEvents(Accrual):
             Account.PRINCIPAL_RECEIVABLE,
             step.event_id,
             ev.get("term") or "",
-            ev.get("cite") or self.terms.cite("loan"),
+            ev.get("cite") or self.history.at(step.date).cite("loan"),
             "principal",
             "principal outstanding delivered",
         )
