@@ -9,6 +9,8 @@ are skipped, unless the variable is set, in which case they fail.
 from __future__ import annotations
 
 import os
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +22,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
+from loanbook.engine.events import LoanEvent
+from loanbook.errors import ValidationError
+from loanbook.storage.record import (
+    Incoming,
+    check_events,
+    insert_events,
+    lock_loans,
+    record_event,
+)
 from loanbook.storage.store import Store
 from loanbook.storage.url import database_url
 
@@ -117,3 +128,31 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def second_writer_refused(book: Store, first: LoanEvent, second: LoanEvent, lock: str) -> str:
+    """Writer A checks and inserts ``first`` and holds its transaction open; writer B records
+    ``second`` meanwhile. B must wait for the lock on ``lock`` (PostgreSQL; SQLite allows one
+    writer at a time anyway), then see A's event and be refused: the refusal's text."""
+    outcome: dict[str, object] = {}
+
+    def writer_b() -> None:
+        try:
+            outcome["b"] = record_event(book, second)
+        except ValidationError as exc:
+            outcome["b"] = exc
+
+    with book.write() as conn:
+        lock_loans(conn, [Incoming(first)])
+        new, _, issues = check_events(
+            conn, book, book.view(conn, with_events=False), [Incoming(first)]
+        )
+        assert not issues
+        insert_events(conn, new)
+        thread = threading.Thread(target=writer_b)
+        thread.start()
+        time.sleep(1.5)
+        assert thread.is_alive(), f"writer B did not wait for the lock on {lock}"
+    thread.join(60)
+    assert isinstance(outcome["b"], ValidationError), outcome
+    return str(outcome["b"])

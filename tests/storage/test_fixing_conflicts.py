@@ -10,8 +10,6 @@ nothing on 1996-01-17."""
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
 from pathlib import Path
@@ -23,9 +21,6 @@ from loanbook.errors import ValidationError
 from loanbook.storage.importer import import_folder, validate_folder
 from loanbook.storage.record import (
     Incoming,
-    check_events,
-    insert_events,
-    lock_loans,
     log,
     parse_events_file,
     record_event,
@@ -33,7 +28,7 @@ from loanbook.storage.record import (
 )
 from loanbook.storage.store import Store
 from tests.conftest import CIT_BOOK
-from tests.storage.conftest import dump
+from tests.storage.conftest import dump, second_writer_refused
 
 IMPORTED = datetime(2026, 1, 1, tzinfo=UTC)
 JAN17, JAN31 = date(1996, 1, 17), date(1996, 1, 31)
@@ -220,24 +215,6 @@ def test_concurrent_fixings_of_one_index_are_serialized(book: Store, db_kind: st
     if db_kind != "postgresql":
         pytest.skip("SQLite serializes writers by itself; the lock is PostgreSQL's")
     a, b = fixing(JAN17, "5.5", "fx-a"), fixing(JAN17, "5.6", "fx-b")
-    outcome: dict[str, object] = {}
-
-    def writer_b() -> None:
-        try:
-            outcome["b"] = record_event(book, b)
-        except ValidationError as exc:
-            outcome["b"] = exc
-
-    with book.write() as conn:
-        lock_loans(conn, [Incoming(a)])
-        new, _, issues = check_events(conn, book, book.view(conn, with_events=False), [Incoming(a)])
-        assert not issues
-        insert_events(conn, new)
-        thread = threading.Thread(target=writer_b)
-        thread.start()
-        time.sleep(1.5)
-        assert thread.is_alive(), "writer B did not wait for the lock on LIBOR-1M"
-    thread.join(60)
-    assert isinstance(outcome["b"], ValidationError)
-    assert "LIBOR-1M on 1996-01-17 is already 5.5 in the book" in str(outcome["b"])
+    refused = second_writer_refused(book, a, b, "LIBOR-1M")
+    assert "LIBOR-1M on 1996-01-17 is already 5.5 in the book" in refused
     assert [s.event.key for s in log(book) if s.event.kind is EventKind.FIXING] == ["fx-a"]

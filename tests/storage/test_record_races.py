@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
@@ -26,7 +25,6 @@ from loanbook.storage.record import (
     check_events,
     derive_key,
     insert_events,
-    lock_loans,
     log,
     record_event,
     record_events,
@@ -34,7 +32,7 @@ from loanbook.storage.record import (
 from loanbook.storage.reports import ledger
 from loanbook.storage.store import Store
 from tests.conftest import CIT_BOOK
-from tests.storage.conftest import dump
+from tests.storage.conftest import dump, second_writer_refused
 
 IMPORTED = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -106,26 +104,8 @@ def test_concurrent_prepayments_are_serialized_per_loan(book: Store, db_kind: st
         pytest.skip("SQLite serializes writers by itself; the lock is PostgreSQL's")
     a = LoanEvent(date(1996, 2, 1), "cit-note", EventKind.PREPAYMENT, D("3000000"), "A", "pp-a")
     b = LoanEvent(date(1996, 2, 1), "cit-note", EventKind.PREPAYMENT, D("3000000"), "B", "pp-b")
-    outcome: dict[str, object] = {}
-
-    def writer_b() -> None:
-        try:
-            outcome["b"] = record_event(book, b)
-        except ValidationError as exc:
-            outcome["b"] = exc
-
-    with book.write() as conn:
-        lock_loans(conn, [Incoming(a)])
-        new, _, issues = check_events(conn, book, book.view(conn, with_events=False), [Incoming(a)])
-        assert not issues
-        insert_events(conn, new)
-        thread = threading.Thread(target=writer_b)
-        thread.start()
-        time.sleep(1.5)
-        assert thread.is_alive(), "writer B did not wait for the lock on cit-note"
-    thread.join(60)
-    assert isinstance(outcome["b"], ValidationError)
-    assert "exceeds the principal not yet due 1554900.00" in str(outcome["b"])  # 4,554,900 - 3M
+    refused = second_writer_refused(book, a, b, "cit-note")
+    assert "exceeds the principal not yet due 1554900.00" in refused  # 4,554,900 - 3M
     keys = [s.event.key for s in log(book, "cit-note") if s.event.kind is EventKind.PREPAYMENT]
     assert keys == ["pp-a"]
 
