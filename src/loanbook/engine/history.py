@@ -14,7 +14,8 @@ class TermsHistory:
     """Versions of one loan's terms, each in force from its date until the next.
 
     Structural terms (principal, schedules) come from the latest version; pricing terms (rate,
-    late charge, usury maximum) from the version in force on each day.
+    late charge, usury maximum), the servicing rules (waterfall, prepayment order, excess
+    payments) and every citation from the version in force on each day.
     """
 
     versions: tuple[tuple[date, LoanTerms], ...]
