@@ -472,7 +472,8 @@ class Book:
         book = self.with_events(in_force(events))  # run as they will be read: reversed out
         runs: dict[str, date] = {}
         for ev in events:
-            if ev.kind is EventKind.FIXING or self._is_index(ev.loan):
+            fixing_correction = ev.kind is EventKind.CORRECTION and self._is_index(ev.loan)
+            if ev.kind is EventKind.FIXING or fixing_correction:  # no loan to run
                 continue
             touched = [ev.loan]
             if ev.kind is EventKind.APPLICATION:  # the note and the revolving account
@@ -564,17 +565,10 @@ class Book:
                 out.setdefault((e.get("index"), e.date), []).append(_Fixed(e.amount, place, key))
         return {day: tuple(found) for day, found in out.items()}
 
-    @cached_property
-    def _fixing_days(self) -> dict[str, tuple[str, date]]:
-        return {
-            e.event_id: (e.get("index"), e.date)
-            for e in self.events
-            if e.kind is EventKind.FIXING and e.amount is not None
-        }
-
     def fixings_seen(self) -> FixingsSeen:
         """The book's fixings by index and date, for checking a batch of events in turn."""
-        return FixingsSeen(self._fixed, self._fixing_days)
+        days = {f.key: day for day, found in self._fixed.items() for f in found if f.key}
+        return FixingsSeen(self._fixed, days)
 
     def _before_start(self, ev: LoanEvent) -> str:
         if self.revolver_of(ev.loan) is not None:

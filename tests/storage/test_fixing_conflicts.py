@@ -51,6 +51,15 @@ def correction(key: str, reverses: str) -> LoanEvent:
     )
 
 
+def import_refusal(store: Store, folder: Path) -> list[str]:
+    """The lines of the refusal of importing ``folder``; the book must be unchanged by it."""
+    before = dump(store)
+    with pytest.raises(ValidationError) as exc:
+        import_folder(store, folder)
+    assert dump(store) == before
+    return [str(i) for i in exc.value.issues]
+
+
 def refusal(store: Store, items: list[Incoming]) -> list[str]:
     """The lines of the refusal of ``items``; the book must be unchanged by it."""
     before = dump(store)
@@ -178,14 +187,10 @@ def test_a_fixings_file_row_with_another_rate_than_a_fixing_event_is_refused(
     (folder / "rates").mkdir(parents=True)
     late = folder / "rates" / "late.csv"
     late.write_text("index,date,rate_percent\nLIBOR-1M,1996-01-17,5.6\n")
-    before = dump(book)
-    with pytest.raises(ValidationError) as exc:
-        import_folder(book, folder)
-    assert [str(i) for i in exc.value.issues] == [
+    assert import_refusal(book, folder) == [
         f"{late}:2: rate_percent: LIBOR-1M on 1996-01-17 is already 5.5 in the book "
         "(from fixing event fx-1)"
     ]
-    assert dump(book) == before
     late.write_text("index,date,rate_percent\nLIBOR-1M,1996-01-17,5.50\n")  # the same rate
     assert import_folder(book, folder).fixings_added == 1
 
@@ -198,14 +203,10 @@ def test_two_fixings_files_with_two_rates_for_one_day_are_refused(
     (folder / "rates" / "a.csv").write_text("index,date,rate_percent\nLIBOR-1M,1996-01-17,5.5\n")
     b = folder / "rates" / "b.csv"
     b.write_text("index,date,rate_percent\nLIBOR-1M,1996-01-17,5.6\n")
-    before = dump(book)
-    with pytest.raises(ValidationError) as exc:
-        import_folder(book, folder)
-    assert [str(i) for i in exc.value.issues] == [
+    assert import_refusal(book, folder) == [
         f"{b}:2: rate_percent: LIBOR-1M on 1996-01-17 is already 5.5 earlier in this folder "
         "(from rates/a.csv:2)"
     ]
-    assert dump(book) == before
 
 
 def test_concurrent_fixings_of_one_index_are_serialized(book: Store, db_kind: str) -> None:
